@@ -1,0 +1,1 @@
+module.exports = { displayName: 'tp-capital-api', preset: '../../jest.preset.cjs' };

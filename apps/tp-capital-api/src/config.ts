@@ -1,0 +1,74 @@
+/** Every setting of tp-capital-api, read from the environment once at startup. */
+export interface ApiConfig {
+  port: number;
+  host: string;
+  gatewayToken: string;
+  apiKey?: string;
+  databaseUrl?: string;
+  pgliteDataDir: string;
+  corsOrigins: string[];
+  rateLimitWindowMs: number;
+  rateLimitMax: number;
+  bodyLimit: string;
+  dbConnectAttempts: number;
+  dbRetryDelayMs: number;
+  logLevel: string;
+  logRetention: number;
+}
+
+export class ConfigError extends Error {}
+
+type Env = Record<string, string | undefined>;
+
+function int(env: Env, name: string, fallback: number, min = 0): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min) throw new ConfigError(`${name} must be an integer >= ${min} (got "${raw}")`);
+  return value;
+}
+
+export const MIN_GATEWAY_TOKEN_LENGTH = 32;
+
+export function loadConfig(env: Env = process.env): ApiConfig {
+  const gatewayToken = env.GATEWAY_SECRET_TOKEN ?? '';
+  if (gatewayToken.length < MIN_GATEWAY_TOKEN_LENGTH) {
+    throw new ConfigError(
+      `GATEWAY_SECRET_TOKEN must be set to at least ${MIN_GATEWAY_TOKEN_LENGTH} characters (generate one with: openssl rand -hex 32)`,
+    );
+  }
+  const apiKey = env.API_KEY || undefined;
+  if (apiKey !== undefined && apiKey.length < 16) throw new ConfigError('API_KEY must be at least 16 characters when set');
+  return {
+    port: int(env, 'PORT', 4005, 0),
+    host: env.HOST || '0.0.0.0',
+    gatewayToken,
+    apiKey,
+    databaseUrl: env.DATABASE_URL || undefined,
+    pgliteDataDir: env.PGLITE_DATA_DIR || '.data/tp-capital-api',
+    corsOrigins: (env.CORS_ORIGIN ?? 'http://localhost:3103,http://localhost:3004')
+      .split(',')
+      .map((o) => o.trim())
+      .filter(Boolean),
+    rateLimitWindowMs: int(env, 'RATE_LIMIT_WINDOW_MS', 60_000, 1),
+    rateLimitMax: int(env, 'RATE_LIMIT_MAX', 120, 1),
+    bodyLimit: env.BODY_LIMIT || '1mb',
+    dbConnectAttempts: int(env, 'DB_CONNECT_ATTEMPTS', 5, 1),
+    dbRetryDelayMs: int(env, 'DB_RETRY_DELAY_MS', 2_000, 0),
+    logLevel: env.LOG_LEVEL || 'info',
+    logRetention: int(env, 'LOG_RETENTION', 5_000, 100),
+  };
+}
+
+/** What may be logged about the config: the token only by its first 8 characters. */
+export function describeConfig(config: ApiConfig): Record<string, unknown> {
+  return {
+    port: config.port,
+    host: config.host,
+    gatewayAuth: `${config.gatewayToken.slice(0, 8)}…`,
+    apiKeyConfigured: Boolean(config.apiKey),
+    database: config.databaseUrl ? 'postgres' : `pglite:${config.pgliteDataDir}`,
+    corsOrigins: config.corsOrigins,
+    rateLimit: `${config.rateLimitMax}/${config.rateLimitWindowMs}ms`,
+  };
+}

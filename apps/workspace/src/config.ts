@@ -1,0 +1,41 @@
+/** Every setting of the workspace service, read from the environment once at startup. */
+export interface WorkspaceConfig {
+  port: number;
+  host: string;
+  databaseUrl?: string;
+  pgliteDataDir: string;
+  corsOrigins: string[];
+  bodyLimit: string;
+  dbConnectAttempts: number;
+  dbRetryDelayMs: number;
+  logLevel: string;
+}
+
+export class ConfigError extends Error {}
+
+type Env = Record<string, string | undefined>;
+
+function int(env: Env, name: string, fallback: number, min = 0): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min) throw new ConfigError(`${name} must be an integer >= ${min} (got "${raw}")`);
+  return value;
+}
+
+export function loadConfig(env: Env = process.env): WorkspaceConfig {
+  return {
+    port: int(env, 'PORT', 3200, 0),
+    host: env.HOST || '0.0.0.0',
+    databaseUrl: env.DATABASE_URL || undefined,
+    pgliteDataDir: env.PGLITE_DATA_DIR || '.data/workspace',
+    corsOrigins: (env.CORS_ORIGIN ?? 'http://localhost:3103')
+      .split(',')
+      .map((o) => o.trim())
+      .filter(Boolean),
+    bodyLimit: env.BODY_LIMIT || '256kb',
+    dbConnectAttempts: int(env, 'DB_CONNECT_ATTEMPTS', 5, 1),
+    dbRetryDelayMs: int(env, 'DB_RETRY_DELAY_MS', 2_000, 0),
+    logLevel: env.LOG_LEVEL || 'info',
+  };
+}

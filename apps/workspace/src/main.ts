@@ -1,0 +1,38 @@
+import { openDatabase } from '@tp/db-schema';
+import { createLogger, createMetrics, installGracefulShutdown } from '@tp/observability';
+import { createApp } from './app';
+import { ConfigError, loadConfig } from './config';
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(`workspace: invalid configuration: ${error.message}`);
+      process.exit(1);
+    }
+    throw error;
+  }
+  const logger = createLogger('workspace', { level: config.logLevel });
+  const database = await openDatabase({
+    url: config.databaseUrl,
+    dataDir: config.pgliteDataDir,
+    applicationName: 'workspace',
+    attempts: config.dbConnectAttempts,
+    retryDelayMs: config.dbRetryDelayMs,
+    onRetry: (attempt, error) => logger.warn('database not ready, retrying', { attempt, error: (error as Error).message }),
+  });
+  logger.info('database ready', { target: database.target });
+
+  const metrics = createMetrics('workspace');
+  const app = createApp({ db: database.db, ping: database.ping, config, logger, metrics });
+  const server = app.listen(config.port, config.host, () => logger.info('listening', { port: config.port }));
+
+  installGracefulShutdown(server, { logger, onClose: () => database.close() });
+}
+
+main().catch((error) => {
+  console.error(`workspace: failed to start: ${(error as Error).message}`);
+  process.exit(1);
+});

@@ -1,0 +1,88 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, mkdirSync } from 'node:fs';
+import { createServer } from 'node:net';
+import path from 'node:path';
+
+export const WORKSPACE_ROOT = path.resolve(__dirname, '../../../..');
+export const distMain = (app: string) => path.join(WORKSPACE_ROOT, 'dist/apps', app, 'main.js');
+
+/** A port the OS says is free on loopback right now. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+export interface ServiceProcess {
+  name: string;
+  baseUrl: string;
+  child: ChildProcess;
+  logFile: string;
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+const running = new Set<ServiceProcess>();
+
+/** Starts a built app as a real process and waits until its `/health` answers (any status). */
+export async function startService(options: {
+  name: string;
+  app: string;
+  port: number;
+  env: Record<string, string>;
+  logDir: string;
+  readyTimeoutMs?: number;
+}): Promise<ServiceProcess> {
+  mkdirSync(options.logDir, { recursive: true });
+  const logFile = path.join(options.logDir, `${options.name}.log`);
+  const log = createWriteStream(logFile, { flags: 'a' });
+  const child = spawn(process.execPath, [distMain(options.app)], {
+    env: { PATH: process.env.PATH ?? '', ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout?.pipe(log);
+  child.stderr?.pipe(log);
+  const baseUrl = `http://127.0.0.1:${options.port}`;
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+
+  const service: ServiceProcess = {
+    name: options.name,
+    baseUrl,
+    child,
+    logFile,
+    async stop(signal = 'SIGTERM') {
+      running.delete(service);
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill(signal);
+        const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+        await exited;
+        clearTimeout(timer);
+      }
+      return child.exitCode;
+    },
+  };
+  running.add(service);
+
+  const deadline = Date.now() + (options.readyTimeoutMs ?? 60_000);
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`${options.name} exited with ${child.exitCode} before it was ready (see ${logFile})`);
+    try {
+      await fetch(`${baseUrl}/health`, { signal: AbortSignal.timeout(1_000) });
+      return service;
+    } catch {
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+  await service.stop('SIGKILL');
+  throw new Error(`${options.name} did not answer on ${baseUrl}/health in time (see ${logFile})`);
+}
+
+/** Kills whatever a failed test left running. */
+export async function stopAll(): Promise<void> {
+  await Promise.all([...running].map((s) => s.stop('SIGKILL')));
+}

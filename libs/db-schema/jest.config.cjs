@@ -1,0 +1,1 @@
+module.exports = { displayName: 'db-schema', preset: '../../jest.preset.cjs' };

@@ -1,0 +1,5 @@
+export * from './lib/tables';
+export * from './lib/client';
+export * from './lib/migrate';
+export * from './lib/errors';
+export * from './lib/startup';

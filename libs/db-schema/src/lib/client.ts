@@ -1,0 +1,85 @@
+import { mkdirSync } from 'node:fs';
+import { PGlite } from '@electric-sql/pglite';
+import { sql } from 'drizzle-orm';
+import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
+import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
+import { Pool } from 'pg';
+import * as tables from './tables';
+
+export type Tables = typeof tables;
+/** The one Drizzle type application code sees, whatever the driver underneath. */
+export type Database = PgDatabase<PgQueryResultHKT, Tables>;
+
+export interface DatabaseOptions {
+  /** PostgreSQL connection string. When absent, an embedded PGlite database is used. */
+  url?: string;
+  /** PGlite data directory; `memory://` keeps it in memory (tests). Default `.data/pglite`. */
+  dataDir?: string;
+  /** Upper bound of the `pg` pool. */
+  poolMax?: number;
+  /** Name reported to PostgreSQL in `pg_stat_activity`. */
+  applicationName?: string;
+}
+
+export interface DatabaseHandle {
+  db: Database;
+  driver: 'postgres' | 'pglite';
+  /** A human-readable target without credentials, safe to log. */
+  target: string;
+  /** Runs `select 1`; throws when the database does not answer. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Removes the password from a connection string so it can be logged. */
+export function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return '<unparseable DATABASE_URL>';
+  }
+}
+
+/**
+ * Opens the database: PostgreSQL over `pg` when a URL is given, else embedded PGlite.
+ * Both return the same Drizzle type, so every query path is shared.
+ */
+export async function createDatabase(options: DatabaseOptions = {}): Promise<DatabaseHandle> {
+  if (options.url) {
+    const pool = new Pool({
+      connectionString: options.url,
+      max: options.poolMax ?? 10,
+      application_name: options.applicationName,
+      connectionTimeoutMillis: 5_000,
+    });
+    // An idle client losing its connection (database restart) must not crash the process.
+    pool.on('error', () => undefined);
+    const db = drizzlePg(pool, { schema: tables }) as unknown as Database;
+    return {
+      db,
+      driver: 'postgres',
+      target: redactUrl(options.url),
+      ping: async () => {
+        await db.execute(sql`select 1`);
+      },
+      close: () => pool.end(),
+    };
+  }
+
+  const dataDir = options.dataDir ?? '.data/pglite';
+  if (!dataDir.startsWith('memory://')) mkdirSync(dataDir, { recursive: true });
+  const client = await PGlite.create(dataDir);
+  const db = drizzlePglite(client, { schema: tables }) as unknown as Database;
+  return {
+    db,
+    driver: 'pglite',
+    target: `pglite:${dataDir}`,
+    ping: async () => {
+      await db.execute(sql`select 1`);
+    },
+    close: () => client.close(),
+  };
+}

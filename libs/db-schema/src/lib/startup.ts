@@ -1,0 +1,33 @@
+import { createDatabase, type DatabaseHandle, type DatabaseOptions } from './client';
+import { runMigrations } from './migrate';
+
+export interface StartupOptions extends DatabaseOptions {
+  /** Connection attempts before giving up (the seeds' 5 × 2 s by default). */
+  attempts?: number;
+  retryDelayMs?: number;
+  onRetry?: (attempt: number, error: unknown) => void;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Opens the database, retrying until it answers, then applies pending migrations. */
+export async function openDatabase(options: StartupOptions): Promise<DatabaseHandle> {
+  const attempts = Math.max(1, options.attempts ?? 5);
+  const delay = options.retryDelayMs ?? 2_000;
+  const handle = await createDatabase(options);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await handle.ping();
+      break;
+    } catch (error) {
+      if (attempt >= attempts) {
+        await handle.close().catch(() => undefined);
+        throw new Error(`database ${handle.target} unreachable after ${attempts} attempts: ${(error as Error).message}`);
+      }
+      options.onRetry?.(attempt, error);
+      await sleep(delay);
+    }
+  }
+  await runMigrations(handle);
+  return handle;
+}

@@ -1,0 +1,2 @@
+export * from './tp-capital';
+export * from './workspace';

@@ -1,0 +1,165 @@
+import { sql } from 'drizzle-orm';
+import {
+  bigint,
+  boolean,
+  index,
+  integer,
+  jsonb,
+  numeric,
+  pgSchema,
+  primaryKey,
+  text,
+  timestamp,
+  unique,
+  uuid,
+} from 'drizzle-orm/pg-core';
+
+export const tpCapital = pgSchema('tp_capital');
+
+const tstz = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
+const price = (name: string) => numeric(name, { precision: 18, scale: 6 });
+
+/**
+ * Every message the gateway delivered, exactly once. Time-series: a hypertable on TimescaleDB,
+ * so the primary and unique keys include `message_ts` (Telegram's original date, which never changes).
+ */
+export const forwardedMessages = tpCapital.table(
+  'forwarded_messages',
+  {
+    id: bigint('id', { mode: 'number' }).generatedAlwaysAsIdentity(),
+    channelId: text('channel_id').notNull(),
+    messageId: bigint('message_id', { mode: 'number' }).notNull(),
+    messageTs: tstz('message_ts').notNull(),
+    text: text('text').notNull(),
+    channelTitle: text('channel_title'),
+    source: text('source').notNull(),
+    editDate: tstz('edit_date'),
+    replyToMessageId: bigint('reply_to_message_id', { mode: 'number' }),
+    mediaGroupId: text('media_group_id'),
+    photos: jsonb('photos'),
+    forwardedFrom: jsonb('forwarded_from'),
+    /** What the parser made of it: signal | update | message | warning. */
+    parseKind: text('parse_kind'),
+    parseWarning: text('parse_warning'),
+    parserVersion: integer('parser_version'),
+    ingestedAt: tstz('ingested_at').notNull().defaultNow(),
+    updatedAt: tstz('updated_at').notNull().defaultNow(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.id, t.messageTs] }),
+    unique('forwarded_messages_message_key').on(t.channelId, t.messageId, t.messageTs),
+    index('forwarded_messages_ts_idx').on(t.messageTs.desc()),
+  ],
+);
+
+/** Previous texts of an edited message, newest edit last. */
+export const messageVersions = tpCapital.table(
+  'message_versions',
+  {
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+    channelId: text('channel_id').notNull(),
+    messageId: bigint('message_id', { mode: 'number' }).notNull(),
+    messageTs: tstz('message_ts').notNull(),
+    text: text('text').notNull(),
+    editDate: tstz('edit_date'),
+    replacedAt: tstz('replaced_at').notNull().defaultNow(),
+  },
+  (t) => [index('message_versions_message_idx').on(t.channelId, t.messageId, t.messageTs)],
+);
+
+/** One parsed trading signal per message. Hypertable on `ts` (the message date). */
+export const signals = tpCapital.table(
+  'tp_capital_signals',
+  {
+    id: bigint('id', { mode: 'number' }).generatedAlwaysAsIdentity(),
+    ts: tstz('ts').notNull(),
+    channelId: text('channel_id').notNull(),
+    messageId: bigint('message_id', { mode: 'number' }).notNull(),
+    asset: text('asset').notNull(),
+    signalType: text('signal_type'),
+    buyMin: price('buy_min'),
+    buyMax: price('buy_max'),
+    target1: price('target_1'),
+    target2: price('target_2'),
+    targetFinal: price('target_final'),
+    targets: price('targets').array().notNull().default(sql`'{}'::numeric[]`),
+    stop: price('stop'),
+    status: text('status').notNull().default('open'),
+    /** Percentage reported by the latest lifecycle update (e.g. +17.02 for "ALVO 1 ATINGIDO +17,02%"). */
+    lastResultPct: numeric('last_result_pct', { precision: 9, scale: 4 }),
+    expiresAt: tstz('expires_at'),
+    rawMessage: text('raw_message').notNull(),
+    parserVersion: integer('parser_version').notNull(),
+    ingestedAt: tstz('ingested_at').notNull().defaultNow(),
+    updatedAt: tstz('updated_at').notNull().defaultNow(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.id, t.ts] }),
+    unique('tp_capital_signals_message_key').on(t.channelId, t.messageId, t.ts),
+    index('tp_capital_signals_ts_idx').on(t.ts.desc()),
+    index('tp_capital_signals_asset_idx').on(t.channelId, t.asset, t.ts.desc()),
+  ],
+);
+
+/**
+ * Lifecycle updates ("ALVO 1 ATINGIDO", "stop", "CANCELADA") applied to a signal. Keyed by the
+ * update message so a redelivered or re-parsed update is recorded once. No foreign key: signals
+ * may be a hypertable, which older TimescaleDB releases cannot reference.
+ */
+export const signalEvents = tpCapital.table(
+  'signal_events',
+  {
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+    signalId: bigint('signal_id', { mode: 'number' }).notNull(),
+    signalTs: tstz('signal_ts').notNull(),
+    channelId: text('channel_id').notNull(),
+    messageId: bigint('message_id', { mode: 'number' }).notNull(),
+    messageTs: tstz('message_ts').notNull(),
+    eventType: text('event_type').notNull(),
+    percentage: numeric('percentage', { precision: 9, scale: 4 }),
+    rawMessage: text('raw_message').notNull(),
+    createdAt: tstz('created_at').notNull().defaultNow(),
+  },
+  (t) => [
+    unique('signal_events_message_key').on(t.channelId, t.messageId, t.messageTs),
+    index('signal_events_signal_idx').on(t.signalId),
+  ],
+);
+
+/** Recent ingest and parse events shown by `GET /logs`; pruned by the API to a bounded size. */
+export const ingestLogs = tpCapital.table(
+  'ingest_logs',
+  {
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+    createdAt: tstz('created_at').notNull().defaultNow(),
+    level: text('level').notNull(),
+    event: text('event').notNull(),
+    message: text('message').notNull(),
+    channelId: text('channel_id'),
+    messageId: bigint('message_id', { mode: 'number' }),
+    details: jsonb('details'),
+  },
+  (t) => [index('ingest_logs_created_idx').on(t.createdAt.desc())],
+);
+
+export const telegramChannels = tpCapital.table('telegram_channels', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  channelId: text('channel_id').notNull().unique('telegram_channels_channel_key'),
+  label: text('label').notNull(),
+  description: text('description'),
+  isActive: boolean('is_active').notNull().default(true),
+  createdAt: tstz('created_at').notNull().defaultNow(),
+  updatedAt: tstz('updated_at').notNull().defaultNow(),
+});
+
+export const telegramBots = tpCapital.table('telegram_bots', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  username: text('username').notNull().unique('telegram_bots_username_key'),
+  /** Stored as given; the API only ever returns it masked. */
+  token: text('token').notNull(),
+  botType: text('bot_type').notNull().default('ingestion'),
+  description: text('description'),
+  isActive: boolean('is_active').notNull().default(true),
+  createdAt: tstz('created_at').notNull().defaultNow(),
+  updatedAt: tstz('updated_at').notNull().defaultNow(),
+});

@@ -1,0 +1,1 @@
+module.exports = { displayName: 'ingest-contract', preset: '../../jest.preset.cjs' };

@@ -1,0 +1,15 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+
+/** HTTP header carrying the gateway's shared secret. */
+export const GATEWAY_TOKEN_HEADER = 'X-Gateway-Token';
+
+/**
+ * Compares a presented token with the expected one in constant time.
+ * Both sides are hashed first so neither the content nor the length leaks through timing.
+ */
+export function tokensMatch(presented: string | undefined | null, expected: string): boolean {
+  if (typeof presented !== 'string' || presented.length === 0 || expected.length === 0) return false;
+  const a = createHash('sha256').update(presented, 'utf8').digest();
+  const b = createHash('sha256').update(expected, 'utf8').digest();
+  return timingSafeEqual(a, b);
+}

@@ -1,0 +1,55 @@
+import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
+import addFormats from 'ajv-formats';
+import { ingestBatchSchema, ingestMessageSchema, type IngestBatch, type IngestMessage } from './schema';
+
+/** One reason a payload was rejected; `path` is a dotted field path (`messages.3.messageId`), '' for the root. */
+export interface Violation {
+  path: string;
+  message: string;
+}
+
+export type ValidationResult<T> = { ok: true; value: T } | { ok: false; errors: Violation[] };
+
+const ajv = new Ajv({ allErrors: true, strict: true });
+addFormats(ajv, ['date-time']);
+
+const messageValidator = ajv.compile<IngestMessage>(ingestMessageSchema);
+const batchValidator = ajv.compile<IngestBatch>(ingestBatchSchema);
+
+function toPath(error: ErrorObject): string {
+  const segments = error.instancePath.split('/').slice(1);
+  if (error.keyword === 'required') segments.push(String(error.params.missingProperty));
+  if (error.keyword === 'additionalProperties') segments.push(String(error.params.additionalProperty));
+  return segments.map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~')).join('.');
+}
+
+function toMessage(error: ErrorObject): string {
+  switch (error.keyword) {
+    case 'required':
+      return 'is required';
+    case 'additionalProperties':
+      return 'is not an allowed property';
+    case 'enum':
+      return `must be one of ${(error.params.allowedValues as unknown[]).map(String).join(', ')}`;
+    default:
+      return error.message ?? 'is invalid';
+  }
+}
+
+/** Turns ajv errors into `{ path, message }` pairs, one per violation. */
+export function describeErrors(errors: ErrorObject[] | null | undefined): Violation[] {
+  return (errors ?? []).map((e) => ({ path: toPath(e), message: toMessage(e) }));
+}
+
+function run<T>(validator: ValidateFunction<T>, payload: unknown): ValidationResult<T> {
+  if (validator(payload)) return { ok: true, value: payload };
+  return { ok: false, errors: describeErrors(validator.errors) };
+}
+
+export function validateIngestMessage(payload: unknown): ValidationResult<IngestMessage> {
+  return run(messageValidator, payload);
+}
+
+export function validateIngestBatch(payload: unknown): ValidationResult<IngestBatch> {
+  return run(batchValidator, payload);
+}

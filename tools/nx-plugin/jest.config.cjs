@@ -1,0 +1,1 @@
+module.exports = { displayName: 'nx-plugin', preset: '../../jest.preset.cjs' };

@@ -1,0 +1,23 @@
+import path from 'node:path';
+import { createNodesFromFiles, type CreateNodes, type CreateNodesV2 } from '@nx/devkit';
+import { readProjectFile } from './lib/project-file';
+import { inferTypecheckTarget } from './lib/typecheck';
+
+/** Infers this workspace's extra targets from every `project.json`, one concern per module. */
+const createNodesTuple: CreateNodes = [
+  '{apps,libs,tools,e2e}/*/project.json',
+  (files, options, context) =>
+    createNodesFromFiles(
+      (projectJson, _options, ctx) => {
+        const root = path.dirname(projectJson);
+        readProjectFile(ctx.workspaceRoot, projectJson);
+        return { projects: { [root]: { targets: { ...inferTypecheckTarget(ctx.workspaceRoot, root) } } } };
+      },
+      files,
+      options,
+      context,
+    ),
+];
+
+export const createNodes = createNodesTuple;
+export const createNodesV2: CreateNodesV2 = createNodesTuple;
