@@ -11,7 +11,7 @@ let gateway: ServiceProcess;
 
 beforeAll(async () => {
   dataDir = mkdtempSync(path.join(tmpdir(), 'ingest-flow-'));
-  const database = process.env.DATABASE_URL ? { DATABASE_URL: process.env.DATABASE_URL } : { PGLITE_DATA_DIR: path.join(dataDir, 'pglite') };
+  const database: Record<string, string> = process.env.DATABASE_URL ? { DATABASE_URL: process.env.DATABASE_URL } : { PGLITE_DATA_DIR: path.join(dataDir, 'pglite') };
   const apiPort = await freePort();
   api = await startService({
     name: 'tp-capital-api',
@@ -44,14 +44,14 @@ afterAll(async () => {
 describe('the built stack', () => {
   it('starts the API on the configured database and reports it healthy', async () => {
     const res = await fetch(`${api.baseUrl}/health`);
-    const body = await res.json();
+    const body = (await res.json()) as { checks: Record<string, { status: string }> };
     expect(res.status).toBe(200);
     expect(body.checks.database.status).toBe('up');
   });
 
   it('starts the gateway without Telegram credentials, saying which sources are off', async () => {
     const res = await fetch(`${gateway.baseUrl}/health`);
-    const body = await res.json();
+    const body: unknown = await res.json();
     expect(JSON.stringify(body)).toMatch(/TELEGRAM_INGESTION_BOT_TOKEN/);
   });
 

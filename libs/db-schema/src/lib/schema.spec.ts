@@ -1,6 +1,6 @@
 import { and, eq, sql } from 'drizzle-orm';
 import { createTestDatabase } from '../testing';
-import type { DatabaseHandle } from './client';
+import { queryRows, type DatabaseHandle } from './client';
 import { isUniqueViolation } from './errors';
 import { runMigrations } from './migrate';
 import { forwardedMessages, signals, workspaceItems } from './tables';
@@ -39,15 +39,14 @@ async function rejection(promise: Promise<unknown>): Promise<unknown> {
 describe(`db-schema on ${process.env.DATABASE_URL ? 'PostgreSQL' : 'PGlite'}`, () => {
   it('applies every migration and is a no-op when run again', async () => {
     await runMigrations(handle);
-    const { rows } = await handle.db.execute<{ n: number }>(
-      sql`select count(*)::int as n from drizzle.__drizzle_migrations`,
-    );
+    const rows = await queryRows<{ n: number }>(handle.db, sql`select count(*)::int as n from drizzle.__drizzle_migrations`);
     expect(rows[0].n).toBe(2);
-    const tables = await handle.db.execute<{ name: string }>(
+    const tables = await queryRows<{ name: string }>(
+      handle.db,
       sql`select table_schema || '.' || table_name as name from information_schema.tables
           where table_schema in ('tp_capital', 'workspace') order by 1`,
     );
-    expect(tables.rows.map((r) => r.name)).toEqual([
+    expect(tables.map((r) => r.name)).toEqual([
       'tp_capital.forwarded_messages',
       'tp_capital.ingest_logs',
       'tp_capital.message_versions',
@@ -90,7 +89,7 @@ describe(`db-schema on ${process.env.DATABASE_URL ? 'PostgreSQL' : 'PGlite'}`, (
   });
 
   it('keeps every unique key of a hypertable candidate on its time column', async () => {
-    const { rows } = await handle.db.execute<{ table_name: string; columns: string }>(sql`
+    const rows = await queryRows<{ table_name: string; columns: string }>(handle.db, sql`
       select c.conrelid::regclass::text as table_name,
              string_agg(a.attname, ',' order by a.attname) as columns
       from pg_constraint c
@@ -106,14 +105,16 @@ describe(`db-schema on ${process.env.DATABASE_URL ? 'PostgreSQL' : 'PGlite'}`, (
   });
 
   it('leaves plain tables when the timescaledb extension is not available', async () => {
-    const available = await handle.db.execute<{ n: number }>(
+    const available = await queryRows<{ n: number }>(
+      handle.db,
       sql`select count(*)::int as n from pg_available_extensions where name = 'timescaledb'`,
     );
-    const installed = await handle.db.execute<{ n: number }>(
+    const installed = await queryRows<{ n: number }>(
+      handle.db,
       sql`select count(*)::int as n from pg_extension where extname = 'timescaledb'`,
     );
-    expect(available.rows[0].n).toBe(0);
-    expect(installed.rows[0].n).toBe(0);
+    expect(available[0].n).toBe(0);
+    expect(installed[0].n).toBe(0);
   });
 
   it('enforces the workspace item vocabularies with check constraints', async () => {
