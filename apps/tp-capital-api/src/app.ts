@@ -1,21 +1,73 @@
 import type { Database } from '@tp/db-schema';
-import { createHealthRouter, type Logger, type ServiceMetrics } from '@tp/observability';
-import express from 'express';
+import { createHealthRouter, type Logger } from '@tp/observability';
+import cors from 'cors';
+import express, { Router } from 'express';
+import { rateLimit } from 'express-rate-limit';
+import helmet from 'helmet';
 import type { ApiConfig } from './config';
+import { errorHandler, HttpError } from './http/errors';
+import { requireApiKey, requireGatewayToken } from './http/guards';
+import { mountRoutes, type RouteSpec } from './http/route';
+import { IngestService } from './ingest/ingest-service';
+import { ingestRoutes } from './ingest/routes';
+import { logRoutes } from './logs/routes';
+import type { ApiMetrics } from './metrics';
+import { buildOpenApi } from './openapi';
+import { signalRoutes } from './signals/routes';
+import { telegramRoutes } from './telegram/routes';
 
 export interface AppDeps {
   db: Database;
   ping: () => Promise<void>;
   config: ApiConfig;
   logger: Logger;
-  metrics: ServiceMetrics;
+  metrics: ApiMetrics;
 }
 
 export function createApp(deps: AppDeps): express.Express {
+  const { config, metrics, logger } = deps;
+  const ingestService = new IngestService(deps.db, { signalInserted: (type) => metrics.signalsInserted.inc({ signal_type: type ?? 'unknown' }) }, config.logRetention);
+  const ingest = ingestRoutes(ingestService, metrics);
+  const dashboard: RouteSpec[] = [...signalRoutes(deps.db), ...telegramRoutes(deps.db), ...logRoutes(deps.db)];
+  const openApi = buildOpenApi([...ingest, ...dashboard]);
+
   const app = express();
   app.disable('x-powered-by');
-  app.use(deps.metrics.httpMiddleware);
+  app.set('trust proxy', 'loopback');
+  app.use(helmet());
+  app.use(cors({ origin: config.corsOrigins, allowedHeaders: ['Content-Type', 'X-API-Key'], methods: ['GET', 'POST', 'PUT', 'DELETE'] }));
+  app.use(metrics.httpMiddleware);
+
   app.use(createHealthRouter({ database: deps.ping }, { service: 'tp-capital-api' }));
-  app.get('/metrics', deps.metrics.metricsHandler);
+  app.get('/metrics', metrics.metricsHandler);
+  app.get('/openapi.json', (_req, res) => {
+    res.json(openApi);
+  });
+
+  // The gateway is authenticated before its body is even parsed.
+  const gatewayGuard = requireGatewayToken(config.gatewayToken, () => metrics.ingestionRequests.inc({ status: 'unauthorized' }));
+  const ingestRouter = Router();
+  ingestRouter.use(gatewayGuard, express.json({ limit: config.bodyLimit }));
+  mountRoutes(ingestRouter, ingest, { gateway: (_req, _res, next) => next() });
+  app.use(ingestRouter);
+
+  const publicRouter = Router();
+  publicRouter.use(
+    rateLimit({
+      windowMs: config.rateLimitWindowMs,
+      limit: config.rateLimitMax,
+      standardHeaders: 'draft-8',
+      legacyHeaders: false,
+      handler: (_req, res) => {
+        res.status(429).json({ error: { code: 'rate_limited', message: `more than ${config.rateLimitMax} requests in ${config.rateLimitWindowMs} ms; slow down`, details: [] } });
+      },
+    }),
+    express.json({ limit: '64kb' }),
+  );
+  mountRoutes(publicRouter, dashboard, { apiKey: requireApiKey(config.apiKey) });
+  app.use(publicRouter);
+
+  app.use((req, _res, next) => next(new HttpError(404, 'not_found', `no route for ${req.method} ${req.path}`)));
+  app.use(errorHandler(logger, (kind) => metrics.databaseErrors.inc({ error_type: kind })));
   return app;
 }

@@ -1,7 +1,8 @@
 import { openDatabase } from '@tp/db-schema';
-import { createLogger, createMetrics, installGracefulShutdown } from '@tp/observability';
+import { createLogger, installGracefulShutdown } from '@tp/observability';
 import { createApp } from './app';
 import { ConfigError, describeConfig, loadConfig } from './config';
+import { createApiMetrics } from './metrics';
 
 async function main(): Promise<void> {
   let config;
@@ -27,7 +28,7 @@ async function main(): Promise<void> {
   });
   logger.info('database ready', { target: database.target });
 
-  const metrics = createMetrics('tp-capital-api');
+  const metrics = createApiMetrics();
   const app = createApp({ db: database.db, ping: database.ping, config, logger, metrics });
   const server = app.listen(config.port, config.host, () => logger.info('listening', { port: config.port }));
 
