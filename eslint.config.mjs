@@ -8,6 +8,7 @@ export default [
   {
     files: ['**/*.ts'],
     rules: {
+      '@typescript-eslint/no-unused-vars': ['warn', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' }],
       // The architecture, checked: the gateway has no database, so it can never import db-schema;
       // libraries never import applications.
       '@nx/enforce-module-boundaries': [
