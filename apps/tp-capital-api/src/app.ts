@@ -47,7 +47,7 @@ export function createApp(deps: AppDeps): express.Express {
   // The gateway is authenticated before its body is even parsed.
   const gatewayGuard = requireGatewayToken(config.gatewayToken, () => metrics.ingestionRequests.inc({ status: 'unauthorized' }));
   const ingestRouter = Router();
-  ingestRouter.use(gatewayGuard, express.json({ limit: config.bodyLimit }));
+  ingestRouter.use('/ingest', gatewayGuard, express.json({ limit: config.bodyLimit }));
   mountRoutes(ingestRouter, ingest, { gateway: (_req, _res, next) => next() });
   app.use(ingestRouter);
 
