@@ -26,7 +26,10 @@ export interface AppDeps {
 
 export function createApp(deps: AppDeps): express.Express {
   const { config, metrics, logger } = deps;
-  const ingestService = new IngestService(deps.db, { signalInserted: (type) => metrics.signalsInserted.inc({ signal_type: type ?? 'unknown' }) }, config.logRetention);
+  const ingestService = new IngestService(deps.db, { signalInserted: (type) => metrics.signalsInserted.inc({ signal_type: type ?? 'unknown' }) }, {
+    logRetention: config.logRetention,
+    preparedStatements: config.preparedStatements,
+  });
   const ingest = ingestRoutes(ingestService, metrics);
   const dashboard: RouteSpec[] = [...signalRoutes(deps.db), ...telegramRoutes(deps.db), ...logRoutes(deps.db)];
   const openApi = buildOpenApi([...ingest, ...dashboard]);
@@ -34,8 +37,6 @@ export function createApp(deps: AppDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
-  app.use(helmet());
-  app.use(cors({ origin: config.corsOrigins, allowedHeaders: ['Content-Type', 'X-API-Key'], methods: ['GET', 'POST', 'PUT', 'DELETE'] }));
   app.use(metrics.httpMiddleware);
 
   app.use(createHealthRouter({ database: deps.ping }, { service: 'tp-capital-api' }));
@@ -51,8 +52,12 @@ export function createApp(deps: AppDeps): express.Express {
   mountRoutes(ingestRouter, ingest, { gateway: (_req, _res, next) => next() });
   app.use(ingestRouter);
 
+  // Browser-facing routes: security headers, CORS allow-list, rate limit. The gateway's /ingest
+  // is machine-to-machine and skips them (measurably faster under load).
   const publicRouter = Router();
   publicRouter.use(
+    helmet(),
+    cors({ origin: config.corsOrigins, allowedHeaders: ['Content-Type', 'X-API-Key'], methods: ['GET', 'POST', 'PUT', 'DELETE'] }),
     rateLimit({
       windowMs: config.rateLimitWindowMs,
       limit: config.rateLimitMax,

@@ -14,6 +14,8 @@ export interface ApiConfig {
   dbRetryDelayMs: number;
   logLevel: string;
   logRetention: number;
+  /** Named prepared statements; turn off behind PgBouncer < 1.21 in transaction mode. */
+  preparedStatements: boolean;
 }
 
 export class ConfigError extends Error {}
@@ -26,6 +28,14 @@ function int(env: Env, name: string, fallback: number, min = 0): number {
   const value = Number(raw);
   if (!Number.isInteger(value) || value < min) throw new ConfigError(`${name} must be an integer >= ${min} (got "${raw}")`);
   return value;
+}
+
+function bool(env: Env, name: string, fallback: boolean): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (/^(1|true|yes|on)$/i.test(raw)) return true;
+  if (/^(0|false|no|off)$/i.test(raw)) return false;
+  throw new ConfigError(`${name} must be true or false (got "${raw}")`);
 }
 
 export const MIN_GATEWAY_TOKEN_LENGTH = 32;
@@ -57,6 +67,7 @@ export function loadConfig(env: Env = process.env): ApiConfig {
     dbRetryDelayMs: int(env, 'DB_RETRY_DELAY_MS', 2_000, 0),
     logLevel: env.LOG_LEVEL || 'info',
     logRetention: int(env, 'LOG_RETENTION', 5_000, 100),
+    preparedStatements: bool(env, 'DB_PREPARED_STATEMENTS', true),
   };
 }
 

@@ -174,3 +174,24 @@ describe('rejections', () => {
     expect(await count(forwardedMessages)).toBe(before);
   }, 60_000);
 });
+
+describe('reparse', () => {
+  it('re-derives stale messages once and is idempotent', async () => {
+    const { IngestService } = await import('./ingest-service');
+    const service = new IngestService(database.db, { signalInserted: () => undefined });
+    const m = message({ text: SIGNAL_TEXT, messageId: 8_000 });
+    await post(m).expect(200);
+    // Simulate rows written by an older parser that missed the signal.
+    await database.db.execute(sql`update ${forwardedMessages} set parser_version = 1, parse_kind = 'message' where message_id = 8000`);
+    await database.db.execute(sql`delete from ${signals} where message_id = 8000`);
+
+    const progress: number[] = [];
+    const first = await service.reparse({ onProgress: (done) => progress.push(done) });
+    expect(first.scanned).toBe(1);
+    expect(first.changedKind).toBe(1);
+    expect(progress).toEqual([1]);
+    const rows = await queryRows<{ n: number }>(database.db, sql`select count(*)::int as n from ${signals} where message_id = 8000`);
+    expect(rows[0].n).toBe(1);
+    expect((await service.reparse()).scanned).toBe(0);
+  });
+});

@@ -92,3 +92,20 @@ export async function queryRows<T>(executor: Executor, query: SQL): Promise<T[]>
   const result = (await executor.execute(query)) as unknown as { rows: T[] };
   return result.rows;
 }
+
+interface DrizzleInternals {
+  session?: { prepareQuery?: (query: unknown, fields: undefined, name: string | undefined, arrayMode: boolean) => { execute(): Promise<unknown> } };
+  dialect?: { sqlToQuery(query: SQL): unknown };
+}
+
+/**
+ * `queryRows` as a named prepared statement, so PostgreSQL plans it once per connection instead
+ * of on every call (2–3× for a large statement run thousands of times). Named statements need
+ * session pooling or PgBouncer ≥ 1.21 with `max_prepared_statements`; pass no name to opt out.
+ */
+export async function queryRowsPrepared<T>(executor: Executor, name: string | undefined, query: SQL): Promise<T[]> {
+  const { session, dialect } = executor as unknown as DrizzleInternals;
+  if (!name || !session?.prepareQuery || !dialect) return queryRows<T>(executor, query);
+  const result = (await session.prepareQuery(dialect.sqlToQuery(query), undefined, name, false).execute()) as { rows: T[] };
+  return result.rows;
+}

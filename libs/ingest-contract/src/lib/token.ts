@@ -9,7 +9,7 @@ export const GATEWAY_TOKEN_HEADER = 'X-Gateway-Token';
  */
 export function tokensMatch(presented: string | undefined | null, expected: string): boolean {
   if (typeof presented !== 'string' || presented.length === 0 || expected.length === 0) return false;
-  const a = createHash('sha256').update(presented, 'utf8').digest();
-  const b = createHash('sha256').update(expected, 'utf8').digest();
-  return timingSafeEqual(a, b);
+  return timingSafeEqual(digest(presented), digest(expected));
 }
+
+const digest = (value: string) => createHash('sha256').update(value, 'utf8').digest();

@@ -1,0 +1,23 @@
+// `npx nx run tp-capital-api:reparse [-- --all]`: re-parses stored messages with the current parser.
+import { openDatabase } from '@tp/db-schema';
+import { IngestService } from '../ingest/ingest-service';
+import { PARSER_VERSION } from '../parser/signal-parser';
+
+async function main() {
+  const all = process.argv.includes('--all');
+  const database = await openDatabase({ url: process.env.DATABASE_URL || undefined, dataDir: process.env.PGLITE_DATA_DIR || '.data/tp-capital-api', attempts: 1 });
+  const service = new IngestService(database.db, { signalInserted: () => undefined });
+  const started = Date.now();
+  const result = await service.reparse({
+    all,
+    onProgress: (done, total) => process.stderr.write(`\rreparsed ${done}/${total} (${total ? Math.round((100 * done) / total) : 100}%)`),
+  });
+  process.stderr.write('\n');
+  console.log(`parser v${PARSER_VERSION}: ${result.scanned} messages re-parsed (${all ? 'all' : 'stale only'}), ${result.changedKind} changed kind, in ${Date.now() - started} ms`);
+  await database.close();
+}
+
+main().catch((error) => {
+  console.error(`reparse failed: ${(error as Error).message}`);
+  process.exit(1);
+});
