@@ -1,7 +1,13 @@
 import type { Database } from '@tp/db-schema';
 import { createHealthRouter, type Logger, type ServiceMetrics } from '@tp/observability';
+import cors from 'cors';
 import express from 'express';
+import helmet from 'helmet';
+import { Gauge } from 'prom-client';
 import type { WorkspaceConfig } from './config';
+import { errorHandler } from './http/errors';
+import { ItemRepository } from './items/repository';
+import { itemRoutes } from './items/routes';
 
 export interface AppDeps {
   db: Database;
@@ -12,10 +18,30 @@ export interface AppDeps {
 }
 
 export function createApp(deps: AppDeps): express.Express {
+  const items = new ItemRepository(deps.db);
+  new Gauge({
+    name: 'workspace_items',
+    help: 'Workspace items by status',
+    labelNames: ['status'] as const,
+    registers: [deps.metrics.registry],
+    async collect() {
+      this.reset();
+      for (const { status, n } of await items.countByStatus()) this.set({ status }, n);
+    },
+  });
+
   const app = express();
   app.disable('x-powered-by');
   app.use(deps.metrics.httpMiddleware);
   app.use(createHealthRouter({ database: deps.ping }, { service: 'workspace' }));
   app.get('/metrics', deps.metrics.metricsHandler);
+  app.use(helmet());
+  app.use(cors({ origin: deps.config.corsOrigins, exposedHeaders: ['ETag', 'Location'], allowedHeaders: ['Content-Type', 'If-Match'] }));
+  app.use(express.json({ limit: deps.config.bodyLimit }));
+  app.use(itemRoutes(items));
+  app.use((req, res) => {
+    res.status(404).json({ success: false, message: `No route for ${req.method} ${req.path}` });
+  });
+  app.use(errorHandler(deps.logger));
   return app;
 }

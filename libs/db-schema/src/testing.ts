@@ -3,6 +3,21 @@ import { Client } from 'pg';
 import { createDatabase, type DatabaseHandle } from './lib/client';
 import { runMigrations } from './lib/migrate';
 
+/** A new, empty database on the server at `serverUrl`; `drop()` removes it again. */
+export async function createScratchDatabase(serverUrl: string, prefix = 'tp_test'): Promise<{ url: string; name: string; drop(): Promise<void> }> {
+  const name = `${prefix}_${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`;
+  await withAdminClient(serverUrl, (c) => c.query(`create database "${name}"`));
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    name,
+    drop: async () => {
+      await withAdminClient(serverUrl, (c) => c.query(`drop database if exists "${name}" with (force)`));
+    },
+  };
+}
+
 /**
  * A migrated, empty database for one test file: an in-memory PGlite by default, or a fresh
  * database created on the server at `DATABASE_URL` (dropped again by `close()`).
@@ -14,18 +29,14 @@ export async function createTestDatabase(options: { poolMax?: number } = {}): Pr
     await runMigrations(handle);
     return handle;
   }
-
-  const name = `tp_test_${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`;
-  await withAdminClient(serverUrl, (c) => c.query(`create database "${name}"`));
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
-  const handle = await createDatabase({ url: url.toString(), poolMax: options.poolMax ?? 20 });
+  const scratch = await createScratchDatabase(serverUrl);
+  const handle = await createDatabase({ url: scratch.url, poolMax: options.poolMax ?? 20 });
   await runMigrations(handle);
   return {
     ...handle,
     close: async () => {
       await handle.close();
-      await withAdminClient(serverUrl, (c) => c.query(`drop database if exists "${name}" with (force)`));
+      await scratch.drop();
     },
   };
 }

@@ -39,7 +39,8 @@ export const workspaceItems = workspaceSchema.table(
     check('workspace_items_status_check', sql`${t.status} in (${inList(WORKSPACE_STATUSES)})`),
     index('workspace_items_status_idx').on(t.status),
     index('workspace_items_category_idx').on(t.category),
-    index('workspace_items_created_idx').on(t.createdAt.desc()),
+    // Matches the list order (newest first, id as tiebreak) so a page is read from the index, not sorted.
+    index('workspace_items_created_id_idx').on(t.createdAt.desc().nullsFirst(), t.id),
     index('workspace_items_tags_idx').using('gin', t.tags),
   ],
 );

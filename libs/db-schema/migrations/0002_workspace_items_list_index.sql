@@ -1,0 +1,2 @@
+DROP INDEX "workspace"."workspace_items_created_idx";--> statement-breakpoint
+CREATE INDEX "workspace_items_created_id_idx" ON "workspace"."workspace_items" USING btree ("created_at" DESC NULLS FIRST,"id");
