@@ -1,0 +1,23 @@
+import { createMetrics } from '@tp/observability';
+import { Counter, Gauge } from 'prom-client';
+
+/** The gateway's registry, with the metric names of the design document. */
+export function createGatewayMetrics() {
+  const base = createMetrics('gateway');
+  const registers = [base.registry];
+  return {
+    ...base,
+    connectionStatus: new Gauge({ name: 'telegram_connection_status', help: 'Telegram connection status (0=disconnected, 1=connected)', labelNames: ['client'] as const, registers }),
+    messagesReceived: new Counter({ name: 'telegram_messages_received_total', help: 'Messages received from Telegram and stored in the outbox', labelNames: ['channel_id', 'source'] as const, registers }),
+    messagesPublished: new Counter({ name: 'telegram_messages_published_total', help: 'Messages confirmed by the API', registers }),
+    publishFailures: new Counter({ name: 'telegram_publish_failures_total', help: 'Failed attempts to publish to the API', labelNames: ['reason'] as const, registers }),
+    retryAttempts: new Counter({ name: 'telegram_retry_attempts_total', help: 'Publish retries by attempt number', labelNames: ['attempt_number'] as const, registers }),
+    failureQueueSize: new Gauge({ name: 'telegram_failure_queue_size', help: 'Messages in the outbox not yet confirmed by the API', registers }),
+    outboxBytes: new Gauge({ name: 'telegram_outbox_bytes', help: 'Size of the outbox log on disk', registers }),
+    outboxUsage: new Gauge({ name: 'telegram_outbox_usage_ratio', help: 'Outbox size as a fraction of OUTBOX_MAX_BYTES (warning at 0.5)', registers }),
+    outboxWarning: new Gauge({ name: 'telegram_outbox_warning', help: '1 when the outbox is at least half full', registers }),
+    deadLetters: new Counter({ name: 'telegram_dead_letter_total', help: 'Messages parked because the API rejected them as invalid', registers }),
+  };
+}
+
+export type GatewayMetrics = ReturnType<typeof createGatewayMetrics>;

@@ -1,0 +1,174 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { IngestMessage } from '@tp/ingest-contract';
+import nock from 'nock';
+import winston from 'winston';
+import Transport from 'winston-transport';
+import { createGatewayMetrics, type GatewayMetrics } from '../metrics';
+import { DEAD_LETTER_FILE, Outbox } from '../outbox/outbox';
+import { Publisher, type PublisherOptions } from './publisher';
+
+// The API is faked with nock: these tests are about the gateway's side of the wire.
+const API = 'http://api.test:4005';
+const BACKUP = 'http://backup.test:4005';
+const TOKEN = 'gateway-token-0123456789abcdef0123456789';
+
+class Capture extends Transport {
+  lines: Array<{ level: string; message: string }> = [];
+  override log(info: { level: string; message: string }, next: () => void) {
+    this.lines.push(info);
+    next();
+  }
+}
+
+let dir: string;
+let outbox: Outbox;
+let metrics: GatewayMetrics;
+let capture: Capture;
+let sleeps: number[];
+
+const msg = (messageId: number): IngestMessage => ({ channelId: '-1001', messageId, timestamp: '2025-10-24T13:05:00.000Z', text: `m${messageId}`, source: 'bot' });
+
+function publisher(options: Partial<PublisherOptions> = {}) {
+  return new Publisher(
+    outbox,
+    { endpoints: [API], token: TOKEN, timeoutMs: 200, maxRetryAttempts: 3, retryDelayMs: 100, random: () => 0.5, sleep: async (ms) => void sleeps.push(ms), ...options },
+    winston.createLogger({ transports: [capture] }),
+    metrics,
+  );
+}
+
+async function until(condition: () => boolean, timeoutMs = 5_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+beforeEach(async () => {
+  dir = mkdtempSync(path.join(tmpdir(), 'publisher-'));
+  outbox = await Outbox.open(dir, { maxBytes: 10 * 1024 * 1024 });
+  metrics = createGatewayMetrics();
+  capture = new Capture();
+  sleeps = [];
+  nock.disableNetConnect();
+});
+afterEach(async () => {
+  nock.cleanAll();
+  nock.enableNetConnect();
+  await outbox.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('Publisher', () => {
+  it('posts a single message to /ingest with the token and marks it delivered', async () => {
+    const scope = nock(API, { reqheaders: { 'x-gateway-token': TOKEN } })
+      .post('/ingest', (body) => body.messageId === 1)
+      .reply(200, { status: 'ok', skipped: false, signalId: null });
+    await outbox.append([msg(1)]);
+    const p = publisher();
+    p.start();
+    await until(() => outbox.stats().pending === 0);
+    await p.stop();
+    scope.done();
+    expect(await metrics.registry.getSingleMetricAsString('telegram_messages_published_total')).toMatch(/ 1$/m);
+  });
+
+  it('retries with exponential backoff and jitter until the API answers, never dropping the message', async () => {
+    nock(API).post('/ingest').times(5).reply(503, { error: { code: 'database_unavailable' } });
+    nock(API).post('/ingest').reply(200, { status: 'ok', skipped: false });
+    await outbox.append([msg(1)]);
+    const p = publisher();
+    p.start();
+    await until(() => outbox.stats().pending === 0);
+    await p.stop();
+    // base 100 ms doubling for MAX_RETRY_ATTEMPTS, then the slower drain cadence (jitter fixed at 1.0×).
+    expect(sleeps).toEqual([100, 200, 400, 800, 800]);
+    const retries = await metrics.registry.getSingleMetricAsString('telegram_retry_attempts_total');
+    expect(retries).toMatch(/attempt_number="1"[^\n]* 1/);
+    expect(retries).toMatch(/attempt_number="4"[^\n]* 2/);
+    expect(await metrics.registry.getSingleMetricAsString('telegram_publish_failures_total')).toMatch(/reason="http_503"[^\n]* 5/);
+  });
+
+  it('spreads retries with jitter between 0.5× and 1.5× of the nominal delay', () => {
+    const low = publisher({ random: () => 0 });
+    const high = publisher({ random: () => 0.999 });
+    expect(low.backoffMs(2)).toBe(100);
+    expect(high.backoffMs(2)).toBe(300);
+  });
+
+  it('treats a request slower than the timeout as a failure and retries', async () => {
+    nock(API).post('/ingest').delay(1_000).reply(200, { status: 'ok' });
+    nock(API).post('/ingest').reply(200, { status: 'ok', skipped: false });
+    await outbox.append([msg(1)]);
+    const p = publisher({ timeoutMs: 100 });
+    p.start();
+    await until(() => outbox.stats().pending === 0);
+    await p.stop();
+    expect(await metrics.registry.getSingleMetricAsString('telegram_publish_failures_total')).toMatch(/reason="timeout"/);
+  });
+
+  it('logs a 401 loudly once, keeps the messages and keeps retrying', async () => {
+    nock(API).post('/ingest').times(3).reply(401, { error: { code: 'unauthorized' } });
+    nock(API).post('/ingest').reply(200, { status: 'ok', skipped: false });
+    await outbox.append([msg(1)]);
+    const p = publisher();
+    p.start();
+    await until(() => outbox.stats().pending === 0);
+    await p.stop();
+    const errors = capture.lines.filter((l) => l.level === 'error' && /401/.test(l.message));
+    expect(errors).toHaveLength(1);
+    expect(JSON.stringify(capture.lines)).not.toContain(TOKEN);
+  });
+
+  it('parks a message the API rejects with 400 in the dead-letter file and moves on', async () => {
+    nock(API).post('/ingest', (b) => b.messageId === 1).reply(400, { error: { code: 'validation_failed', message: 'message does not match the ingest contract', details: [{ path: 'text', message: 'is required' }] } });
+    nock(API).post('/ingest', (b) => b.messageId === 2).reply(200, { status: 'ok', skipped: false });
+    await outbox.append([msg(1)]);
+    const p = publisher();
+    p.start();
+    await until(() => outbox.stats().dead === 1);
+    await outbox.append([msg(2)]);
+    await until(() => outbox.stats().pending === 0);
+    await p.stop();
+    const parked = JSON.parse(readFileSync(path.join(dir, DEAD_LETTER_FILE), 'utf8').trim());
+    expect(parked.reason).toBe('message does not match the ingest contract; text is required');
+    expect(await metrics.registry.getSingleMetricAsString('telegram_dead_letter_total')).toMatch(/ 1$/m);
+  });
+
+  it('fails over to the next endpoint and sticks with it', async () => {
+    nock(API).post('/ingest').replyWithError({ code: 'ECONNREFUSED' });
+    nock(BACKUP).post('/ingest').times(2).reply(200, { status: 'ok', skipped: false });
+    await outbox.append([msg(1)]);
+    const p = publisher({ endpoints: [API, BACKUP] });
+    p.start();
+    await until(() => outbox.stats().pending === 0);
+    await outbox.append([msg(2)]);
+    await until(() => outbox.stats().pending === 0);
+    await p.stop();
+    expect(sleeps).toEqual([]);
+    expect(nock.isDone()).toBe(true);
+  });
+
+  it('drains a backlog in order with /ingest/batch, parking only the invalid ones', async () => {
+    await outbox.append(Array.from({ length: 5 }, (_, i) => msg(i + 1)));
+    let received: number[] = [];
+    nock(API)
+      .post('/ingest/batch', (body) => {
+        received = body.messages.map((m: IngestMessage) => m.messageId);
+        return true;
+      })
+      .reply(200, {
+        status: 'ok',
+        results: [{ status: 'ok', skipped: false }, { status: 'ok', skipped: true }, { status: 'invalid', errors: [{ path: 'text', message: 'too long' }] }, { status: 'ok', skipped: false }, { status: 'ok', skipped: false }],
+      });
+    const p = publisher({ batchSize: 500 });
+    p.start();
+    await until(() => outbox.stats().pending === 0);
+    await p.stop();
+    expect(received).toEqual([1, 2, 3, 4, 5]);
+    expect(outbox.stats()).toMatchObject({ delivered: 4, dead: 1 });
+  });
+});
