@@ -2,6 +2,7 @@ import { GATEWAY_TOKEN_HEADER, type IngestMessage } from '@tp/ingest-contract';
 import type { Logger } from '@tp/observability';
 import type { Outbox, OutboxEntry } from '../outbox/outbox';
 import type { GatewayMetrics } from '../metrics';
+import { sleep } from '../util/sleep';
 
 export interface PublisherOptions {
   endpoints: string[];
@@ -33,11 +34,6 @@ type Attempt =
   | { kind: 'unauthorized' }
   | { kind: 'unavailable'; reason: string };
 
-const defaultSleep = (ms: number, signal: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
-  });
 
 /**
  * Drains the outbox to the API in order: one message per POST /ingest when there is no backlog,
@@ -90,13 +86,14 @@ export class Publisher {
 
   private async loop(): Promise<void> {
     const signal = this.abort.signal;
-    const sleep = this.options.sleep ?? defaultSleep;
+    const wait = this.options.sleep ?? sleep;
     while (!signal.aborted) {
       const batch = this.outbox.pending(this.options.batchSize ?? 500);
       if (!batch.length) {
+        // Sleep until the outbox has something (or a periodic re-check, in case a wake-up is missed).
         await new Promise<void>((resolve) => {
           this.wake = resolve;
-          signal.addEventListener('abort', () => resolve(), { once: true });
+          void sleep(5_000, signal).then(resolve);
         });
         this.wake = null;
         continue;
@@ -107,7 +104,7 @@ export class Publisher {
         continue;
       }
       this.consecutiveFailures++;
-      await sleep(this.backoffMs(this.consecutiveFailures), signal);
+      await wait(this.backoffMs(this.consecutiveFailures), signal);
     }
   }
 

@@ -1,0 +1,154 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import winston from 'winston';
+import { createGatewayMetrics } from '../metrics';
+import { Outbox, OutboxFullError } from '../outbox/outbox';
+import { FakeBotApi } from '../testing/fake-bot-api';
+import { BotSource, redactBotToken, telegrafUpdatesApi } from './bot-source';
+import { updateToMessage } from './bot-updates';
+
+// Telegram's Bot API is replaced by a local fake server (FakeBotApi); telegraf's client talks to it.
+const CHANNEL = -1001649127710;
+let dir: string;
+let telegram: FakeBotApi;
+let outbox: Outbox;
+const logger = winston.createLogger({ silent: true });
+
+async function until(condition: () => boolean, timeoutMs = 10_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+beforeEach(async () => {
+  dir = mkdtempSync(path.join(tmpdir(), 'bot-'));
+  telegram = new FakeBotApi();
+  await telegram.start();
+  outbox = await Outbox.open(dir, { maxBytes: 10 * 1024 * 1024 });
+});
+let started: BotSource[] = [];
+afterEach(async () => {
+  await Promise.all(started.map((b) => b.stop()));
+  started = [];
+  await telegram.stop();
+  await outbox.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const source = (store = outbox) => track(new BotSource(telegrafUpdatesApi(telegram.token, telegram.url), store, { allowedChatIds: [], pollTimeoutSeconds: 1, retryDelayMs: 20 }, logger, createGatewayMetrics()));
+const track = (bot: BotSource) => (started.push(bot), bot);
+
+describe('BotSource', () => {
+  it('stores channel posts in the outbox before their offset is acknowledged', async () => {
+    for (let i = 0; i < 3; i++) telegram.channelPost(CHANNEL, `post ${i}`);
+    const storedWhenAcknowledged: number[] = [];
+    telegram.onGetUpdates = (offset) => {
+      if (offset !== undefined) storedWhenAcknowledged.push(outbox.pending().length);
+    };
+    const bot = source();
+    bot.start();
+    await until(() => telegram.unconfirmed === 0);
+    await bot.stop();
+    expect(telegram.offsets[0]).toBeUndefined();
+    expect(telegram.offsets[1]).toBe(4);
+    // When Telegram was told to forget the 3 updates, all 3 were already on disk.
+    expect(storedWhenAcknowledged[0]).toBe(3);
+    expect(outbox.pending().map((e) => e.message.text)).toEqual(['post 0', 'post 1', 'post 2']);
+  });
+
+  it('does not advance the offset when the write fails, and stores the batch once it succeeds', async () => {
+    telegram.channelPost(CHANNEL, 'importante');
+    let failures = 2;
+    const flaky = new Proxy(outbox, {
+      get(target, prop, receiver) {
+        if (prop === 'append') {
+          return (...args: Parameters<Outbox['append']>) => (failures-- > 0 ? Promise.reject(new Error('EIO: disk error')) : target.append(...args));
+        }
+        return Reflect.get(target, prop, receiver);
+      },
+    });
+    const bot = source(flaky);
+    bot.start();
+    await until(() => outbox.pending().length === 1 && telegram.offsets.length >= 2);
+    await bot.stop();
+    // One fetch of the update, then (after two failed writes) the acknowledging fetch.
+    expect(telegram.offsets.slice(0, 2)).toEqual([undefined, 2]);
+  });
+
+  it('stops acknowledging while the outbox is full and resumes once it drains', async () => {
+    const tiny = await Outbox.open(path.join(dir, 'tiny'), { maxBytes: 1_000 });
+    for (let i = 0; i < 20; i++) telegram.channelPost(CHANNEL, `mensagem ${i} `.repeat(5));
+    const bot = source(tiny);
+    bot.start();
+    await until(() => bot.state === 'paused_outbox_full');
+    // It stored the prefix that fit and acknowledged exactly that; Telegram keeps the rest.
+    const stored = tiny.pending().length;
+    expect(stored).toBeGreaterThan(0);
+    expect(telegram.unconfirmed).toBe(20 - stored);
+    expect(telegram.offsets.slice(0, 2)).toEqual([undefined, stored + 1]);
+    await expect(tiny.append([{ channelId: '-1', messageId: 1, timestamp: new Date().toISOString(), text: 'x'.repeat(900), source: 'bot' }])).rejects.toBeInstanceOf(OutboxFullError);
+    // Drain: the API confirmed what was held.
+    const drain = setInterval(() => void tiny.markDelivered(tiny.pending().map((e) => e.seq)), 20);
+    await until(() => telegram.unconfirmed === 0, 20_000);
+    clearInterval(drain);
+    await bot.stop();
+    await tiny.close();
+  });
+
+  it('retries after Telegram errors without losing updates', async () => {
+    telegram.failNext = 2;
+    telegram.channelPost(CHANNEL, 'depois do erro');
+    const bot = source();
+    bot.start();
+    await until(() => outbox.pending().length === 1);
+    await bot.stop();
+  });
+
+  it('never lets the bot token into an error message', () => {
+    expect(redactBotToken('request to https://api.telegram.org/bot123456:ABC-def_ghi/getUpdates failed')).toBe('request to https://api.telegram.org/bot<redacted>/getUpdates failed');
+  });
+});
+
+describe('updateToMessage', () => {
+  const base = { message_id: 10, date: 1_761_311_100, chat: { id: CHANNEL, type: 'channel', title: 'TP Capital' } };
+
+  it('maps a channel post with caption, photo sizes, reply and forward', () => {
+    const message = updateToMessage({
+      update_id: 1,
+      channel_post: {
+        ...base,
+        caption: 'Ativo: PETR4',
+        media_group_id: 'g1',
+        reply_to_message: { message_id: 9 },
+        photo: [{ file_id: 'small', width: 90, height: 60 }, { file_id: 'large', width: 1280, height: 853 }],
+        forward_origin: { type: 'channel', date: 1_761_300_000, chat: { id: -100555, title: 'Origem' }, message_id: 77 },
+      },
+    });
+    expect(message).toEqual({
+      channelId: String(CHANNEL),
+      messageId: 10,
+      timestamp: '2025-10-24T13:05:00.000Z',
+      text: 'Ativo: PETR4',
+      source: 'bot',
+      channelTitle: 'TP Capital',
+      replyToMessageId: 9,
+      mediaGroupId: 'g1',
+      photos: [{ fileId: 'large', width: 1280, height: 853 }],
+      forwardedFrom: { channelId: '-100555', messageId: 77, name: 'Origem', date: '2025-10-24T10:00:00.000Z' },
+    });
+  });
+
+  it('carries the edit date of an edited post', () => {
+    expect(updateToMessage({ update_id: 2, edited_channel_post: { ...base, text: 'novo', edit_date: 1_761_311_160 } })?.editDate).toBe('2025-10-24T13:06:00.000Z');
+  });
+
+  it('takes group messages only from allowed chats', () => {
+    const group = { ...base, chat: { id: -1009, type: 'supergroup' }, text: 'oi' };
+    expect(updateToMessage({ update_id: 3, message: group })).toBeNull();
+    expect(updateToMessage({ update_id: 3, message: group }, ['-1009'])?.channelId).toBe('-1009');
+    expect(updateToMessage({ update_id: 4, channel_post: { ...base, text: 'x' } }, ['-1009'])).toBeNull();
+  });
+});

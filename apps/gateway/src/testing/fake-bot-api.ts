@@ -1,0 +1,98 @@
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { BotMessage, BotUpdate } from '../sources/bot-updates';
+
+/**
+ * A local stand-in for api.telegram.org's Bot API `getUpdates`, the only part of Telegram the bot
+ * source talks to. Like Telegram, it forgets updates only when a later call's `offset` passes
+ * them, and long-polls when there is nothing to send.
+ */
+export class FakeBotApi {
+  private updates: BotUpdate[] = [];
+  private nextUpdateId = 1;
+  private nextMessageId = new Map<number, number>();
+  private waiters: Array<() => void> = [];
+  private server: Server | null = null;
+  /** Offsets of every getUpdates call, in order. */
+  readonly offsets: Array<number | undefined> = [];
+  /** Called on every getUpdates before answering (tests check what the gateway stored by then). */
+  onGetUpdates: ((offset: number | undefined) => void) | null = null;
+  failNext = 0;
+
+  constructor(readonly token = '123456:TEST-fake-bot-token-abcdefghij') {}
+
+  async start(port = 0): Promise<string> {
+    this.server = createServer((req, res) => {
+      void this.handle(req).then(
+        ({ status, body }) => {
+          res.writeHead(status, { 'content-type': 'application/json' });
+          res.end(JSON.stringify(body));
+        },
+        () => {
+          res.writeHead(500).end();
+        },
+      );
+    });
+    await new Promise<void>((r) => this.server?.listen(port, '127.0.0.1', r));
+    return this.url;
+  }
+
+  get url(): string {
+    return `http://127.0.0.1:${(this.server?.address() as AddressInfo).port}`;
+  }
+
+  async stop(): Promise<void> {
+    for (const wake of this.waiters.splice(0)) wake();
+    this.server?.closeAllConnections();
+    await new Promise((r) => this.server?.close(r));
+  }
+
+  /** Posts a message to a channel as Telegram would deliver it to a bot admin. */
+  channelPost(chatId: number, text: string, extra: Partial<BotMessage> = {}): BotMessage {
+    const messageId = extra.message_id ?? (this.nextMessageId.get(chatId) ?? 0) + 1;
+    this.nextMessageId.set(chatId, Math.max(messageId, this.nextMessageId.get(chatId) ?? 0));
+    const message: BotMessage = { message_id: messageId, date: Math.floor(Date.now() / 1000), chat: { id: chatId, type: 'channel', title: 'Canal de teste' }, text, ...extra };
+    this.push({ channel_post: message });
+    return message;
+  }
+
+  editChannelPost(original: BotMessage, text: string): void {
+    this.push({ edited_channel_post: { ...original, text, edit_date: original.date + 60 } });
+  }
+
+  push(update: Omit<BotUpdate, 'update_id'>): void {
+    this.updates.push({ update_id: this.nextUpdateId++, ...update });
+    for (const wake of this.waiters.splice(0)) wake();
+  }
+
+  /** Updates Telegram still holds (not yet confirmed by an offset). */
+  get unconfirmed(): number {
+    return this.updates.length;
+  }
+
+  private async handle(req: IncomingMessage): Promise<{ status: number; body: unknown }> {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const match = url.pathname.match(/^\/bot([^/]+)\/(\w+)$/);
+    if (!match || match[1] !== this.token) return { status: 401, body: { ok: false, error_code: 401, description: 'Unauthorized' } };
+    if (match[2] !== 'getUpdates') return { status: 200, body: { ok: true, result: true } };
+    let raw = '';
+    for await (const chunk of req) raw += chunk;
+    const params = { ...Object.fromEntries(url.searchParams), ...(raw ? JSON.parse(raw) : {}) } as { offset?: number | string; timeout?: number | string; limit?: number | string };
+    const offset = params.offset === undefined ? undefined : Number(params.offset);
+    this.offsets.push(offset);
+    if (this.failNext > 0) {
+      this.failNext--;
+      return { status: 502, body: { ok: false } };
+    }
+    if (offset !== undefined) this.updates = this.updates.filter((u) => u.update_id >= offset);
+    this.onGetUpdates?.(offset);
+    if (!this.updates.length) {
+      const timeoutMs = Math.min(Number(params.timeout ?? 0), 1) * 1000;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, timeoutMs);
+        this.waiters.push(() => (clearTimeout(timer), resolve()));
+      });
+    }
+    return { status: 200, body: { ok: true, result: this.updates.slice(0, Number(params.limit ?? 100)) } };
+  }
+}
