@@ -1,24 +1,98 @@
-import { createHealthRouter, type Logger, type ServiceMetrics } from '@tp/observability';
-import express from 'express';
+import { createHealthRouter, type Logger } from '@tp/observability';
+import express, { type ErrorRequestHandler } from 'express';
 import type { GatewayConfig } from './config';
+import type { GatewayMetrics } from './metrics';
+import type { Outbox } from './outbox/outbox';
+import type { Publisher } from './publisher/publisher';
+import { pullApiRoutes } from './pull-api/routes';
+
+/** Anything with a state worth reporting: the bot and user-client sources. */
+export interface SourceStatus {
+  state: string;
+  lastError: string | null;
+}
 
 export interface AppDeps {
   config: GatewayConfig;
   logger: Logger;
-  metrics: ServiceMetrics;
+  metrics: GatewayMetrics;
+  outbox: Outbox;
+  publisher: Publisher;
+  sources: { bot?: SourceStatus; userClient?: SourceStatus };
+  now?: () => number;
 }
 
-/** The gateway's own small HTTP surface: health and metrics. */
+const HEALTHY_SOURCE_STATES = new Set(['connected', 'catching_up']);
+
+/** The gateway's own HTTP surface: health, metrics and the pull API over the outbox. */
 export function createApp(deps: AppDeps): express.Express {
+  const { config, metrics, outbox, publisher } = deps;
+  const now = deps.now ?? Date.now;
+
+  const refreshGauges = () => {
+    const stats = outbox.stats();
+    metrics.failureQueueSize.set(stats.pending);
+    metrics.outboxBytes.set(stats.fileBytes);
+    metrics.outboxUsage.set(stats.usage);
+    metrics.outboxWarning.set(stats.usage >= 0.5 ? 1 : 0);
+    return stats;
+  };
+
   const app = express();
   app.disable('x-powered-by');
-  app.use(deps.metrics.httpMiddleware);
+  app.use(metrics.httpMiddleware);
   app.use(
     createHealthRouter(
-      { sources: async () => ({ disabled: deps.config.disabledSources }) },
+      {
+        telegram: async () => {
+          const report: Record<string, unknown> = {};
+          const down: string[] = [];
+          for (const [name, source] of Object.entries(deps.sources)) {
+            if (!source) continue;
+            report[name] = { state: source.state, lastError: source.lastError };
+            if (!HEALTHY_SOURCE_STATES.has(source.state)) down.push(`${name} is ${source.state}${source.lastError ? ` (${source.lastError})` : ''}`);
+          }
+          for (const [name, hint] of Object.entries(config.disabledSources)) report[name] = { state: 'disabled', hint };
+          if (down.length) throw new Error(down.join('; '));
+          return report;
+        },
+        outbox: async () => {
+          const stats = refreshGauges();
+          const oldestAgeSeconds = stats.oldestPendingAt === null ? 0 : Math.round((now() - stats.oldestPendingAt) / 1000);
+          const details = {
+            depth: stats.pending,
+            bytes: stats.fileBytes,
+            maxBytes: stats.maxBytes,
+            usage: Number(stats.usage.toFixed(3)),
+            warning: stats.usage >= 0.5 ? 'outbox at least half full' : null,
+            oldestUndeliveredAgeSeconds: oldestAgeSeconds,
+            deadLetters: stats.dead,
+            lastPublish: publisher.last,
+          };
+          if (oldestAgeSeconds * 1000 > config.staleAfterMs) {
+            throw new Error(`oldest undelivered message is ${oldestAgeSeconds}s old (> ${config.staleAfterMs / 1000}s); ${stats.pending} waiting, last publish ${publisher.last?.outcome ?? 'none'}`);
+          }
+          if (stats.usage >= 1) throw new Error('outbox is full; Telegram updates are not being acknowledged');
+          return details;
+        },
+      },
       { service: 'gateway' },
     ),
   );
-  app.get('/metrics', deps.metrics.metricsHandler);
+  app.get('/metrics', (req, res, next) => {
+    refreshGauges();
+    metrics.metricsHandler(req, res, next);
+  });
+  app.use(pullApiRoutes(outbox, config.apiToken));
+  app.use((req, res) => {
+    res.status(404).json({ error: { code: 'not_found', message: `no route for ${req.method} ${req.path}`, details: [] } });
+  });
+  const onError: ErrorRequestHandler = (err, req, res, _next) => {
+    if (err?.type === 'entity.parse.failed') return res.status(400).json({ error: { code: 'invalid_json', message: 'request body is not valid JSON', details: [] } });
+    if (err?.type === 'entity.too.large') return res.status(413).json({ error: { code: 'payload_too_large', message: 'request body too large', details: [] } });
+    deps.logger.error('request failed', { method: req.method, path: req.path, error: (err as Error)?.message });
+    res.status(500).json({ error: { code: 'internal_error', message: 'internal error', details: [] } });
+  };
+  app.use(onError);
   return app;
 }

@@ -9,9 +9,13 @@ export interface GatewayConfig {
   retryDelayMs: number;
   outboxDir: string;
   outboxMaxBytes: number;
+  /** /health turns 503 when the oldest undelivered message is older than this. */
+  staleAfterMs: number;
+  /** Delivered messages stay in the outbox this long for pull-API consumers. */
+  retainDeliveredMs: number;
   sessionDir: string;
   logLevel: string;
-  bot?: { token: string; allowedChatIds: string[] };
+  bot?: { token: string; allowedChatIds: string[]; apiRoot?: string };
   userClient?: { apiId: number; apiHash: string; sourceChannelIds: string[]; destinationChannelId?: string; sessionEncryptionKey?: string };
   /** Human-readable reasons why a Telegram source is off, for the log and `/health`. */
   disabledSources: Record<string, string>;
@@ -51,7 +55,7 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
     if (!/^\d+:[\w-]{20,}$/.test(env.TELEGRAM_INGESTION_BOT_TOKEN)) {
       throw new ConfigError('TELEGRAM_INGESTION_BOT_TOKEN does not look like a bot token (<id>:<secret>)');
     }
-    bot = { token: env.TELEGRAM_INGESTION_BOT_TOKEN, allowedChatIds: list(env.TELEGRAM_ALLOWED_CHAT_IDS) };
+    bot = { token: env.TELEGRAM_INGESTION_BOT_TOKEN, allowedChatIds: list(env.TELEGRAM_ALLOWED_CHAT_IDS), apiRoot: env.TELEGRAM_API_ROOT || undefined };
   } else {
     disabledSources.bot = 'set TELEGRAM_INGESTION_BOT_TOKEN to enable the bot source';
   }
@@ -81,6 +85,8 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
     retryDelayMs: int(env, 'RETRY_DELAY_MS', 5_000, 0),
     outboxDir: env.OUTBOX_DIR || '.data/gateway/outbox',
     outboxMaxBytes: int(env, 'OUTBOX_MAX_BYTES', 100 * 1024 * 1024, 1024),
+    staleAfterMs: int(env, 'OUTBOX_STALE_AFTER_MS', 15 * 60_000, 1_000),
+    retainDeliveredMs: int(env, 'OUTBOX_RETAIN_DELIVERED_MS', 0, 0),
     sessionDir: env.SESSION_DIR || '.data/gateway/session',
     logLevel: env.LOG_LEVEL || 'info',
     bot,

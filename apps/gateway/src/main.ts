@@ -1,28 +1,106 @@
-import { createLogger, createMetrics, installGracefulShutdown } from '@tp/observability';
-import { createApp } from './app';
-import { ConfigError, loadConfig } from './config';
+import path from 'node:path';
+import { createLogger, installGracefulShutdown } from '@tp/observability';
+import { createApp, type SourceStatus } from './app';
+import { ConfigError, loadConfig, type GatewayConfig } from './config';
+import { createGatewayMetrics } from './metrics';
+import { Outbox } from './outbox/outbox';
+import { Publisher } from './publisher/publisher';
+import { loadSession, parseEncryptionKey, SessionSecurityError } from './session/session-store';
+import { BotSource, telegrafUpdatesApi } from './sources/bot-source';
+import { Checkpoints } from './sources/checkpoints';
+import { GramJsUserClient } from './sources/gramjs-client';
+import { UserSource } from './sources/user-source';
 
-function main(): void {
-  let config;
+function fatal(message: string): never {
+  console.error(`gateway: ${message}`);
+  process.exit(1);
+}
+
+export function publisherOptions(config: GatewayConfig) {
+  return {
+    endpoints: config.apiEndpoints,
+    token: config.apiToken,
+    timeoutMs: config.publishTimeoutMs,
+    maxRetryAttempts: config.maxRetryAttempts,
+    retryDelayMs: config.retryDelayMs,
+  };
+}
+
+async function main(): Promise<void> {
+  let config: GatewayConfig;
   try {
     config = loadConfig();
   } catch (error) {
-    if (error instanceof ConfigError) {
-      console.error(`gateway: invalid configuration: ${error.message}`);
-      process.exit(1);
-    }
+    if (error instanceof ConfigError) fatal(`invalid configuration: ${error.message}`);
     throw error;
   }
-  const logger = createLogger('gateway', {
-    level: config.logLevel,
-    secrets: [config.apiToken, config.bot?.token, config.userClient?.apiHash, config.userClient?.sessionEncryptionKey],
-  });
-  for (const [source, hint] of Object.entries(config.disabledSources)) logger.warn(`telegram source disabled: ${source}`, { hint });
+  const secrets = [config.apiToken, config.bot?.token, config.userClient?.apiHash, config.userClient?.sessionEncryptionKey];
+  const logger = createLogger('gateway', { level: config.logLevel, secrets });
 
-  const metrics = createMetrics('gateway');
-  const app = createApp({ config, logger, metrics });
+  // The session is checked before anything else starts: a readable session file is a hard stop.
+  let session: string | undefined;
+  if (config.userClient) {
+    try {
+      const key = config.userClient.sessionEncryptionKey ? parseEncryptionKey(config.userClient.sessionEncryptionKey) : undefined;
+      session = loadSession(config.sessionDir, key);
+    } catch (error) {
+      if (error instanceof SessionSecurityError) fatal(error.message);
+      throw error;
+    }
+  }
+
+  const metrics = createGatewayMetrics();
+  const outbox = await Outbox.open(config.outboxDir, { maxBytes: config.outboxMaxBytes, groupCommit: true, retainDeliveredMs: config.retainDeliveredMs });
+  outbox.on('error', (error) => logger.error('outbox error', { error: (error as Error).message }));
+  const stats = outbox.stats();
+  logger.info('outbox open', { dir: config.outboxDir, pending: stats.pending, bytes: stats.fileBytes, tornBytesRecovered: stats.tornBytesRecovered });
+  if (stats.tornBytesRecovered) logger.warn('outbox: a torn record from an interrupted write was cut off', { bytes: stats.tornBytesRecovered });
+
+  const publisher = new Publisher(outbox, publisherOptions(config), logger, metrics);
+  publisher.start();
+
+  for (const [source, hint] of Object.entries(config.disabledSources)) logger.warn(`telegram source disabled: ${source}`, { hint });
+  const sources: { bot?: BotSource; userClient?: UserSource | SourceStatus } = {};
+  if (config.bot) {
+    const bot = new BotSource(telegrafUpdatesApi(config.bot.token, config.bot.apiRoot), outbox, { allowedChatIds: config.bot.allowedChatIds }, logger, metrics);
+    bot.start();
+    sources.bot = bot;
+  }
+  if (config.userClient) {
+    if (!session) {
+      logger.error('user client configured but no session found; run `npx nx run gateway:login`', { sessionDir: config.sessionDir });
+      sources.userClient = { state: 'not_logged_in', lastError: 'no session; run `npx nx run gateway:login`' };
+    } else {
+      const { apiId, apiHash, sourceChannelIds, destinationChannelId } = config.userClient;
+      const user = new UserSource(
+        new GramJsUserClient(session, apiId, apiHash, sourceChannelIds),
+        outbox,
+        new Checkpoints(path.join(config.outboxDir, 'user-client-marks.json')),
+        { sourceChannelIds, destinationChannelId },
+        logger,
+        metrics,
+      );
+      sources.userClient = user;
+      user.start().catch((error) => {
+        user.state = 'disconnected';
+        user.lastError = (error as Error).message;
+        logger.error('user client failed to start', { error: (error as Error).message });
+      });
+    }
+  }
+
+  const app = createApp({ config, logger, metrics, outbox, publisher, sources });
   const server = app.listen(config.port, config.host, () => logger.info('listening', { host: config.host, port: config.port }));
-  installGracefulShutdown(server, { logger });
+  installGracefulShutdown(server, {
+    logger,
+    onClose: async () => {
+      // Stop taking updates first, then finish publishing what is in flight, then close the log.
+      await sources.bot?.stop();
+      if (sources.userClient instanceof UserSource) await sources.userClient.stop();
+      await publisher.stop();
+      await outbox.close();
+    },
+  });
 }
 
-main();
+main().catch((error) => fatal(`failed to start: ${(error as Error).message}`));

@@ -150,6 +150,16 @@ describe('Outbox', () => {
     expect(grouped.fsyncs).toBeLessThan(50);
   });
 
+  it('is owned by one process at a time, taking over a lock left by a dead one', async () => {
+    const outbox = await open();
+    writeFileSync(path.join(dir, 'outbox.lock'), String(process.ppid));
+    await expect(open()).rejects.toThrow(/in use by process/);
+    writeFileSync(path.join(dir, 'outbox.lock'), '999999999');
+    const again = await open();
+    await again.close();
+    await outbox.close().catch(() => undefined);
+  });
+
   it('keys pull-API processing by channel and message id', async () => {
     const outbox = await open();
     await outbox.append([msg(7), msg(7, { channelId: '-1002' })]);

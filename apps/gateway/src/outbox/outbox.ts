@@ -3,6 +3,7 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { open, rename, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import type { IngestMessage } from '@tp/ingest-contract';
+import { lockOutbox } from './lock';
 import { closeLog, frame, openLog } from './record-log';
 
 /** What the log holds: messages, and later facts about them. */
@@ -91,14 +92,18 @@ export class Outbox extends EventEmitter {
     this.now = options.now ?? Date.now;
   }
 
+  private unlock: () => void = () => undefined;
+
   static async open(dir: string, options: OutboxOptions): Promise<Outbox> {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const unlock = lockOutbox(dir);
     const file = path.join(dir, LOG_FILE);
     // A compaction interrupted before its rename left only a temp file; the log itself is intact.
     rmSync(`${file}.compact`, { force: true });
     const { fd, scan } = openLog(file);
     closeLog(fd);
     const outbox = new Outbox(dir, await open(file, 'a', 0o600), options);
+    outbox.unlock = unlock;
     outbox.tornBytesRecovered = scan.tornBytes;
     outbox.fileBytes = scan.validBytes;
     for (const payload of scan.records) outbox.apply(JSON.parse(payload.toString('utf8')) as LogRecord, payload.length + 8);
@@ -364,5 +369,6 @@ export class Outbox extends EventEmitter {
     }
     this.closed = true;
     await this.handle.close();
+    this.unlock();
   }
 }

@@ -1,0 +1,44 @@
+import { mkdirSync, readFileSync } from 'node:fs';
+import { open, rename } from 'node:fs/promises';
+import path from 'node:path';
+
+/**
+ * Per-channel numbers (high-water marks, backfill positions) kept in a small JSON file, replaced
+ * atomically (temp file, fsync, rename) so a crash leaves the old or the new version, never half.
+ */
+export class Checkpoints {
+  private values: Record<string, number>;
+  private writing: Promise<void> = Promise.resolve();
+
+  constructor(private readonly file: string) {
+    mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+    try {
+      this.values = JSON.parse(readFileSync(file, 'utf8'));
+    } catch {
+      this.values = {};
+    }
+  }
+
+  get(key: string): number | undefined {
+    return this.values[key];
+  }
+
+  /** Raises the value (never lowers it) and persists. */
+  async advance(key: string, value: number): Promise<void> {
+    if ((this.values[key] ?? -Infinity) >= value) return;
+    this.values[key] = value;
+    const snapshot = JSON.stringify(this.values);
+    this.writing = this.writing.then(async () => {
+      const tmp = `${this.file}.tmp`;
+      const handle = await open(tmp, 'w', 0o600);
+      try {
+        await handle.writeFile(snapshot);
+        await handle.datasync();
+      } finally {
+        await handle.close();
+      }
+      await rename(tmp, this.file);
+    });
+    await this.writing;
+  }
+}

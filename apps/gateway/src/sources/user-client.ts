@@ -1,0 +1,60 @@
+import type { IngestMessage } from '@tp/ingest-contract';
+
+/** A channel message as the user client (MTProto) reports it, channel id already normalised. */
+export interface UserClientMessage {
+  channelId: string;
+  messageId: number;
+  /** Unix seconds, Telegram's original date. */
+  date: number;
+  editDate?: number;
+  text: string;
+  channelTitle?: string;
+  replyToMessageId?: number;
+  mediaGroupId?: string;
+  photos?: Array<{ fileId: string; width: number; height: number }>;
+}
+
+/** Telegram asked us to wait before the next request (MTProto FLOOD_WAIT_X). */
+export class FloodWaitError extends Error {
+  constructor(readonly seconds: number) {
+    super(`FLOOD_WAIT_${seconds}`);
+  }
+}
+
+/** Telegram refuses forwarding from this chat (CHAT_FORWARDS_RESTRICTED): copy instead. */
+export class ForwardsRestrictedError extends Error {}
+
+/**
+ * What the gateway needs from an MTProto user session. The GramJS adapter implements it in
+ * production; tests use a fake, since Telegram's servers cannot be reached from CI.
+ */
+export interface TelegramUserClient {
+  connect(): Promise<void>;
+  disconnect(): Promise<void>;
+  /** Messages with id > minId, oldest first, at most `limit`. */
+  getHistory(channelId: string, options: { minId: number; limit: number }): Promise<UserClientMessage[]>;
+  /** Messages sent at or after `since` with id > afterId, oldest first (for backfill). */
+  getHistorySince(channelId: string, options: { since: Date; afterId: number; limit: number }): Promise<UserClientMessage[]>;
+  latestMessageId(channelId: string): Promise<number>;
+  onMessage(handler: (message: UserClientMessage, edited: boolean) => void): void;
+  /** Called after the connection to Telegram is re-established. */
+  onReconnect(handler: () => void): void;
+  forward(fromChannelId: string, messageId: number, toChannelId: string): Promise<void>;
+  sendText(toChannelId: string, text: string): Promise<void>;
+}
+
+export function userMessageToIngest(m: UserClientMessage, source: IngestMessage['source']): IngestMessage {
+  const message: IngestMessage = {
+    channelId: m.channelId,
+    messageId: m.messageId,
+    timestamp: new Date(m.date * 1000).toISOString(),
+    text: m.text,
+    source,
+  };
+  if (m.channelTitle) message.channelTitle = m.channelTitle;
+  if (m.editDate) message.editDate = new Date(m.editDate * 1000).toISOString();
+  if (m.replyToMessageId) message.replyToMessageId = m.replyToMessageId;
+  if (m.mediaGroupId) message.mediaGroupId = m.mediaGroupId;
+  if (m.photos?.length) message.photos = m.photos;
+  return message;
+}

@@ -1,0 +1,131 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import winston from 'winston';
+import { createGatewayMetrics } from '../metrics';
+import { Outbox } from '../outbox/outbox';
+import { FakeUserClient } from '../testing/fake-user-client';
+import { normalizeChannelId } from './channel-id';
+import { Checkpoints } from './checkpoints';
+import { UserSource } from './user-source';
+
+let dir: string;
+let outbox: Outbox;
+let client: FakeUserClient;
+const logger = winston.createLogger({ silent: true });
+
+beforeEach(async () => {
+  dir = mkdtempSync(path.join(tmpdir(), 'user-'));
+  outbox = await Outbox.open(path.join(dir, 'outbox'), { maxBytes: 10 * 1024 * 1024 });
+  client = new FakeUserClient();
+});
+afterEach(async () => {
+  await outbox.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const source = (options: Partial<ConstructorParameters<typeof UserSource>[3]> = {}) =>
+  new UserSource(client, outbox, new Checkpoints(path.join(dir, 'marks.json')), { sourceChannelIds: ['1649127710'], ...options }, logger, createGatewayMetrics());
+
+async function until(condition: () => boolean) {
+  const deadline = Date.now() + 5_000;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+describe('normalizeChannelId', () => {
+  it.each([
+    ['1649127710', '-1001649127710'],
+    [1649127710, '-1001649127710'],
+    [BigInt(1649127710), '-1001649127710'],
+    ['-1001649127710', '-1001649127710'],
+    ['-4242', '-4242'],
+  ])('%p → %p', (input, expected) => {
+    expect(normalizeChannelId(input)).toBe(expected);
+  });
+
+  it('rejects what is not an id', () => {
+    expect(() => normalizeChannelId('@canal')).toThrow(/not a Telegram chat id/);
+  });
+});
+
+describe('UserSource', () => {
+  it('starts from the latest message on first run, then stores live messages with normalised ids', async () => {
+    client.post('1649127710', 1, 'antiga');
+    const user = source();
+    await user.start();
+    expect(outbox.pending()).toHaveLength(0);
+    client.post('1649127710', 2, 'nova', true);
+    await until(() => outbox.pending().length === 1);
+    expect(outbox.pending()[0].message).toMatchObject({ channelId: '-1001649127710', messageId: 2, text: 'nova', source: 'user_client' });
+    await user.stop();
+  });
+
+  it('catches up what was posted while the gateway was down, from the high-water mark', async () => {
+    client.post('1649127710', 1, 'm1');
+    const first = source();
+    await first.start();
+    client.post('1649127710', 2, 'm2', true);
+    await until(() => outbox.pending().length === 1);
+    await first.stop();
+
+    // Down: three posts nobody saw live.
+    for (let id = 3; id <= 5; id++) client.post('1649127710', id, `m${id}`);
+    const second = source({ pageSize: 2 });
+    await second.start();
+    expect(outbox.pending().map((e) => e.message.messageId)).toEqual([2, 3, 4, 5]);
+    expect(client.calls.filter((c) => c.startsWith('getHistory'))).toEqual(['getHistory -1001649127710 2', 'getHistory -1001649127710 4', 'getHistory -1001649127710 5']);
+    await second.stop();
+  });
+
+  it('catches up again after a reconnect', async () => {
+    client.post('1649127710', 1, 'm1');
+    const user = source();
+    await user.start();
+    client.post('1649127710', 2, 'perdida na queda');
+    client.reconnect();
+    await until(() => outbox.pending().length === 1);
+    expect(outbox.pending()[0].message.text).toBe('perdida na queda');
+    await user.stop();
+  });
+
+  it('sleeps out FLOOD_WAIT and carries on', async () => {
+    client.post('1649127710', 1, 'm1');
+    client.floodWaits = 1;
+    const user = source();
+    const started = Date.now();
+    await user.start();
+    expect(Date.now() - started).toBeGreaterThanOrEqual(900);
+    await user.stop();
+  });
+
+  it('stores edits as new versions and ignores channels it does not follow', async () => {
+    client.post('1649127710', 1, 'm1');
+    const user = source();
+    await user.start();
+    const live = client.post('1649127710', 2, 'Compra: 1,00', true);
+    client.edit(live, 'Compra: 1,10');
+    client.post('999', 1, 'outro canal', true);
+    await until(() => outbox.pending().length === 2);
+    await user.stop();
+    expect(outbox.pending().map((e) => [e.message.text, Boolean(e.message.editDate)])).toEqual([
+      ['Compra: 1,00', false],
+      ['Compra: 1,10', true],
+    ]);
+  });
+
+  it('forwards to the destination, copying when forwards are restricted', async () => {
+    client.post('1649127710', 1, 'm1');
+    const user = source({ destinationChannelId: '-100777' });
+    await user.start();
+    client.post('1649127710', 2, 'encaminhar', true);
+    await until(() => client.forwarded.length === 1);
+    client.restrictForwards = true;
+    client.post('1649127710', 3, 'copiar', true);
+    await until(() => client.sent.length === 1);
+    expect(client.sent[0]).toEqual({ to: '-100777', text: 'copiar' });
+    await user.stop();
+  });
+});

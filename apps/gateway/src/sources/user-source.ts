@@ -1,0 +1,148 @@
+import type { Logger } from '@tp/observability';
+import type { GatewayMetrics } from '../metrics';
+import type { Outbox } from '../outbox/outbox';
+import { sleep } from '../util/sleep';
+import type { Checkpoints } from './checkpoints';
+import { normalizeChannelId } from './channel-id';
+import { FloodWaitError, ForwardsRestrictedError, userMessageToIngest, type TelegramUserClient, type UserClientMessage } from './user-client';
+
+export interface UserSourceOptions {
+  sourceChannelIds: string[];
+  destinationChannelId?: string;
+  pageSize?: number;
+}
+
+/**
+ * The MTProto user session as a message source. GramJS has no gap recovery, so on start and after
+ * every reconnect each channel's history after its high-water mark is fetched and stored; the mark
+ * only advances after the outbox append resolved. FLOOD_WAIT is honoured by sleeping it out.
+ */
+export class UserSource {
+  state: 'starting' | 'connected' | 'catching_up' | 'disconnected' | 'stopped' = 'starting';
+  lastError: string | null = null;
+  private readonly channels: Set<string>;
+  private readonly abort = new AbortController();
+  private catchingUp: Promise<void> | null = null;
+  private queue: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly client: TelegramUserClient,
+    private readonly outbox: Outbox,
+    private readonly marks: Checkpoints,
+    private readonly options: UserSourceOptions,
+    private readonly logger: Logger,
+    private readonly metrics: GatewayMetrics,
+  ) {
+    this.channels = new Set(options.sourceChannelIds.map(normalizeChannelId));
+  }
+
+  async start(): Promise<void> {
+    this.client.onMessage((message, edited) => {
+      // Serialise live messages so marks advance in order.
+      this.queue = this.queue.then(() => this.receive(message, edited)).catch((error) => this.fail(error));
+    });
+    this.client.onReconnect(() => void this.catchUp());
+    await this.withFloodWait(() => this.client.connect());
+    this.state = 'connected';
+    this.metrics.connectionStatus.set({ client: 'user' }, 1);
+    await this.catchUp();
+  }
+
+  async stop(): Promise<void> {
+    this.abort.abort();
+    await this.catchingUp;
+    await this.queue;
+    await this.client.disconnect();
+    this.state = 'stopped';
+    this.metrics.connectionStatus.set({ client: 'user' }, 0);
+  }
+
+  /** Fetches what each channel posted after its high-water mark. Concurrent calls share one run. */
+  catchUp(): Promise<void> {
+    this.catchingUp ??= (async () => {
+      this.state = 'catching_up';
+      for (const channelId of this.channels) {
+        if (this.abort.signal.aborted) break;
+        try {
+          await this.catchUpChannel(channelId);
+        } catch (error) {
+          this.fail(error);
+        }
+      }
+      if (!this.abort.signal.aborted) this.state = 'connected';
+    })().finally(() => {
+      this.catchingUp = null;
+    });
+    return this.catchingUp;
+  }
+
+  private async catchUpChannel(channelId: string): Promise<void> {
+    let mark = this.marks.get(channelId);
+    if (mark === undefined) {
+      // First run: start from now. Older history is what `gateway:backfill` is for.
+      mark = await this.withFloodWait(() => this.client.latestMessageId(channelId));
+      await this.marks.advance(channelId, mark);
+      this.logger.info('user client: tracking channel from its latest message', { channelId, messageId: mark });
+      return;
+    }
+    for (;;) {
+      const from = mark;
+      const page = await this.withFloodWait(() => this.client.getHistory(channelId, { minId: from, limit: this.options.pageSize ?? 100 }));
+      if (!page.length || this.abort.signal.aborted) return;
+      await this.store(page);
+      mark = Math.max(...page.map((m) => m.messageId));
+      await this.marks.advance(channelId, mark);
+      this.logger.info('user client: caught up messages missed while away', { channelId, count: page.length, upTo: mark });
+    }
+  }
+
+  private async receive(message: UserClientMessage, edited: boolean): Promise<void> {
+    const channelId = normalizeChannelId(message.channelId);
+    if (!this.channels.has(channelId)) return;
+    const normalised = { ...message, channelId };
+    await this.store([normalised]);
+    if (!edited) {
+      await this.marks.advance(channelId, message.messageId);
+      await this.forward(normalised);
+    }
+  }
+
+  private async store(messages: UserClientMessage[]): Promise<void> {
+    const { appended } = await this.outbox.append(messages.map((m) => userMessageToIngest(m, 'user_client')), 'user_client');
+    if (appended) for (const m of messages) this.metrics.messagesReceived.inc({ channel_id: m.channelId, source: 'user_client' });
+  }
+
+  /** Optional mirroring to a destination channel; a failure here never affects storage. */
+  private async forward(message: UserClientMessage): Promise<void> {
+    const to = this.options.destinationChannelId;
+    if (!to) return;
+    try {
+      await this.withFloodWait(() => this.client.forward(message.channelId, message.messageId, to));
+    } catch (error) {
+      if (!(error instanceof ForwardsRestrictedError)) return this.fail(error);
+      try {
+        await this.withFloodWait(() => this.client.sendText(to, message.text));
+      } catch (copyError) {
+        this.fail(copyError);
+      }
+    }
+  }
+
+  /** Runs a Telegram call, sleeping out FLOOD_WAIT as many times as Telegram asks. */
+  async withFloodWait<T>(call: () => Promise<T>): Promise<T> {
+    for (;;) {
+      try {
+        return await call();
+      } catch (error) {
+        if (!(error instanceof FloodWaitError) || this.abort.signal.aborted) throw error;
+        this.logger.warn('telegram FLOOD_WAIT: pausing', { seconds: error.seconds });
+        await sleep((error.seconds + 1) * 1000, this.abort.signal);
+      }
+    }
+  }
+
+  private fail(error: unknown): void {
+    this.lastError = (error as Error).message;
+    this.logger.error('user client error', { error: this.lastError });
+  }
+}
