@@ -1,0 +1,120 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { FakeBotApi } from './testing/fake-bot-api';
+import { RecordingApi } from './testing/recording-api';
+
+// Real gateway processes (run from source), a fake Telegram Bot API and a recording API, all on loopback.
+const ROOT = path.resolve(__dirname, '../../..');
+const MAIN = path.join(ROOT, 'apps/gateway/src/main.ts');
+const TOKEN = 'crash-test-token-0123456789abcdef012345';
+const TOTAL = Number(process.env.CRASH_TEST_MESSAGES ?? 5_000);
+const KILLS = Number(process.env.CRASH_TEST_KILLS ?? 5);
+
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(path.join(tmpdir(), 'gw-crash-'));
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+const freePort = () =>
+  new Promise<number>((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+
+function startGateway(env: Record<string, string>): { child: ChildProcess; exited: Promise<number | null>; output: () => string } {
+  let output = '';
+  const child = spawn(process.execPath, ['-r', '@swc-node/register', MAIN], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '', NODE_OPTIONS: '', LOG_LEVEL: 'info', API_SECRET_TOKEN: TOKEN, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout?.on('data', (c) => (output += c));
+  child.stderr?.on('data', (c) => (output += c));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return { child, exited, output: () => output };
+}
+
+async function until(condition: () => boolean, timeoutMs: number, what: string) {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+describe('gateway crash safety (real processes, SIGKILL)', () => {
+  it(`delivers every one of ${TOTAL} messages at least once across ${KILLS} SIGKILLs`, async () => {
+    const telegram = new FakeBotApi();
+    const api = new RecordingApi(TOKEN);
+    const apiUrl = await api.start();
+    await telegram.start();
+    const env = {
+      TELEGRAM_INGESTION_BOT_TOKEN: telegram.token,
+      TELEGRAM_API_ROOT: telegram.url,
+      API_ENDPOINTS: apiUrl,
+      OUTBOX_DIR: path.join(dir, 'outbox'),
+      RETRY_DELAY_MS: '50',
+    };
+    // Telegram keeps posting while the gateway is killed and restarted.
+    let posted = 0;
+    const feeder = setInterval(() => {
+      for (let i = 0; i < Math.ceil(TOTAL / 200) && posted < TOTAL; i++) telegram.channelPost(-1001649127710, `mensagem ${++posted}`, { message_id: posted });
+      if (posted >= TOTAL) clearInterval(feeder);
+    }, 50);
+
+    try {
+      const progress: number[] = [];
+      for (let kill = 0; kill < KILLS; kill++) {
+        const port = await freePort();
+        const gateway = startGateway({ ...env, GATEWAY_PORT: String(port) });
+        // Kill at a random instant once it is up and working (polling, appending, publishing).
+        await until(() => /listening/.test(gateway.output()) || gateway.child.exitCode !== null, 30_000, 'the gateway to start');
+        await new Promise((r) => setTimeout(r, 50 + Math.random() * 700));
+        gateway.child.kill('SIGKILL');
+        await gateway.exited;
+        progress.push(api.received.size);
+      }
+      // The kills landed mid-stream, not after the fact.
+      expect(progress[0]).toBeLessThan(TOTAL);
+      const last = startGateway({ ...env, GATEWAY_PORT: String(await freePort()) });
+      await until(() => posted >= TOTAL && api.received.size >= TOTAL && telegram.unconfirmed === 0, 90_000, 'all messages to arrive');
+      last.child.kill('SIGTERM');
+      expect(await last.exited).toBe(0);
+
+      const missing = Array.from({ length: TOTAL }, (_, i) => `-1001649127710:${i + 1}`).filter((k) => !api.received.has(k));
+      expect(missing).toEqual([]);
+      expect(api.received.size).toBe(TOTAL);
+      // Resends are allowed (the API is idempotent) but must stay rare.
+      expect(api.duplicates).toBeLessThan(TOTAL * 0.2);
+    } finally {
+      clearInterval(feeder);
+      await telegram.stop();
+      await api.stop();
+    }
+  }, 180_000);
+
+  it('refuses to start when the session folder is readable by others, naming the fix', async () => {
+    const sessionDir = path.join(dir, 'session');
+    mkdirSync(sessionDir);
+    writeFileSync(path.join(sessionDir, 'telegram.session'), 'session', { mode: 0o600 });
+    chmodSync(sessionDir, 0o755);
+    const gateway = startGateway({
+      GATEWAY_PORT: String(await freePort()),
+      OUTBOX_DIR: path.join(dir, 'outbox'),
+      SESSION_DIR: sessionDir,
+      TELEGRAM_API_ID: '12345',
+      TELEGRAM_API_HASH: 'not-a-real-api-hash-0123456789ab',
+      TELEGRAM_SOURCE_CHANNEL_IDS: '1649127710',
+    });
+    expect(await gateway.exited).toBe(1);
+    expect(gateway.output()).toContain(`fix with: chmod 700 ${sessionDir}`);
+    expect(gateway.output()).not.toContain('not-a-real-api-hash');
+    expect(readFileSync(path.join(sessionDir, 'telegram.session'), 'utf8')).toBe('session');
+  }, 60_000);
+});
