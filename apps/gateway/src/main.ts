@@ -4,6 +4,7 @@ import { createApp, type SourceStatus } from './app';
 import { ConfigError, loadConfig, type GatewayConfig } from './config';
 import { createGatewayMetrics } from './metrics';
 import { Outbox } from './outbox/outbox';
+import { publisherOptions } from './publisher/options';
 import { Publisher } from './publisher/publisher';
 import { loadSession, parseEncryptionKey, SessionSecurityError } from './session/session-store';
 import { BotSource, telegrafUpdatesApi } from './sources/bot-source';
@@ -14,16 +15,6 @@ import { UserSource } from './sources/user-source';
 function fatal(message: string): never {
   console.error(`gateway: ${message}`);
   process.exit(1);
-}
-
-export function publisherOptions(config: GatewayConfig) {
-  return {
-    endpoints: config.apiEndpoints,
-    token: config.apiToken,
-    timeoutMs: config.publishTimeoutMs,
-    maxRetryAttempts: config.maxRetryAttempts,
-    retryDelayMs: config.retryDelayMs,
-  };
 }
 
 async function main(): Promise<void> {
