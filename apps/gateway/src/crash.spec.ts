@@ -84,6 +84,7 @@ describe('gateway crash safety (real processes, SIGKILL)', () => {
       expect(progress[0]).toBeLessThan(TOTAL);
       const last = startGateway({ ...env, GATEWAY_PORT: String(await freePort()) });
       await until(() => posted >= TOTAL && api.received.size >= TOTAL && telegram.unconfirmed === 0, 90_000, 'all messages to arrive');
+      await until(() => /listening/.test(last.output()), 30_000, 'the last gateway to be up');
       last.child.kill('SIGTERM');
       expect(await last.exited).toBe(0);
 

@@ -1,6 +1,8 @@
 import path from 'node:path';
 import { createNodesFromFiles, type CreateNodes, type CreateNodesV2 } from '@nx/devkit';
+import { inferDockerTargets } from './lib/dockerfile';
 import { readProjectFile } from './lib/project-file';
+import { inferSystemdTarget } from './lib/systemd';
 import { inferTypecheckTarget } from './lib/typecheck';
 
 /** Infers this workspace's extra targets from every `project.json`, one concern per module. */
@@ -10,8 +12,13 @@ const createNodesTuple: CreateNodes = [
     createNodesFromFiles(
       (projectJson, _options, ctx) => {
         const root = path.dirname(projectJson);
-        readProjectFile(ctx.workspaceRoot, projectJson);
-        return { projects: { [root]: { targets: { ...inferTypecheckTarget(ctx.workspaceRoot, root) } } } };
+        const project = readProjectFile(ctx.workspaceRoot, projectJson);
+        const targets = {
+          ...inferTypecheckTarget(ctx.workspaceRoot, root),
+          ...inferDockerTargets(ctx.workspaceRoot, root, project),
+          ...inferSystemdTarget(project),
+        };
+        return { projects: { [root]: { targets } } };
       },
       files,
       options,

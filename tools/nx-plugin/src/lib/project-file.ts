@@ -5,7 +5,7 @@ import path from 'node:path';
 export interface ProjectFile {
   name?: string;
   tags?: string[];
-  metadata?: { port?: number; healthPath?: string };
+  metadata?: { port?: number; healthPath?: string; nodeOptions?: string; description?: string };
 }
 
 export function readProjectFile(workspaceRoot: string, projectJsonPath: string): ProjectFile {
@@ -15,3 +15,16 @@ export function readProjectFile(workspaceRoot: string, projectJsonPath: string):
 export function hasFile(workspaceRoot: string, projectRoot: string, file: string): boolean {
   return existsSync(path.join(workspaceRoot, projectRoot, file));
 }
+
+/** The version in the project's own package.json (image tags use it). */
+export function projectVersion(workspaceRoot: string, projectRoot: string): string {
+  try {
+    return (JSON.parse(readFileSync(path.join(workspaceRoot, projectRoot, 'package.json'), 'utf8')) as { version?: string }).version ?? '0.0.0';
+  } catch {
+    return '0.0.0';
+  }
+}
+
+/** Where the app's build lands (`dist/apps/<name>`), from its build target or the convention. */
+export const distDir = (project: string) => `dist/apps/${project}`;
+export const tsRunner = 'node -r @swc-node/register';

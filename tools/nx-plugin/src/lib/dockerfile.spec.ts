@@ -1,0 +1,84 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { CreateNodesContext } from '@nx/devkit';
+import { createNodes } from '../index';
+import { renderDockerfile, renderDockerignore } from './dockerfile';
+
+let root: string;
+beforeEach(() => {
+  root = mkdtempSync(path.join(tmpdir(), 'nx-docker-'));
+});
+afterEach(() => rmSync(root, { recursive: true, force: true }));
+
+function project(dir: string, projectJson: object, version = '1.2.3') {
+  mkdirSync(path.join(root, dir), { recursive: true });
+  writeFileSync(path.join(root, dir, 'project.json'), JSON.stringify(projectJson));
+  writeFileSync(path.join(root, dir, 'package.json'), JSON.stringify({ name: `@tp/${path.basename(dir)}`, version }));
+}
+
+async function targetsOf(dir: string) {
+  const context: CreateNodesContext = { workspaceRoot: root, nxJsonConfiguration: {} };
+  const [[, result]] = await createNodes[1]([`${dir}/project.json`], {}, context);
+  return result.projects?.[dir]?.targets ?? {};
+}
+
+/** Dockerfile instructions as [KEYWORD, rest], continuation lines joined. */
+function parse(dockerfile: string): Array<[string, string]> {
+  return dockerfile
+    .replace(/\\\n\s*/g, ' ')
+    .split('\n')
+    .filter((l) => l.trim() && !l.trim().startsWith('#'))
+    .map((l) => {
+      const [keyword, ...rest] = l.trim().split(/\s+/);
+      return [keyword.toUpperCase(), rest.join(' ')] as [string, string];
+    });
+}
+
+describe('dockerfile inference', () => {
+  it('gives container apps cached dockerfile and docker-build targets that depend on the build', async () => {
+    project('apps/api', { name: 'api', tags: ['type:app', 'deploy:container'], metadata: { port: 4005, healthPath: '/health' } });
+    const targets = await targetsOf('apps/api');
+    expect(targets.dockerfile).toMatchObject({ dependsOn: ['build'], cache: true, outputs: ['{workspaceRoot}/dist/apps/api/Dockerfile', '{workspaceRoot}/dist/apps/api/.dockerignore'] });
+    expect(targets.dockerfile.command).toContain('--port=4005');
+    expect(targets['docker-build']).toMatchObject({ dependsOn: ['build', 'dockerfile'], cache: true, inputs: ['production', '^production', '{projectRoot}/package.json'] });
+    expect(targets['docker-build'].command).toContain('--tag=tp-capital/api:1.2.3');
+  });
+
+  it('infers nothing for apps not tagged for containers (the gateway runs on the host)', async () => {
+    project('apps/gateway', { name: 'gateway', tags: ['type:app', 'deploy:systemd'] });
+    const targets = await targetsOf('apps/gateway');
+    expect(targets.dockerfile).toBeUndefined();
+    expect(targets['docker-build']).toBeUndefined();
+  });
+});
+
+describe('renderDockerfile', () => {
+  const dockerfile = renderDockerfile({ project: 'api', port: 4005, healthPath: '/health', nodeOptions: '--max-old-space-size=128', entry: 'main.js' });
+  const steps = parse(dockerfile);
+
+  it('is multi-stage on node:20-alpine', () => {
+    expect(steps.filter(([k]) => k === 'FROM').map(([, v]) => v)).toEqual(['node:20-alpine AS deps', 'node:20-alpine AS runtime']);
+  });
+
+  it('installs only production dependencies from the generated package.json and lockfile', () => {
+    expect(steps).toContainEqual(['COPY', 'package.json package-lock.json ./']);
+    expect(steps.find(([k, v]) => k === 'RUN' && v.includes('npm ci'))?.[1]).toMatch(/npm ci --omit=dev/);
+  });
+
+  it('runs as a non-root user behind an init process, exposing the port with a health check', () => {
+    const user = steps.filter(([k]) => k === 'USER').map(([, v]) => v);
+    expect(user).toEqual(['node']);
+    expect(steps).toContainEqual(['EXPOSE', '4005']);
+    expect(steps.find(([k]) => k === 'HEALTHCHECK')?.[1]).toContain('http://127.0.0.1:4005/health');
+    expect(steps).toContainEqual(['ENTRYPOINT', '["/sbin/tini", "--"]']);
+    expect(steps.find(([k, v]) => k === 'RUN' && v.includes('tini'))).toBeDefined();
+    expect(steps.at(-1)).toEqual(['CMD', '["node", "main.js"]']);
+    // The user switch comes after every step that needs root.
+    expect(steps.findIndex(([k]) => k === 'USER')).toBeGreaterThan(steps.findIndex(([k, v]) => k === 'RUN' && v.includes('apk')));
+  });
+
+  it('keeps dependencies and the Dockerfile itself out of the build context', () => {
+    expect(renderDockerignore().split('\n')).toEqual(expect.arrayContaining(['node_modules', 'Dockerfile', '.dockerignore']));
+  });
+});
