@@ -11,7 +11,9 @@ export const API_KEY = 'test-api-key-0123456789';
 /** The real app over a fresh migrated database (PGlite, or PostgreSQL when DATABASE_URL is set). */
 export async function buildTestApp(env: Record<string, string> = {}, handle?: DatabaseHandle) {
   const database = handle ?? (await createTestDatabase());
-  const config: ApiConfig = loadConfig({ GATEWAY_SECRET_TOKEN: GATEWAY_TOKEN, API_KEY, RATE_LIMIT_MAX: '100000', ...env });
+  // DB_PREPARED_STATEMENTS=false when the suite runs through PgBouncer < 1.21 in transaction mode.
+  const prepared = process.env.DB_PREPARED_STATEMENTS ?? 'true';
+  const config: ApiConfig = loadConfig({ GATEWAY_SECRET_TOKEN: GATEWAY_TOKEN, API_KEY, RATE_LIMIT_MAX: '100000', DB_PREPARED_STATEMENTS: prepared, ...env });
   const metrics = createApiMetrics();
   const logger = winston.createLogger({ silent: true });
   const app = createApp({ db: database.db, ping: database.ping, config, logger, metrics });

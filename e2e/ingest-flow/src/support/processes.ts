@@ -37,11 +37,13 @@ export async function startService(options: {
   env: Record<string, string>;
   logDir: string;
   readyTimeoutMs?: number;
+  /** The script to run instead of the app's dist/apps/<app>/main.js. */
+  entry?: string;
 }): Promise<ServiceProcess> {
   mkdirSync(options.logDir, { recursive: true });
   const logFile = path.join(options.logDir, `${options.name}.log`);
   const log = createWriteStream(logFile, { flags: 'a' });
-  const child = spawn(process.execPath, [distMain(options.app)], {
+  const child = spawn(process.execPath, [options.entry ?? distMain(options.app)], {
     env: { PATH: process.env.PATH ?? '', ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

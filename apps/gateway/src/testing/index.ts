@@ -1,0 +1,3 @@
+// Test doubles for Telegram, shared with the end-to-end project.
+export { FakeBotApi } from './fake-bot-api';
+export { RecordingApi } from './recording-api';

@@ -1,0 +1,162 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { parse } from 'yaml';
+import { WORKSPACE_ROOT, freePort, startService, stopAll, type ServiceProcess } from './support/processes';
+
+const infra = (file: string) => path.join(WORKSPACE_ROOT, 'infra', file);
+
+describe('infra/compose/docker-compose.yml', () => {
+  const compose = parse(readFileSync(infra('compose/docker-compose.yml'), 'utf8'));
+  const services = compose.services as Record<string, Record<string, any>>;
+
+  it('runs TimescaleDB, PgBouncer, the API and workspace, with monitoring behind a profile', () => {
+    expect(Object.keys(services).sort()).toEqual(['grafana', 'pgbouncer', 'prometheus', 'timescaledb', 'tp-capital-api', 'workspace']);
+    expect(services.prometheus.profiles).toEqual(['monitoring']);
+    expect(services.grafana.profiles).toEqual(['monitoring']);
+    expect(services.pgbouncer.environment.POOL_MODE).toBe('transaction');
+    expect(services['tp-capital-api'].environment.DATABASE_URL).toContain('@pgbouncer:5432/');
+  });
+
+  it('gives every service a healthcheck, a restart policy and bounded json-file logs', () => {
+    for (const [name, service] of Object.entries(services)) {
+      expect([name, service.restart]).toEqual([name, 'unless-stopped']);
+      expect(service.healthcheck?.test).toBeDefined();
+      expect(service.logging).toEqual({ driver: 'json-file', options: { 'max-size': '10m', 'max-file': '3' } });
+    }
+  });
+
+  it('starts services only once what they need is healthy', () => {
+    for (const [name, need] of [['pgbouncer', 'timescaledb'], ['tp-capital-api', 'pgbouncer'], ['workspace', 'pgbouncer'], ['grafana', 'prometheus']]) {
+      expect(services[name].depends_on[need]).toEqual({ condition: 'service_healthy' });
+    }
+  });
+
+  it('fails fast on missing secrets and never passes a Telegram variable to a container', () => {
+    const text = readFileSync(infra('compose/docker-compose.yml'), 'utf8');
+    for (const secret of ['TIMESCALEDB_PASSWORD', 'GATEWAY_SECRET_TOKEN', 'API_KEY', 'GRAFANA_ADMIN_PASSWORD']) expect(text).toMatch(new RegExp(`\\$\\{${secret}:\\?[^}]+\\}`));
+    for (const service of Object.values(services)) {
+      expect(JSON.stringify(service.environment ?? {})).not.toMatch(/TELEGRAM|SESSION/i);
+      expect(JSON.stringify(service.volumes ?? [])).not.toMatch(/session/i);
+    }
+  });
+});
+
+describe('built artifacts, proven by running them', () => {
+  let work: string;
+  const started: ServiceProcess[] = [];
+  beforeAll(() => {
+    work = mkdtempSync(path.join(tmpdir(), 'deploy-'));
+  });
+  afterAll(async () => {
+    await stopAll();
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  // What `docker build` would do, without an engine: only the context, production dependencies from
+  // the generated lockfile, then `node main.js` must answer /health.
+  it.each([
+    ['tp-capital-api', { GATEWAY_SECRET_TOKEN: randomBytes(32).toString('hex') }],
+    ['workspace', {}],
+  ])('%s: the Docker build context installs and serves /health', async (app, env) => {
+    const context = path.join(work, app);
+    const dockerignore = readFileSync(path.join(WORKSPACE_ROOT, 'dist/apps', app, '.dockerignore'), 'utf8').split('\n').filter((l) => l && !l.startsWith('#'));
+    cpSync(path.join(WORKSPACE_ROOT, 'dist/apps', app), context, { recursive: true, filter: (src) => !dockerignore.includes(path.basename(src)) });
+    const dockerfile = readFileSync(path.join(WORKSPACE_ROOT, 'dist/apps', app, 'Dockerfile'), 'utf8');
+    const install = dockerfile.match(/RUN (npm ci [^&\n]+)/)?.[1].trim().split(/\s+/) ?? [];
+    expect(install.slice(0, 3)).toEqual(['npm', 'ci', '--omit=dev']);
+    execFileSync('npm', install.slice(1), { cwd: context, stdio: 'pipe', env: { ...process.env, NODE_ENV: 'production' } });
+
+    const port = await freePort();
+    const service = await startService({
+      name: `${app}-image`,
+      app,
+      port,
+      logDir: work,
+      entry: path.join(context, 'main.js'),
+      env: { PORT: String(port), HOST: '127.0.0.1', PGLITE_DATA_DIR: path.join(work, `${app}-db`), ...env },
+    });
+    started.push(service);
+    const res = await fetch(`${service.baseUrl}/health`);
+    expect(res.status).toBe(200);
+    // /metrics is what Prometheus and the Grafana dashboard read.
+    metricsText += await (await fetch(`${service.baseUrl}/metrics`)).text();
+  }, 180_000);
+
+  let metricsText = '';
+
+  it('exports every metric the dashboard and the alert rules query', async () => {
+    const gatewayPort = await freePort();
+    const gateway = await startService({
+      name: 'gateway-metrics',
+      app: 'gateway',
+      port: gatewayPort,
+      logDir: work,
+      env: { GATEWAY_PORT: String(gatewayPort), API_SECRET_TOKEN: randomBytes(32).toString('hex'), OUTBOX_DIR: path.join(work, 'outbox') },
+    });
+    metricsText += await (await fetch(`${gateway.baseUrl}/metrics`)).text();
+    const exported = new Set([...metricsText.matchAll(/^# TYPE (\w+) /gm)].map((m) => m[1]));
+    expect(exported.size).toBeGreaterThan(20);
+
+    const dashboard = JSON.parse(readFileSync(infra('grafana/dashboards/tp-capital.json'), 'utf8'));
+    expect(dashboard.panels.map((p: { title: string }) => p.title)).toEqual(['Connection health', 'Message throughput', 'Failure rates', 'Retry activity', 'Outbox (failure queue)', 'Request latency']);
+    const queries: string[] = dashboard.panels.flatMap((p: { targets: Array<{ expr: string }> }) => p.targets.map((t) => t.expr));
+    const rules = parse(readFileSync(infra('prometheus/alerts.yml'), 'utf8')).groups.flatMap((g: { rules: Array<{ expr: string }> }) => g.rules.map((r) => r.expr));
+    const promqlWords = new Set(['sum', 'rate', 'by', 'increase', 'histogram_quantile', 'le', 'up', 'job', 'service', 'reason', 'status', 'signal_type', 'error_type', 'attempt_number', 'client']);
+    for (const query of [...queries, ...rules]) {
+      const names = [...query.replace(/"[^"]*"/g, '').replace(/\[[^\]]*\]/g, '').matchAll(/[a-z_][a-z0-9_]*/g)].map((m) => m[0]).filter((w) => !promqlWords.has(w) && w.includes('_'));
+      // Every query reads at least one service metric, or Prometheus's own `up`.
+      expect(names.length > 0 || /\bup\b/.test(query)).toBe(true);
+      for (const name of names) expect([query, name, exported.has(name.replace(/_(bucket|sum|count)$/, ''))]).toEqual([query, name, true]);
+    }
+  }, 120_000);
+
+  it('generates a systemd unit that systemd-analyze accepts', () => {
+    const unit = path.join(WORKSPACE_ROOT, 'dist/apps/gateway/tp-capital-gateway.service');
+    const verify = spawnSync('systemd-analyze', ['verify', '--recursive-errors=no', unit], { encoding: 'utf8' });
+    expect(verify.status).toBe(0);
+    const security = execFileSync('systemd-analyze', ['security', '--offline=true', unit], { encoding: 'utf8' });
+    expect(Number(security.match(/Overall exposure level for [\w.-]+: ([\d.]+)/)?.[1])).toBeLessThanOrEqual(2.0);
+  });
+});
+
+describe('scripts/ start, status, health-check, stop', () => {
+  let data: string;
+  let env: Record<string, string>;
+  beforeAll(async () => {
+    data = mkdtempSync(path.join(tmpdir(), 'scripts-'));
+    env = { ...process.env, DATA_DIR: data, API_PORT: String(await freePort()), WORKSPACE_PORT: String(await freePort()), GATEWAY_PORT: String(await freePort()), NODE_OPTIONS: '' } as Record<string, string>;
+    delete env.DATABASE_URL;
+  });
+  afterAll(() => {
+    spawnSync('bash', [path.join(WORKSPACE_ROOT, 'scripts/stop.sh')], { env });
+    rmSync(data, { recursive: true, force: true });
+  });
+  const run = (script: string) => spawnSync('bash', [path.join(WORKSPACE_ROOT, 'scripts', script)], { env, encoding: 'utf8', timeout: 240_000 });
+
+  it('refuses to start on a port another process holds', async () => {
+    const squatter = createServer();
+    await new Promise<void>((r) => squatter.listen(Number(env.API_PORT), '127.0.0.1', r));
+    try {
+      const result = run('start.sh');
+      expect(result.status).toBe(1);
+      expect(result.stderr).toContain(`port ${env.API_PORT} is already in use`);
+    } finally {
+      await new Promise((r) => squatter.close(r));
+    }
+  });
+
+  it('starts everything as local processes, reports health, and stops', () => {
+    const start = run('start.sh');
+    expect([start.status, start.stdout]).toEqual([0, expect.stringMatching(/✔ gateway[\s\S]*✔ tp-capital-api[\s\S]*✔ workspace/)]);
+    expect(run('status.sh').stdout.split('\n').filter(Boolean)).toHaveLength(3);
+    expect(run('health-check.sh').status).toBe(0);
+    expect(run('stop.sh').status).toBe(0);
+    const after = run('health-check.sh');
+    expect(after.status).toBe(1);
+    expect(after.stdout).toContain('✗ tp-capital-api');
+  }, 300_000);
+});
