@@ -1,0 +1,160 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { GATEWAY_TOKEN_HEADER } from '@tp/ingest-contract';
+import { stopAll } from './support/processes';
+import { CHANNEL, SIGNAL, Stack, until } from './support/stack';
+
+const CHAOS_MESSAGES = Number(process.env.CHAOS_MESSAGES ?? 300);
+let stack: Stack;
+
+beforeAll(async () => {
+  stack = await new Stack().start();
+}, 120_000);
+afterAll(async () => {
+  await stack?.stop();
+  await stopAll();
+});
+afterEach(() => {
+  // Whatever happened, no process wrote a configured secret to its log.
+  expect(stack.secretLeaks()).toEqual([]);
+});
+
+type Row = Record<string, any>;
+const signalFor = (messageId: number) => async () => (await stack.signals()).find((s: Row) => s.message_id === messageId);
+
+describe('fake Telegram → gateway → API → database', () => {
+  let signalMessage: ReturnType<typeof stack.telegram.channelPost>;
+
+  it('parses a channel signal into /signals, and says how long it took', async () => {
+    const posted = performance.now();
+    signalMessage = stack.telegram.channelPost(CHANNEL, SIGNAL('BOVAW32'));
+    const signal = await until(signalFor(signalMessage.message_id), Boolean, 30_000, 'the signal');
+    const latencyMs = performance.now() - posted;
+    console.log(`fake Telegram → signal row: ${latencyMs.toFixed(1)} ms`);
+    expect(signal).toMatchObject({ asset: 'BOVAW32', signal_type: 'Swing Trade', buy_min: 1.04, buy_max: 1.06, target_1: 1.15, target_2: 2.15, target_final: 3.5, stop: 0.7, status: 'open', channel_id: String(CHANNEL) });
+    expect(signal?.targets).toEqual([1.15, 2.15, 3.5]);
+  });
+
+  it('stores commentary as a message without creating a signal', async () => {
+    const before = (await stack.signals()).length;
+    const post = stack.telegram.channelPost(CHANNEL, 'Bom dia, traders! Mercado abrindo em alta.');
+    const stored = await until(() => stack.storedMessages(), (rows) => rows.some((r) => r.message_id === post.message_id), 30_000, 'the commentary');
+    expect(stored.find((r) => r.message_id === post.message_id)?.parse_kind).toBe('message');
+    expect(await stack.signals()).toHaveLength(before);
+  });
+
+  it('moves the signal status when an update arrives', async () => {
+    stack.telegram.channelPost(CHANNEL, 'BOVAW32 ALVO 1 ATINGIDO ✅ +17,02%');
+    const signal = await until(signalFor(signalMessage.message_id), (s) => s?.status === 'target_1_hit', 30_000, 'the status change');
+    expect(signal?.last_result_pct).toBe(17.02);
+  });
+
+  it('re-parses an edited signal', async () => {
+    stack.telegram.editChannelPost(signalMessage, SIGNAL('BOVAW32').replace('Stop: 0,70', 'Stop: 0,80'));
+    const signal = await until(signalFor(signalMessage.message_id), (s) => s?.stop === 0.8, 30_000, 'the edit');
+    expect(signal?.status).toBe('target_1_hit');
+  });
+
+  it('skips a re-delivered update and a duplicate post', async () => {
+    const count = (await stack.storedMessages()).length;
+    // Telegram delivering the same update again: the gateway's outbox already holds it.
+    stack.telegram.push({ channel_post: signalMessage });
+    // The same message sent to the API again: answered as skipped.
+    const duplicate = await fetch(`${stack.apiUrl}/ingest`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', [GATEWAY_TOKEN_HEADER]: stack.secret },
+      body: JSON.stringify({ channelId: String(CHANNEL), messageId: signalMessage.message_id, timestamp: new Date(signalMessage.date * 1000).toISOString(), text: signalMessage.text, source: 'bot' }),
+    });
+    expect(await duplicate.json()).toEqual({ status: 'ok', skipped: true });
+    await until(() => Promise.resolve(stack.telegram.unconfirmed), (n) => n === 0, 30_000, 'the redelivery to be consumed');
+    await new Promise((r) => setTimeout(r, 500));
+    expect(await stack.storedMessages()).toHaveLength(count);
+    const detail = await stack.get<{ data: Row }>(`/signals/${(await signalFor(signalMessage.message_id)())?.id}`);
+    expect(detail.data.events).toHaveLength(1);
+  });
+});
+
+describe("the seed's test plan", () => {
+  it('keeps messages posted while the API is down and stores them once it is back', async () => {
+    const channel = -1002000000001;
+    await stack.api.stop();
+    for (let i = 0; i < 5; i++) stack.telegram.channelPost(channel, `durante a queda ${i}`);
+    await new Promise((r) => setTimeout(r, 1_500));
+    const gatewayHealth = (await (await fetch(`${stack.gateway.baseUrl}/health`)).json()) as Row;
+    expect(gatewayHealth.checks.outbox.details.depth).toBeGreaterThanOrEqual(1);
+    await stack.startApi();
+    await until(() => stack.storedMessages(channel), (rows) => rows.length === 5, 60_000, 'the backlog');
+    expect((await fetch(`${stack.apiUrl}/health`)).status).toBe(200);
+    expect((await fetch(`${stack.gateway.baseUrl}/health`)).status).toBe(200);
+  }, 120_000);
+});
+
+async function flowWithChaos(channel: number, chaos: (posted: () => number) => Promise<void>) {
+  let posted = 0;
+  const feeder = setInterval(() => {
+    for (let i = 0; i < 10 && posted < CHAOS_MESSAGES; i++) {
+      posted++;
+      stack.telegram.channelPost(channel, posted % 10 === 0 ? SIGNAL(`PETR${posted % 9 + 1}`).replace('1,04 a 1,06', `${posted},04 a ${posted},06`).replace(/Alvo 1: 1,15\nAlvo 2: 2,15\nAlvo final: 3,50\n\nStop: 0,70/, `Alvo 1: ${posted + 1},00\nStop: ${posted - 1},00`) : `comentário ${posted}`, { message_id: posted });
+    }
+    if (posted >= CHAOS_MESSAGES) clearInterval(feeder);
+  }, 20);
+  try {
+    await chaos(() => posted);
+  } finally {
+    await until(() => Promise.resolve(posted), (n) => n >= CHAOS_MESSAGES, 60_000, 'the feed');
+    clearInterval(feeder);
+  }
+  const rows = await until(() => stack.storedMessages(channel), (r) => r.length >= CHAOS_MESSAGES, 120_000, `${CHAOS_MESSAGES} messages`);
+  await new Promise((r) => setTimeout(r, 500));
+  const final = await stack.storedMessages(channel);
+  expect(final).toHaveLength(CHAOS_MESSAGES);
+  expect(new Set(final.map((r) => r.message_id)).size).toBe(CHAOS_MESSAGES);
+  expect(await stack.signals(channel)).toHaveLength(CHAOS_MESSAGES / 10);
+  void rows;
+}
+
+describe('chaos (loopback, bounded)', () => {
+  it('survives the API being SIGKILLed three times mid-stream with exact counts', async () => {
+    await flowWithChaos(-1003000000001, async (posted) => {
+      for (let k = 0; k < 3; k++) {
+        await until(() => Promise.resolve(posted()), (n) => n >= ((k + 1) * CHAOS_MESSAGES) / 4, 60_000, 'progress');
+        await stack.api.stop('SIGKILL');
+        await stack.startApi();
+      }
+    });
+  }, 300_000);
+
+  it('survives the gateway being SIGKILLed three times mid-stream with exact counts', async () => {
+    await flowWithChaos(-1003000000002, async (posted) => {
+      for (let k = 0; k < 3; k++) {
+        await until(() => Promise.resolve(posted()), (n) => n >= ((k + 1) * CHAOS_MESSAGES) / 4, 60_000, 'progress');
+        await stack.gateway.stop('SIGKILL');
+        await stack.startGateway();
+      }
+    });
+  }, 300_000);
+
+  it('recovers when the API freezes (SIGSTOP) past the publish timeout', async () => {
+    await flowWithChaos(-1003000000003, async (posted) => {
+      await until(() => Promise.resolve(posted()), (n) => n >= CHAOS_MESSAGES / 3, 60_000, 'progress');
+      stack.api.child.kill('SIGSTOP');
+      await new Promise((r) => setTimeout(r, 3_000));
+      stack.api.child.kill('SIGCONT');
+    });
+    const metrics = await (await fetch(`${stack.gateway.baseUrl}/metrics`)).text();
+    expect(metrics).toMatch(/telegram_publish_failures_total\{[^}]*reason="timeout"/);
+  }, 300_000);
+
+  it('rides out a PostgreSQL restart (503 meanwhile, retried by the gateway)', async () => {
+    const url = stack.databaseUrl ? new URL(stack.databaseUrl) : null;
+    const cluster = spawnSync('sh', ['-c', 'ls /etc/postgresql 2>/dev/null'], { encoding: 'utf8' }).stdout.trim().split('\n')[0];
+    const local = url && ['127.0.0.1', 'localhost'].includes(url.hostname) && cluster && spawnSync('which', ['pg_ctlcluster']).status === 0;
+    if (!local) {
+      console.log(`PostgreSQL restart scenario not run: ${url ? 'DATABASE_URL is not a local cluster this machine can restart' : 'running on embedded PGlite (set DATABASE_URL to the local PostgreSQL to run it)'}`);
+      return;
+    }
+    await flowWithChaos(-1003000000004, async (posted) => {
+      await until(() => Promise.resolve(posted()), (n) => n >= CHAOS_MESSAGES / 3, 60_000, 'progress');
+      execFileSync('pg_ctlcluster', ['--skip-systemctl-redirect', cluster, 'main', 'restart'], { stdio: 'pipe' });
+    });
+  }, 300_000);
+});

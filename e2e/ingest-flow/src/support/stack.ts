@@ -1,0 +1,140 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { createScratchDatabase } from '@tp/db-schema/testing';
+import { FakeBotApi } from '@tp/gateway/testing';
+import { freePort, startService, type ServiceProcess } from './processes';
+
+export const CHANNEL = -1001649127710;
+
+/**
+ * The whole pipeline as real processes on loopback: a fake Telegram Bot API (the gateway's own
+ * FakeBotApi: it speaks getUpdates with Telegram's offset semantics, which is all the bot source
+ * uses), the gateway, tp-capital-api, and the database (DATABASE_URL's server, else PGlite).
+ */
+export class Stack {
+  readonly secret = randomBytes(32).toString('hex');
+  readonly telegram = new FakeBotApi(`7${randomBytes(3).readUIntBE(0, 3)}:E2E-${randomBytes(16).toString('hex')}`);
+  readonly dir = mkdtempSync(path.join(tmpdir(), 'ingest-flow-'));
+  api!: ServiceProcess;
+  gateway!: ServiceProcess;
+  private apiPort = 0;
+  private gatewayPort = 0;
+  private databaseEnv: Record<string, string> = {};
+  private dropDatabase: (() => Promise<void>) | null = null;
+  databaseUrl: string | null = null;
+
+  constructor(private readonly gatewayEnv: Record<string, string> = {}) {}
+
+  async start(): Promise<this> {
+    await this.telegram.start();
+    if (process.env.DATABASE_URL) {
+      const scratch = await createScratchDatabase(process.env.DATABASE_URL, 'ingest_flow');
+      this.databaseUrl = scratch.url;
+      this.dropDatabase = scratch.drop;
+      this.databaseEnv = { DATABASE_URL: scratch.url, DB_CONNECT_ATTEMPTS: '30', DB_RETRY_DELAY_MS: '500' };
+    } else {
+      this.databaseEnv = { PGLITE_DATA_DIR: path.join(this.dir, 'pglite') };
+    }
+    this.apiPort = await freePort();
+    this.gatewayPort = await freePort();
+    await this.startApi();
+    await this.startGateway();
+    return this;
+  }
+
+  get apiUrl() {
+    return `http://127.0.0.1:${this.apiPort}`;
+  }
+
+  async startApi(): Promise<void> {
+    this.api = await startService({
+      name: 'tp-capital-api',
+      app: 'tp-capital-api',
+      port: this.apiPort,
+      logDir: this.dir,
+      env: { PORT: String(this.apiPort), HOST: '127.0.0.1', GATEWAY_SECRET_TOKEN: this.secret, RATE_LIMIT_MAX: '100000', ...this.databaseEnv },
+    });
+  }
+
+  async startGateway(): Promise<void> {
+    this.gateway = await startService({
+      name: 'gateway',
+      app: 'gateway',
+      port: this.gatewayPort,
+      logDir: this.dir,
+      env: {
+        GATEWAY_PORT: String(this.gatewayPort),
+        API_SECRET_TOKEN: this.secret,
+        API_ENDPOINTS: this.apiUrl,
+        TELEGRAM_INGESTION_BOT_TOKEN: this.telegram.token,
+        TELEGRAM_API_ROOT: this.telegram.url,
+        OUTBOX_DIR: path.join(this.dir, 'outbox'),
+        RETRY_DELAY_MS: '100',
+        MAX_RETRY_ATTEMPTS: '3',
+        PUBLISH_TIMEOUT_MS: '2000',
+        ...this.gatewayEnv,
+      },
+    });
+  }
+
+  async get<T = { data: Array<Record<string, unknown>> }>(pathName: string): Promise<T> {
+    const res = await fetch(`${this.apiUrl}${pathName}`);
+    if (!res.ok) throw new Error(`GET ${pathName}: ${res.status}`);
+    return (await res.json()) as T;
+  }
+
+  /** Raw messages stored for the channel (the API caps a page at 1000). */
+  async storedMessages(channel = CHANNEL): Promise<Array<Record<string, unknown>>> {
+    return (await this.get(`/forwarded-messages?channelId=${channel}&limit=1000`)).data;
+  }
+
+  async signals(channel = CHANNEL): Promise<Array<Record<string, unknown>>> {
+    return (await this.get(`/signals?channel=${channel}&limit=1000`)).data;
+  }
+
+  /** Every log line the processes wrote that contains one of the configured secrets. */
+  secretLeaks(): string[] {
+    const secrets = [this.secret, this.telegram.token, this.telegram.token.split(':')[1]];
+    return readdirSync(this.dir)
+      .filter((f) => f.endsWith('.log'))
+      .flatMap((f) => readFileSync(path.join(this.dir, f), 'utf8').split('\n').map((line) => `${f}: ${line}`))
+      .filter((line) => secrets.some((s) => line.includes(s)));
+  }
+
+  async stop(): Promise<void> {
+    await this.gateway?.stop();
+    await this.api?.stop();
+    await this.telegram.stop();
+    await this.dropDatabase?.();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+export async function until<T>(probe: () => Promise<T> | T, ok: (value: T) => boolean, timeoutMs: number, what: string): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: T | undefined;
+  while (Date.now() < deadline) {
+    try {
+      last = await probe();
+      if (ok(last)) return last;
+    } catch {
+      /* not yet */
+    }
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error(`timed out waiting for ${what} (last: ${JSON.stringify(last)?.slice(0, 300)})`);
+}
+
+export const SIGNAL = (asset: string) => `🟢Swing Trade
+
+Ativo: ${asset}
+Compra: 1,04 a 1,06
+Alvo 1: 1,15
+Alvo 2: 2,15
+Alvo final: 3,50
+
+Stop: 0,70
+
+A ordem ficará posicionada no Book até dia 28/10`;
