@@ -1,3 +1,5 @@
+import { gte, lte, type SQL } from 'drizzle-orm';
+import type { PgColumn } from 'drizzle-orm/pg-core';
 import { HttpError } from './errors';
 
 /** `from`/`to` query values: epoch milliseconds or an ISO date. */
@@ -25,3 +27,10 @@ export function parseTimeBound(value: unknown, name: string): Date | undefined {
 /** Numeric columns arrive as exact strings; the dashboard expects JSON numbers. */
 export const num = (value: string | null | undefined): number | null => (value === null || value === undefined ? null : Number(value));
 export const iso = (value: Date | null | undefined): string | null => (value ? value.toISOString() : null);
+
+/** `from`/`to` query bounds on a timestamp column, as SQL conditions. */
+export function timeRange(column: PgColumn, query: Record<string, unknown>): SQL[] {
+  const from = parseTimeBound(query.from, 'from');
+  const to = parseTimeBound(query.to, 'to');
+  return [...(from ? [gte(column, from)] : []), ...(to ? [lte(column, to)] : [])];
+}

@@ -1,6 +1,6 @@
 import { forwardedMessages, ingestLogs, type Database } from '@tp/db-schema';
-import { and, desc, eq, gte, lte, type SQL } from 'drizzle-orm';
-import { iso, limitSchema, parseTimeBound, timeBoundSchema } from '../http/query';
+import { and, desc, eq, type SQL } from 'drizzle-orm';
+import { iso, limitSchema, timeBoundSchema, timeRange } from '../http/query';
 import type { RouteSpec } from '../http/route';
 
 export function logRoutes(db: Database): RouteSpec[] {
@@ -51,10 +51,7 @@ export function logRoutes(db: Database): RouteSpec[] {
       handler: async ({ res, query }) => {
         const filters: SQL[] = [];
         if (query.channelId) filters.push(eq(forwardedMessages.channelId, String(query.channelId)));
-        const from = parseTimeBound(query.from, 'from');
-        const to = parseTimeBound(query.to, 'to');
-        if (from) filters.push(gte(forwardedMessages.messageTs, from));
-        if (to) filters.push(lte(forwardedMessages.messageTs, to));
+        filters.push(...timeRange(forwardedMessages.messageTs, query));
         const rows = await db
           .select()
           .from(forwardedMessages)

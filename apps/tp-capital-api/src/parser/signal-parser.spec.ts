@@ -1,3 +1,4 @@
+import { SIGNAL_TEXT } from '../testing/fixtures';
 import { parseSignalMessage, type ParsedSignal, type ParseResult } from './signal-parser';
 
 const sentAt = new Date('2025-10-24T13:05:00Z');
@@ -8,17 +9,7 @@ function signalOf(result: ParseResult): ParsedSignal {
   return result.signal;
 }
 
-const channelPost = `🟢Swing Trade
-
-Ativo: BOVAW32
-Compra: 1,04 a 1,06
-Alvo 1: 1,15
-Alvo 2: 2,15
-Alvo final: 3,50
-
-Stop: 0,70
-
-A ordem ficará posicionada no Book até dia 28/10`;
+const channelPost = SIGNAL_TEXT;
 
 describe('parseSignalMessage: the real channel format', () => {
   it('reads every field of a channel post', () => {

@@ -1,7 +1,7 @@
 import { signalEvents, signals, telegramChannels, type Database } from '@tp/db-schema';
-import { and, asc, desc, eq, gte, ilike, inArray, lte, or, sql, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, ilike, inArray, or, sql, type SQL } from 'drizzle-orm';
 import { HttpError } from '../http/errors';
-import { idParamsSchema, iso, limitSchema, num, parseTimeBound, timeBoundSchema } from '../http/query';
+import { idParamsSchema, iso, limitSchema, num, timeBoundSchema, timeRange } from '../http/query';
 import type { RouteSpec } from '../http/route';
 
 type SignalRow = typeof signals.$inferSelect;
@@ -80,10 +80,7 @@ export function signalRoutes(db: Database): RouteSpec[] {
           const pattern = `%${escapeLike(String(query.search))}%`;
           filters.push(or(ilike(signals.rawMessage, pattern), ilike(signals.asset, pattern)) as SQL);
         }
-        const from = parseTimeBound(query.from, 'from');
-        const to = parseTimeBound(query.to, 'to');
-        if (from) filters.push(gte(signals.ts, from));
-        if (to) filters.push(lte(signals.ts, to));
+        filters.push(...timeRange(signals.ts, query));
         const rows = await db
           .select()
           .from(signals)
