@@ -91,10 +91,9 @@ export class Publisher {
       const batch = this.outbox.pending(this.options.batchSize ?? 500);
       if (!batch.length) {
         // Sleep until the outbox has something (or a periodic re-check, in case a wake-up is missed).
-        await new Promise<void>((resolve) => {
-          this.wake = resolve;
-          void sleep(5_000, signal).then(resolve);
-        });
+        const idle = new AbortController();
+        this.wake = () => idle.abort();
+        await sleep(5_000, AbortSignal.any([idle.signal, signal]));
         this.wake = null;
         continue;
       }
@@ -162,7 +161,9 @@ export class Publisher {
         }
       }
     }
-    await this.outbox.markDelivered(deliveredSeqs);
+    // The delivery record is not awaited: its loss only means a resend the API skips, and waiting
+    // for its fsync would hold up the next publish.
+    this.outbox.markDelivered(deliveredSeqs).catch((error) => this.logger.error('could not record delivery; the messages may be resent', { error: (error as Error).message }));
     this.metrics.messagesPublished.inc(deliveredSeqs.length);
     return { outcome: 'ok', delivered: deliveredSeqs.length, parked };
   }
