@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { FakeBotApi } from './testing/fake-bot-api';
 import { RecordingApi } from './testing/recording-api';
+import { until } from './testing/until';
 
 // Real gateway processes (run from source), a fake Telegram Bot API and a recording API, all on loopback.
 const ROOT = path.resolve(__dirname, '../../..');
@@ -40,13 +41,6 @@ function startGateway(env: Record<string, string>): { child: ChildProcess; exite
   return { child, exited, output: () => output };
 }
 
-async function until(condition: () => boolean, timeoutMs: number, what: string) {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 describe('gateway crash safety (real processes, SIGKILL)', () => {
   it(`delivers every one of ${TOTAL} messages at least once across ${KILLS} SIGKILLs`, async () => {

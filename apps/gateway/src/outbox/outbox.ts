@@ -72,6 +72,8 @@ interface Pending {
 export class Outbox extends EventEmitter {
   private readonly entries = new Map<number, OutboxEntry>();
   private readonly keys = new Map<string, number>();
+  /** Seqs of pending entries in arrival order, so the publisher's hot path never scans delivered ones. */
+  private pendingSeqs = new Set<number>();
   private nextSeq = 1;
   private fileBytes = 0;
   private queue: Pending[] = [];
@@ -115,6 +117,7 @@ export class Outbox extends EventEmitter {
     switch (record.t) {
       case 'm': {
         this.entries.set(record.seq, { seq: record.seq, at: record.at, message: record.msg, state: 'pending', bytes });
+        this.pendingSeqs.add(record.seq);
         this.keys.set(messageKey(record.msg), record.seq);
         this.nextSeq = Math.max(this.nextSeq, record.seq + 1);
         break;
@@ -122,12 +125,12 @@ export class Outbox extends EventEmitter {
       case 'a':
         for (const seq of record.seqs) {
           const entry = this.entries.get(seq);
-          if (entry && entry.state === 'pending') Object.assign(entry, { state: 'delivered', deliveredAt: record.at });
+          if (entry && entry.state === 'pending') this.leavePending(entry, 'delivered', record.at);
         }
         break;
       case 'd': {
         const entry = this.entries.get(record.seq);
-        if (entry) entry.state = 'dead';
+        if (entry) this.leavePending(entry, 'dead');
         break;
       }
       case 'p':
@@ -202,7 +205,10 @@ export class Outbox extends EventEmitter {
       for (const r of records) if (this.keys.get(messageKey(r.msg)) === r.seq) this.keys.delete(messageKey(r.msg));
       throw error;
     }
-    records.forEach((r, i) => this.entries.set(r.seq, { seq: r.seq, at, message: r.msg, state: 'pending', bytes: sizes[i] }));
+    records.forEach((r, i) => {
+      this.entries.set(r.seq, { seq: r.seq, at, message: r.msg, state: 'pending', bytes: sizes[i] });
+      this.pendingSeqs.add(r.seq);
+    });
     this.emit('appended', records.length, source);
     return { appended: records.length, duplicates: messages.length - records.length };
   }
@@ -210,11 +216,17 @@ export class Outbox extends EventEmitter {
   /** Oldest pending messages first (the order they were received). */
   pending(limit = Infinity): OutboxEntry[] {
     const out: OutboxEntry[] = [];
-    for (const entry of this.entries.values()) {
-      if (entry.state === 'pending') out.push(entry);
+    for (const seq of this.pendingSeqs) {
       if (out.length >= limit) break;
+      out.push(this.entries.get(seq) as OutboxEntry);
     }
     return out;
+  }
+
+  private leavePending(entry: OutboxEntry, state: 'delivered' | 'dead', deliveredAt?: number): void {
+    entry.state = state;
+    if (deliveredAt !== undefined) entry.deliveredAt = deliveredAt;
+    this.pendingSeqs.delete(entry.seq);
   }
 
   /** Records that the API confirmed these messages. Written without waiting: losing it only means a resend. */
@@ -223,7 +235,7 @@ export class Outbox extends EventEmitter {
     const changed = seqs.filter((seq) => {
       const entry = this.entries.get(seq);
       if (!entry || entry.state !== 'pending') return false;
-      Object.assign(entry, { state: 'delivered', deliveredAt: at });
+      this.leavePending(entry, 'delivered', at);
       return true;
     });
     if (!changed.length) return Promise.resolve();
@@ -244,7 +256,7 @@ export class Outbox extends EventEmitter {
     } finally {
       await file.close();
     }
-    entry.state = 'dead';
+    this.leavePending(entry, 'dead');
     await this.write([{ t: 'd', seq, reason }]);
   }
 
@@ -252,6 +264,8 @@ export class Outbox extends EventEmitter {
   async revive(): Promise<number> {
     const dead = [...this.entries.values()].filter((e) => e.state === 'dead');
     for (const entry of dead) entry.state = 'pending';
+    // Keep arrival order: revived messages go back where they were received.
+    this.pendingSeqs = new Set([...this.entries.values()].filter((e) => e.state === 'pending').map((e) => e.seq));
     return dead.length;
   }
 

@@ -8,6 +8,7 @@ import Transport from 'winston-transport';
 import { createGatewayMetrics, type GatewayMetrics } from '../metrics';
 import { DEAD_LETTER_FILE, Outbox } from '../outbox/outbox';
 import { Publisher, type PublisherOptions } from './publisher';
+import { until } from '../testing/until';
 
 // The API is faked with nock: these tests are about the gateway's side of the wire.
 const API = 'http://api.test:4005';
@@ -39,13 +40,6 @@ function publisher(options: Partial<PublisherOptions> = {}) {
   );
 }
 
-async function until(condition: () => boolean, timeoutMs = 5_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
 
 beforeEach(async () => {
   dir = mkdtempSync(path.join(tmpdir(), 'publisher-'));

@@ -7,6 +7,7 @@ import { Outbox, OutboxFullError } from '../outbox/outbox';
 import { FakeBotApi } from '../testing/fake-bot-api';
 import { BotSource, redactBotToken, telegrafUpdatesApi } from './bot-source';
 import { updateToMessage } from './bot-updates';
+import { until } from '../testing/until';
 
 // Telegram's Bot API is replaced by a local fake server (FakeBotApi); telegraf's client talks to it.
 const CHANNEL = -1001649127710;
@@ -15,13 +16,6 @@ let telegram: FakeBotApi;
 let outbox: Outbox;
 const logger = winston.createLogger({ silent: true });
 
-async function until(condition: () => boolean, timeoutMs = 10_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 beforeEach(async () => {
   dir = mkdtempSync(path.join(tmpdir(), 'bot-'));

@@ -8,6 +8,7 @@ import { FakeUserClient } from '../testing/fake-user-client';
 import { normalizeChannelId } from './channel-id';
 import { Checkpoints } from './checkpoints';
 import { UserSource } from './user-source';
+import { until } from '../testing/until';
 
 let dir: string;
 let outbox: Outbox;
@@ -27,13 +28,6 @@ afterEach(async () => {
 const source = (options: Partial<ConstructorParameters<typeof UserSource>[3]> = {}) =>
   new UserSource(client, outbox, new Checkpoints(path.join(dir, 'marks.json')), { sourceChannelIds: ['1649127710'], ...options }, logger, createGatewayMetrics());
 
-async function until(condition: () => boolean) {
-  const deadline = Date.now() + 5_000;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
 
 describe('normalizeChannelId', () => {
   it.each([

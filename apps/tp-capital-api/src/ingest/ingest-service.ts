@@ -3,8 +3,6 @@ import type { IngestMessage } from '@tp/ingest-contract';
 import { and, asc, desc, eq, gt, inArray, isNull, lt, lte, notInArray, or, sql } from 'drizzle-orm';
 import { parseSignalMessage, PARSER_VERSION, type ParsedSignal, type ParsedUpdate, type ParseResult } from '../parser/signal-parser';
 
-type Tx = Database;
-
 type Prepared = { m: IngestMessage; index: number; ts: Date; key: string; parsed: ParseResult };
 
 export interface IngestOutcome {
@@ -219,7 +217,7 @@ export class IngestService {
   }
 
   /** Records a lifecycle event on the replied-to signal, or the newest open signal of the asset in the channel. */
-  private async applyUpdate(tx: Tx, m: IngestMessage, ts: Date, update: ParsedUpdate): Promise<typeof ingestLogs.$inferInsert> {
+  private async applyUpdate(tx: Database, m: IngestMessage, ts: Date, update: ParsedUpdate): Promise<typeof ingestLogs.$inferInsert> {
     const base = { channelId: m.channelId, messageId: m.messageId };
     let target: { id: number; ts: Date; status: string; asset: string } | undefined;
     const columns = { id: signals.id, ts: signals.ts, status: signals.status, asset: signals.asset };
@@ -259,7 +257,7 @@ export class IngestService {
    * A stored message arriving again with a newer `editDate` replaces the text (the previous one is
    * kept in message_versions) and re-derives its signal. Same or older edits are duplicates.
    */
-  private async applyEdit(tx: Tx, m: IngestMessage, ts: Date, parsed: ParseResult, logs: Array<typeof ingestLogs.$inferInsert>): Promise<IngestOutcome> {
+  private async applyEdit(tx: Database, m: IngestMessage, ts: Date, parsed: ParseResult, logs: Array<typeof ingestLogs.$inferInsert>): Promise<IngestOutcome> {
     const editDate = new Date(m.editDate as string);
     const [previous] = await queryRows<{ text: string; edit_date: Date | string | null }>(
       tx,
@@ -289,7 +287,7 @@ export class IngestService {
   }
 
   /** Makes the stored signal of a message match its parse: upserted (status kept) or removed with its events. */
-  private async syncSignal(tx: Tx, m: { channelId: string; messageId: number; ts: Date; text: string }, parsed: ParseResult): Promise<number | null> {
+  private async syncSignal(tx: Database, m: { channelId: string; messageId: number; ts: Date; text: string }, parsed: ParseResult): Promise<number | null> {
     if (parsed.kind === 'signal') {
       const columns = signalColumns(parsed.signal);
       const [row] = await tx
