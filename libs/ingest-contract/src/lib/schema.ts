@@ -1,4 +1,5 @@
 import type { FromSchema } from 'json-schema-to-ts';
+import { TIMESTAMP_PATTERN } from './timestamp';
 
 /** Longest text accepted: Telegram caps a message at 4096 characters; the margin covers entities expanded by clients. */
 export const MAX_TEXT_LENGTH = 16_384;
@@ -7,7 +8,22 @@ export const MAX_BATCH_SIZE = 500;
 
 export const MESSAGE_SOURCES = ['bot', 'user_client', 'backfill'] as const;
 
-const isoDateTime = { type: 'string', format: 'date-time', maxLength: 64 } as const;
+/**
+ * Text policy: NUL (PostgreSQL text cannot hold it) and lone UTF-16 surrogates (not valid Unicode,
+ * rejected by PostgreSQL's UTF-8 encoding) are refused in every free-text field; the gateway strips
+ * them before a message enters its outbox (`fitToContract`). ajv compiles patterns with the `u` flag,
+ * so a well-formed surrogate pair (an emoji) is one code point outside the excluded range.
+ */
+export const SAFE_TEXT_PATTERN = '^[^\\u0000\\uD800-\\uDFFF]*$';
+/** Longest channel title, forward name and photo file id accepted. */
+export const MAX_NAME_LENGTH = 256;
+/** Longest media group id accepted. */
+export const MAX_MEDIA_GROUP_ID_LENGTH = 64;
+/** Most photos attached to one message. */
+export const MAX_PHOTOS = 20;
+
+const isoDateTime = { type: 'string', format: 'date-time', pattern: TIMESTAMP_PATTERN, maxLength: 64 } as const;
+const safeText = { type: 'string', pattern: SAFE_TEXT_PATTERN } as const;
 const positiveInt32 = { type: 'integer', minimum: 1, maximum: 2_147_483_647 } as const;
 
 /** One Telegram message as the gateway sends it to the API. */
@@ -24,22 +40,22 @@ export const ingestMessageSchema = {
       description: 'Telegram chat id, e.g. "-1001649127710".',
     },
     messageId: { ...positiveInt32, description: 'Telegram message id, unique within its channel.' },
-    timestamp: { ...isoDateTime, description: "Telegram's original message date (never the processing time)." },
-    text: { type: 'string', maxLength: MAX_TEXT_LENGTH, description: 'Message text or caption; empty for media only.' },
+    timestamp: { ...isoDateTime, description: "Telegram's original message date (never the processing time), UTC: YYYY-MM-DDTHH:MM:SS[.sss]Z, years 1970-9999." },
+    text: { ...safeText, maxLength: MAX_TEXT_LENGTH, description: 'Message text or caption; empty for media only. No NUL, no lone surrogates.' },
     source: { type: 'string', enum: MESSAGE_SOURCES },
-    channelTitle: { type: 'string', maxLength: 256 },
+    channelTitle: { ...safeText, maxLength: MAX_NAME_LENGTH },
     editDate: { ...isoDateTime, description: 'Date of the latest edit, when the message was edited.' },
     replyToMessageId: positiveInt32,
-    mediaGroupId: { type: 'string', minLength: 1, maxLength: 64 },
+    mediaGroupId: { ...safeText, minLength: 1, maxLength: MAX_MEDIA_GROUP_ID_LENGTH },
     photos: {
       type: 'array',
-      maxItems: 20,
+      maxItems: MAX_PHOTOS,
       items: {
         type: 'object',
         additionalProperties: false,
         required: ['fileId', 'width', 'height'],
         properties: {
-          fileId: { type: 'string', minLength: 1, maxLength: 256 },
+          fileId: { ...safeText, minLength: 1, maxLength: MAX_NAME_LENGTH },
           width: { type: 'integer', minimum: 0, maximum: 100_000 },
           height: { type: 'integer', minimum: 0, maximum: 100_000 },
         },
@@ -51,7 +67,7 @@ export const ingestMessageSchema = {
       properties: {
         channelId: { type: 'string', pattern: '^-?[0-9]{1,20}$' },
         messageId: positiveInt32,
-        name: { type: 'string', maxLength: 256 },
+        name: { ...safeText, maxLength: MAX_NAME_LENGTH },
         date: isoDateTime,
       },
     },

@@ -62,6 +62,50 @@ describe('validateIngestMessage', () => {
   });
 });
 
+describe('the contract timestamp', () => {
+  it.each(['2025-10-24T13:05:00Z', '2025-10-24T13:05:00.1Z', '2024-02-29T00:00:00.000Z', '1970-01-01T00:00:00Z', '9999-12-31T23:59:59.999Z'])('accepts UTC %s', (timestamp) => {
+    expect(validateIngestMessage({ ...valid, timestamp }).ok).toBe(true);
+  });
+
+  it.each([
+    ['a leap second', '2016-12-31T23:59:60Z'],
+    ['year 0000', '0000-01-01T00:00:00Z'],
+    ['a year before 1970', '1969-12-31T23:59:59Z'],
+    ['an offset of +23:59', '2025-10-24T13:05:00+23:59'],
+    ['an hour-only offset', '2025-10-24T13:05:00+05'],
+    ['a zero offset written +00:00', '2025-10-24T13:05:00+00:00'],
+    ['February 30', '2025-02-30T00:00:00Z'],
+    ['microseconds', '2025-10-24T13:05:00.123456Z'],
+    ['a lower-case z', '2025-10-24T13:05:00z'],
+  ])('rejects %s in timestamp, editDate and forwardedFrom.date', (_label, bad) => {
+    for (const message of [{ ...valid, timestamp: bad }, { ...valid, editDate: bad }, { ...valid, forwardedFrom: { date: bad } }]) {
+      const result = validateIngestMessage(message);
+      expect(result.ok).toBe(false);
+      if (result.ok) return;
+      expect(result.errors).toHaveLength(1);
+      expect(result.errors[0].message).toMatch(/UTC timestamp YYYY-MM-DDTHH:MM:SS\[\.sss\]Z/);
+    }
+  });
+});
+
+describe('the text policy', () => {
+  it.each([
+    ['NUL', 'PETR4\u0000 ALVO'],
+    ['a lone high surrogate', 'ALVO \ud83d'],
+    ['a lone low surrogate', '\ude00 ALVO'],
+  ])('rejects %s in every free-text field', (_label, bad) => {
+    const cases = [{ text: bad }, { channelTitle: bad }, { mediaGroupId: bad }, { forwardedFrom: { name: bad } }, { photos: [{ fileId: bad, width: 1, height: 1 }] }];
+    for (const extra of cases) {
+      const result = validateIngestMessage({ ...valid, ...extra });
+      expect(result).toMatchObject({ ok: false, errors: [{ message: 'must not contain NUL or lone UTF-16 surrogate characters' }] });
+    }
+  });
+
+  it('accepts emoji (surrogate pairs) and every other character', () => {
+    expect(validateIngestMessage({ ...valid, text: 'PETR4 ALVO 1 ATINGIDO ✅🚀\n+123456,78%\t\u0001' }).ok).toBe(true);
+  });
+});
+
 describe('validateIngestBatch', () => {
   it('accepts 1 to MAX_BATCH_SIZE messages', () => {
     expect(validateIngestBatch({ messages: [valid] }).ok).toBe(true);

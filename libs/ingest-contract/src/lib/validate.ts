@@ -1,6 +1,7 @@
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
-import { ingestBatchSchema, ingestMessageSchema, type IngestBatch, type IngestMessage } from './schema';
+import { ingestBatchSchema, ingestMessageSchema, SAFE_TEXT_PATTERN, type IngestBatch, type IngestMessage } from './schema';
+import { TIMESTAMP_PATTERN } from './timestamp';
 
 /** One reason a payload was rejected; `path` is a dotted field path (`messages.3.messageId`), '' for the root. */
 export interface Violation {
@@ -31,14 +32,31 @@ function toMessage(error: ErrorObject): string {
       return 'is not an allowed property';
     case 'enum':
       return `must be one of ${(error.params.allowedValues as unknown[]).map(String).join(', ')}`;
+    case 'format':
+      return error.params.format === 'date-time' ? TIMESTAMP_RULE : (error.message ?? 'is invalid');
+    case 'pattern':
+      if (error.params.pattern === TIMESTAMP_PATTERN) return TIMESTAMP_RULE;
+      if (error.params.pattern === SAFE_TEXT_PATTERN) return 'must not contain NUL or lone UTF-16 surrogate characters';
+      return error.message ?? 'is invalid';
     default:
       return error.message ?? 'is invalid';
   }
 }
 
-/** Turns ajv errors into `{ path, message }` pairs, one per violation. */
+const TIMESTAMP_RULE = 'must be a UTC timestamp YYYY-MM-DDTHH:MM:SS[.sss]Z, a real calendar date in 1970-9999';
+
+/** Turns ajv errors into `{ path, message }` pairs, one per violation (a bad date is one, not two). */
 export function describeErrors(errors: ErrorObject[] | null | undefined): Violation[] {
-  return (errors ?? []).map((e) => ({ path: toPath(e), message: toMessage(e) }));
+  const seen = new Set<string>();
+  const out: Violation[] = [];
+  for (const e of errors ?? []) {
+    const violation = { path: toPath(e), message: toMessage(e) };
+    const key = `${violation.path}\u0000${violation.message}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push(violation);
+  }
+  return out;
 }
 
 function run<T>(validator: ValidateFunction<T>, payload: unknown): ValidationResult<T> {
