@@ -1,4 +1,5 @@
 import type { Database } from '@tp/db-schema';
+import { MAX_INGEST_BODY_BYTES } from '@tp/ingest-contract';
 import { createHealthRouter, type Logger } from '@tp/observability';
 import cors from 'cors';
 import express, { Router } from 'express';
@@ -48,7 +49,7 @@ export function createApp(deps: AppDeps): express.Express {
   // The gateway is authenticated before its body is even parsed.
   const gatewayGuard = requireGatewayToken(config.gatewayToken, () => metrics.ingestionRequests.inc({ status: 'unauthorized' }));
   const ingestRouter = Router();
-  ingestRouter.use('/ingest', gatewayGuard, express.json({ limit: config.bodyLimit }));
+  ingestRouter.use('/ingest', gatewayGuard, express.json({ limit: MAX_INGEST_BODY_BYTES }));
   mountRoutes(ingestRouter, ingest, { gateway: (_req, _res, next) => next() });
   app.use(ingestRouter);
 
