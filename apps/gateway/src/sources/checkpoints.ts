@@ -28,7 +28,8 @@ export class Checkpoints {
     if ((this.values[key] ?? -Infinity) >= value) return;
     this.values[key] = value;
     const snapshot = JSON.stringify(this.values);
-    this.writing = this.writing.then(async () => {
+    // Each write starts from a settled chain: one failed write must not fail every later one.
+    const write = this.writing.catch(() => undefined).then(async () => {
       const tmp = `${this.file}.tmp`;
       const handle = await open(tmp, 'w', 0o600);
       try {
@@ -39,6 +40,7 @@ export class Checkpoints {
       }
       await rename(tmp, this.file);
     });
-    await this.writing;
+    this.writing = write;
+    await write;
   }
 }
