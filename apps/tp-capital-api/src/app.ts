@@ -13,8 +13,11 @@ import { IngestService } from './ingest/ingest-service';
 import { ingestRoutes } from './ingest/routes';
 import { logRoutes } from './logs/routes';
 import type { ApiMetrics } from './metrics';
+import { createGatewayControl, type GatewayControl } from './gateway-control/client';
+import { gatewayControlRoutes } from './gateway-control/routes';
 import { buildOpenApi } from './openapi';
 import { signalRoutes } from './signals/routes';
+import { ChannelRegistry } from './telegram/channel-registry';
 import { telegramRoutes } from './telegram/routes';
 
 export interface AppDeps {
@@ -23,6 +26,8 @@ export interface AppDeps {
   config: ApiConfig;
   logger: Logger;
   metrics: ApiMetrics;
+  /** The gateway's control endpoints; built from config when not given (tests pass one aimed at a local fake). */
+  gatewayControl?: GatewayControl;
 }
 
 export function createApp(deps: AppDeps): express.Express {
@@ -32,13 +37,19 @@ export function createApp(deps: AppDeps): express.Express {
     preparedStatements: config.preparedStatements,
   });
   const ingest = ingestRoutes(ingestService, metrics);
-  const dashboard: RouteSpec[] = [...signalRoutes(deps.db), ...telegramRoutes(deps.db), ...logRoutes(deps.db)];
-  const openApi = buildOpenApi([...ingest, ...dashboard]);
+  const registry = new ChannelRegistry(deps.db);
+  const gatewayControl =
+    deps.gatewayControl ?? createGatewayControl({ baseUrl: config.gatewayControlUrl, token: config.gatewayToken, timeoutMs: config.gatewayControlTimeoutMs });
+  const [reloadRoute, syncRoute, allowListRoute] = gatewayControlRoutes(gatewayControl, registry);
+  const dashboard: RouteSpec[] = [...signalRoutes(deps.db), ...telegramRoutes(deps.db, registry), ...logRoutes(deps.db), reloadRoute, syncRoute];
+  const openApi = buildOpenApi([...ingest, allowListRoute, ...dashboard]);
 
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
   app.use(metrics.httpMiddleware);
+  // CORS on every route, /health and /metrics included: the dashboard reads them from another origin.
+  app.use(cors({ origin: config.corsOrigins, allowedHeaders: ['Content-Type', 'X-API-Key'], methods: ['GET', 'POST', 'PUT', 'DELETE'] }));
 
   app.use(createHealthRouter({ database: deps.ping }, { service: 'tp-capital-api' }));
   app.get('/metrics', metrics.metricsHandler);
@@ -53,12 +64,16 @@ export function createApp(deps: AppDeps): express.Express {
   mountRoutes(ingestRouter, ingest, { gateway: (_req, _res, next) => next() });
   app.use(ingestRouter);
 
-  // Browser-facing routes: security headers, CORS allow-list, rate limit. The gateway's /ingest
-  // is machine-to-machine and skips them (measurably faster under load).
+  // The gateway polls its allow-list here with the same token; not rate-limited like browser routes.
+  const gatewayRouter = Router();
+  mountRoutes(gatewayRouter, [allowListRoute], { gateway: requireGatewayToken(config.gatewayToken, () => undefined) });
+  app.use(gatewayRouter);
+
+  // Browser-facing routes: security headers, rate limit. The gateway's /ingest is machine-to-machine
+  // and skips them (measurably faster under load).
   const publicRouter = Router();
   publicRouter.use(
     helmet(),
-    cors({ origin: config.corsOrigins, allowedHeaders: ['Content-Type', 'X-API-Key'], methods: ['GET', 'POST', 'PUT', 'DELETE'] }),
     rateLimit({
       windowMs: config.rateLimitWindowMs,
       limit: config.rateLimitMax,

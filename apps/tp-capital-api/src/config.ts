@@ -1,11 +1,12 @@
+import { redactUrl } from '@tp/db-schema';
 /** Every setting of tp-capital-api, read from the environment once at startup. */
 export interface ApiConfig {
   port: number;
   host: string;
   gatewayToken: string;
   apiKey?: string;
-  databaseUrl?: string;
-  pgliteDataDir: string;
+  /** PostgreSQL connection string (`npm start` passes its embedded server's). */
+  databaseUrl: string;
   corsOrigins: string[];
   rateLimitWindowMs: number;
   rateLimitMax: number;
@@ -16,6 +17,10 @@ export interface ApiConfig {
   logRetention: number;
   /** Named prepared statements; turn off behind PgBouncer < 1.21 in transaction mode. */
   preparedStatements: boolean;
+  /** Base URL of the gateway's control endpoints (`/control/reload-channels`, `/control/sync-messages`). */
+  gatewayControlUrl: string;
+  /** Upper bound of one control call; a sync of every channel can take a while. */
+  gatewayControlTimeoutMs: number;
 }
 
 export class ConfigError extends Error {}
@@ -38,7 +43,26 @@ function bool(env: Env, name: string, fallback: boolean): boolean {
   throw new ConfigError(`${name} must be true or false (got "${raw}")`);
 }
 
+function url(env: Env, name: string, fallback: string): string {
+  const raw = env[name] || fallback;
+  let parsed: URL;
+  try {
+    parsed = new URL(raw);
+  } catch {
+    throw new ConfigError(`${name} must be an http(s) URL (got "${raw}")`);
+  }
+  if (!/^https?:$/.test(parsed.protocol)) throw new ConfigError(`${name} must be an http(s) URL (got "${raw}")`);
+  return raw.replace(/\/+$/, '');
+}
+
 export const MIN_GATEWAY_TOKEN_LENGTH = 32;
+
+function databaseUrl(env: Env): string {
+  const raw = env.DATABASE_URL;
+  if (!raw) throw new ConfigError('DATABASE_URL must be set to a PostgreSQL connection string (npm start provides an embedded server)');
+  if (!/^postgres(ql)?:\/\//.test(raw)) throw new ConfigError('DATABASE_URL must start with postgres:// or postgresql://');
+  return raw;
+}
 
 export function loadConfig(env: Env = process.env): ApiConfig {
   const gatewayToken = env.GATEWAY_SECRET_TOKEN ?? '';
@@ -54,8 +78,7 @@ export function loadConfig(env: Env = process.env): ApiConfig {
     host: env.HOST || '0.0.0.0',
     gatewayToken,
     apiKey,
-    databaseUrl: env.DATABASE_URL || undefined,
-    pgliteDataDir: env.PGLITE_DATA_DIR || '.data/tp-capital-api',
+    databaseUrl: databaseUrl(env),
     corsOrigins: (env.CORS_ORIGIN ?? 'http://localhost:3103,http://localhost:3004')
       .split(',')
       .map((o) => o.trim())
@@ -68,6 +91,8 @@ export function loadConfig(env: Env = process.env): ApiConfig {
     logLevel: env.LOG_LEVEL || 'info',
     logRetention: int(env, 'LOG_RETENTION', 5_000, 100),
     preparedStatements: bool(env, 'DB_PREPARED_STATEMENTS', true),
+    gatewayControlUrl: url(env, 'GATEWAY_CONTROL_URL', 'http://127.0.0.1:4006'),
+    gatewayControlTimeoutMs: int(env, 'GATEWAY_CONTROL_TIMEOUT_MS', 15_000, 1),
   };
 }
 
@@ -78,8 +103,10 @@ export function describeConfig(config: ApiConfig): Record<string, unknown> {
     host: config.host,
     gatewayAuth: `${config.gatewayToken.slice(0, 8)}…`,
     apiKeyConfigured: Boolean(config.apiKey),
-    database: config.databaseUrl ? 'postgres' : `pglite:${config.pgliteDataDir}`,
+    database: redactUrl(config.databaseUrl),
     corsOrigins: config.corsOrigins,
     rateLimit: `${config.rateLimitMax}/${config.rateLimitWindowMs}ms`,
+    // origin + path only: a URL may carry credentials.
+    gatewayControl: `${new URL(config.gatewayControlUrl).origin}${new URL(config.gatewayControlUrl).pathname}`,
   };
 }

@@ -14,7 +14,13 @@ export class HttpError extends Error {
   }
 }
 
-/** Turns every error into `{ error: { code, message, details } }`; internals are logged, never returned. */
+/** `res.locals` flag set by routes of the original dashboard API, whose pages read errors as strings. */
+export const LEGACY_ERRORS = 'legacyErrors';
+
+/**
+ * Turns every error into `{ error: { code, message, details } }`, or on the original API's routes into
+ * `{ success: false, error: message, message, code, details }`; internals are logged, never returned.
+ */
 export function errorHandler(logger: Logger, onDatabaseError: (kind: string) => void): ErrorRequestHandler {
   return (err, req, res, _next) => {
     let error: HttpError;
@@ -35,6 +41,10 @@ export function errorHandler(logger: Logger, onDatabaseError: (kind: string) => 
       onDatabaseError('query');
       logger.error('request failed', { method: req.method, path: req.path, error: (err as Error)?.message, stack: (err as Error)?.stack });
       error = new HttpError(500, 'internal_error', 'internal error');
+    }
+    if (res.locals[LEGACY_ERRORS]) {
+      res.status(error.status).json({ success: false, error: error.message, message: error.message, code: error.code, details: error.details });
+      return;
     }
     res.status(error.status).json({ error: { code: error.code, message: error.message, details: error.details } });
   };

@@ -1,21 +1,76 @@
-import { forwardedMessages, ingestLogs, type Database } from '@tp/db-schema';
+import { forwardedMessages, ingestLogs, telegramChannels, type Database } from '@tp/db-schema';
 import { and, desc, eq, type SQL } from 'drizzle-orm';
-import { iso, limitSchema, timeBoundSchema, timeRange } from '../http/query';
+import { epochMs, iso, limitSchema, timeBoundSchema, timeRange } from '../http/query';
 import type { RouteSpec } from '../http/route';
+import { dateTime, int, json, listOf, nullable, obj, str } from '../openapi';
+
+export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
+
+type Photo = { fileId?: unknown; width?: unknown; height?: unknown };
+
+/** The largest photo of a message: the one the dashboard shows. Telegram file ids are not URLs, hence `telegram://`. */
+function largestPhoto(photos: unknown): { url: string; width: number; height: number } | null {
+  if (!Array.isArray(photos)) return null;
+  let best: { url: string; width: number; height: number } | null = null;
+  for (const p of photos as Photo[]) {
+    if (typeof p?.fileId !== 'string') continue;
+    const width = Number(p.width) || 0;
+    const height = Number(p.height) || 0;
+    if (!best || width * height > best.width * best.height) best = { url: `telegram://${p.fileId}`, width, height };
+  }
+  return best;
+}
+
+const logEntrySchema = obj({
+  id: int,
+  timestamp: dateTime,
+  level: { enum: [...LOG_LEVELS] },
+  message: str,
+  context: { type: ['object', 'null'] },
+  event: str,
+  channel_id: nullable(str),
+  message_id: nullable(int),
+  details: {},
+});
+
+const forwardedSchema = obj({
+  id: int,
+  ts: int,
+  source_channel_id: str,
+  source_channel_name: nullable(str),
+  message_id: int,
+  message_text: str,
+  image_url: nullable(str),
+  image_width: nullable(int),
+  image_height: nullable(int),
+  forwarded_at: dateTime,
+  destination_channel_id: { type: 'null' },
+  forward_method: { type: 'null' },
+  source: str,
+  edit_date: nullable(dateTime),
+  reply_to_message_id: nullable(int),
+  media_group_id: nullable(str),
+  photos: {},
+  forwarded_from: {},
+  parse_kind: nullable(str),
+  parse_warning: nullable(str),
+  parser_version: nullable(int),
+  ingested_at: dateTime,
+});
 
 export function logRoutes(db: Database): RouteSpec[] {
   return [
     {
       method: 'get',
       path: '/logs',
-      summary: 'Recent ingest and parse events (signals created, updates applied, warnings)',
+      summary: 'Recent ingest and parse events (signals created, updates applied, warnings), newest first',
       tag: 'logs',
       query: {
         type: 'object',
         additionalProperties: false,
-        properties: { limit: limitSchema(100, 1000), level: { type: 'string', enum: ['info', 'warn', 'error'] } },
+        properties: { limit: limitSchema(100, 1000), level: { type: 'string', enum: [...LOG_LEVELS] } },
       },
-      responses: { 200: '{ data: LogEntry[] }' },
+      responses: { 200: json('{ data: LogEntry[] }', listOf(logEntrySchema)), 400: 'Invalid limit or level' },
       handler: async ({ res, query }) => {
         const rows = await db
           .select()
@@ -28,8 +83,10 @@ export function logRoutes(db: Database): RouteSpec[] {
             id: r.id,
             timestamp: iso(r.createdAt),
             level: r.level,
-            event: r.event,
             message: r.message,
+            // What the original viewer expands under a log line.
+            context: { event: r.event, channelId: r.channelId, messageId: r.messageId, ...(r.details && typeof r.details === 'object' ? { details: r.details } : {}) },
+            event: r.event,
             channel_id: r.channelId,
             message_id: r.messageId,
             details: r.details,
@@ -40,43 +97,54 @@ export function logRoutes(db: Database): RouteSpec[] {
     {
       method: 'get',
       path: '/forwarded-messages',
-      summary: 'Raw messages as received from the gateway, newest first',
+      summary: 'Raw messages as received from the gateway, newest first, with the original field names',
       tag: 'logs',
       query: {
         type: 'object',
         additionalProperties: false,
         properties: { limit: limitSchema(100, 1000), channelId: { type: 'string', maxLength: 32 }, from: timeBoundSchema, to: timeBoundSchema },
       },
-      responses: { 200: '{ data: ForwardedMessage[] }' },
+      responses: { 200: json('{ data: ForwardedMessage[] }', listOf(forwardedSchema)), 400: 'Invalid filter' },
       handler: async ({ res, query }) => {
         const filters: SQL[] = [];
         if (query.channelId) filters.push(eq(forwardedMessages.channelId, String(query.channelId)));
         filters.push(...timeRange(forwardedMessages.messageTs, query));
         const rows = await db
-          .select()
+          .select({ m: forwardedMessages, label: telegramChannels.label })
           .from(forwardedMessages)
+          .leftJoin(telegramChannels, eq(telegramChannels.channelId, forwardedMessages.channelId))
           .where(filters.length ? and(...filters) : undefined)
-          .orderBy(desc(forwardedMessages.messageTs))
+          .orderBy(desc(forwardedMessages.messageTs), desc(forwardedMessages.id))
           .limit(Number(query.limit));
         res.json({
-          data: rows.map((r) => ({
-            id: r.id,
-            channel_id: r.channelId,
-            channel_title: r.channelTitle,
-            message_id: r.messageId,
-            message_ts: iso(r.messageTs),
-            text: r.text,
-            source: r.source,
-            edit_date: iso(r.editDate),
-            reply_to_message_id: r.replyToMessageId,
-            media_group_id: r.mediaGroupId,
-            photos: r.photos,
-            forwarded_from: r.forwardedFrom,
-            parse_kind: r.parseKind,
-            parse_warning: r.parseWarning,
-            parser_version: r.parserVersion,
-            ingested_at: iso(r.ingestedAt),
-          })),
+          data: rows.map(({ m: r, label }) => {
+            const photo = largestPhoto(r.photos);
+            return {
+              id: r.id,
+              ts: epochMs(r.messageTs),
+              source_channel_id: r.channelId,
+              source_channel_name: r.channelTitle ?? label ?? null,
+              message_id: r.messageId,
+              message_text: r.text,
+              image_url: photo?.url ?? null,
+              image_width: photo?.width ?? null,
+              image_height: photo?.height ?? null,
+              // When the API received it from the gateway; the gateway does not report its own forward.
+              forwarded_at: iso(r.ingestedAt),
+              destination_channel_id: null,
+              forward_method: null,
+              source: r.source,
+              edit_date: iso(r.editDate),
+              reply_to_message_id: r.replyToMessageId,
+              media_group_id: r.mediaGroupId,
+              photos: r.photos,
+              forwarded_from: r.forwardedFrom,
+              parse_kind: r.parseKind,
+              parse_warning: r.parseWarning,
+              parser_version: r.parserVersion,
+              ingested_at: iso(r.ingestedAt),
+            };
+          }),
         });
       },
     },

@@ -1,17 +1,22 @@
-import { signalEvents, signals, telegramChannels, type Database } from '@tp/db-schema';
+import { forwardedMessages, signalEvents, signals, telegramChannels, type Database } from '@tp/db-schema';
 import { and, asc, desc, eq, ilike, inArray, or, sql, type SQL } from 'drizzle-orm';
 import { HttpError } from '../http/errors';
-import { idParamsSchema, iso, limitSchema, num, timeBoundSchema, timeRange } from '../http/query';
-import type { RouteSpec } from '../http/route';
+import { epochMs, escapeLike, idParamsSchema, iso, limitSchema, num, parseTimeBound, timeBoundSchema, timeRange } from '../http/query';
+import type { RouteSpec, Schema } from '../http/route';
+import { bool, dateTime, int, json, listOf, nullable, numSchema, obj, str } from '../openapi';
 
 type SignalRow = typeof signals.$inferSelect;
 type EventRow = typeof signalEvents.$inferSelect;
 
-/** The original API's snake_case row, prices as JSON numbers. */
-export function signalJson(r: SignalRow) {
+/**
+ * The original API's row: `ts` in epoch milliseconds, `channel` as the registered label (else the id),
+ * prices as JSON numbers; the richer fields of this API ride along.
+ */
+export function signalJson(r: SignalRow, extra: { label?: string | null; source?: string | null } = {}) {
   return {
     id: r.id,
-    ts: iso(r.ts),
+    ts: epochMs(r.ts),
+    channel: extra.label ?? r.channelId,
     channel_id: r.channelId,
     message_id: r.messageId,
     asset: r.asset,
@@ -27,11 +32,40 @@ export function signalJson(r: SignalRow) {
     last_result_pct: num(r.lastResultPct),
     expires_at: iso(r.expiresAt),
     raw_message: r.rawMessage,
+    source: extra.source ?? null,
     parser_version: r.parserVersion,
     ingested_at: iso(r.ingestedAt),
+    created_at: iso(r.ingestedAt),
     updated_at: iso(r.updatedAt),
   };
 }
+
+const price = nullable(numSchema);
+export const signalSchema: Schema = obj({
+  id: int,
+  ts: int,
+  channel: str,
+  channel_id: str,
+  message_id: int,
+  asset: str,
+  signal_type: nullable(str),
+  buy_min: price,
+  buy_max: price,
+  target_1: price,
+  target_2: price,
+  target_final: price,
+  targets: { type: 'array', items: numSchema },
+  stop: price,
+  status: str,
+  last_result_pct: price,
+  expires_at: nullable(dateTime),
+  raw_message: str,
+  source: nullable(str),
+  parser_version: int,
+  ingested_at: dateTime,
+  created_at: dateTime,
+  updated_at: dateTime,
+});
 
 const eventJson = (e: EventRow) => ({
   id: e.id,
@@ -43,23 +77,34 @@ const eventJson = (e: EventRow) => ({
   raw_message: e.rawMessage,
   created_at: iso(e.createdAt),
 });
+const eventSchema = obj({ id: int, event_type: str, percentage: price, channel_id: str, message_id: int, message_ts: dateTime, raw_message: str, created_at: dateTime });
 
 const listQuery = {
   type: 'object',
   additionalProperties: false,
   properties: {
     limit: limitSchema(100, 1000),
-    channel: { type: 'string', maxLength: 32 },
+    channel: { type: 'string', maxLength: 200, description: 'Channel id or its registered label (the `channel` value of a row)' },
     type: { type: 'string', maxLength: 64 },
     asset: { type: 'string', maxLength: 16 },
     status: { type: 'string', maxLength: 32 },
-    search: { type: 'string', maxLength: 200 },
-    from: timeBoundSchema,
-    to: timeBoundSchema,
+    search: { type: 'string', maxLength: 200, description: 'Substring of the asset or the raw message, case-insensitive' },
+    from: { ...timeBoundSchema, description: 'Epoch milliseconds or a date string' },
+    to: { ...timeBoundSchema, description: 'Epoch milliseconds or a date string' },
   },
 };
 
-const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
+const deleteBody = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['ingestedAt'],
+  properties: {
+    ingestedAt: { type: ['string', 'integer'], minLength: 1, maxLength: 64, description: 'The `ingested_at` of the row to delete' },
+    id: { type: 'integer', minimum: 1, maximum: Number.MAX_SAFE_INTEGER, description: 'Optional: picks one signal when several share an ingest time' },
+  },
+};
+
+const channelSummarySchema = obj({ channel: str, channel_id: str, label: nullable(str), is_active: nullable(bool), signal_count: int, last_signal: nullable(dateTime) });
 
 export function signalRoutes(db: Database): RouteSpec[] {
   return [
@@ -69,10 +114,13 @@ export function signalRoutes(db: Database): RouteSpec[] {
       summary: 'Parsed signals, newest first',
       tag: 'signals',
       query: listQuery,
-      responses: { 200: '{ data: Signal[] }', 400: 'Invalid filter', 429: 'Rate limited' },
+      responses: { 200: json('{ data: Signal[] }', listOf(signalSchema)), 400: 'Invalid filter', 429: 'Rate limited' },
       handler: async ({ res, query }) => {
         const filters: SQL[] = [];
-        if (query.channel) filters.push(eq(signals.channelId, String(query.channel)));
+        if (query.channel) {
+          const channel = String(query.channel);
+          filters.push(or(eq(signals.channelId, channel), eq(telegramChannels.label, channel)) as SQL);
+        }
         if (query.type) filters.push(ilike(signals.signalType, escapeLike(String(query.type))));
         if (query.asset) filters.push(eq(signals.asset, String(query.asset).toUpperCase()));
         if (query.status) filters.push(eq(signals.status, String(query.status)));
@@ -82,12 +130,53 @@ export function signalRoutes(db: Database): RouteSpec[] {
         }
         filters.push(...timeRange(signals.ts, query));
         const rows = await db
-          .select()
+          .select({ signal: signals, label: telegramChannels.label, source: forwardedMessages.source })
           .from(signals)
+          .leftJoin(telegramChannels, eq(telegramChannels.channelId, signals.channelId))
+          .leftJoin(
+            forwardedMessages,
+            and(eq(forwardedMessages.channelId, signals.channelId), eq(forwardedMessages.messageId, signals.messageId), eq(forwardedMessages.messageTs, signals.ts)),
+          )
           .where(filters.length ? and(...filters) : undefined)
           .orderBy(desc(signals.ts), desc(signals.id))
           .limit(Number(query.limit));
-        res.json({ data: rows.map(signalJson) });
+        res.json({ data: rows.map((r) => signalJson(r.signal, r)) });
+      },
+    },
+    {
+      method: 'delete',
+      path: '/signals',
+      summary: 'Delete the signal ingested at `ingestedAt` (the original dashboard delete)',
+      tag: 'signals',
+      auth: 'apiKey',
+      legacyErrors: true,
+      body: deleteBody,
+      requiredMessage: 'ingestedAt is required',
+      responses: {
+        200: json('{ status: "ok" }', obj({ status: { const: 'ok' }, deleted: { type: 'array', items: int } })),
+        400: 'ingestedAt is required',
+        401: 'Missing or wrong X-API-Key',
+        404: 'No signal was ingested at that time',
+        409: 'Several signals share that ingest time; pass `id` or use DELETE /signals/{id}',
+      },
+      handler: async ({ res, body }) => {
+        const { ingestedAt, id } = body as { ingestedAt: string | number; id?: number };
+        const at = parseTimeBound(ingestedAt, 'ingestedAt') as Date;
+        // Rows carry microseconds, the JSON shows milliseconds: compare at the precision the client saw.
+        const match = [sql`date_trunc('milliseconds', ${signals.ingestedAt}) = ${at.toISOString()}::timestamptz`, ...(id ? [eq(signals.id, id)] : [])];
+        const deleted = await db.transaction(async (tx) => {
+          const found = await tx.select({ id: signals.id }).from(signals).where(and(...match)).orderBy(asc(signals.id)).limit(51);
+          if (!found.length) throw new HttpError(404, 'not_found', `no signal was ingested at ${at.toISOString()}`);
+          if (found.length > 1) {
+            // Signals stored by one batch share their ingest time; deleting all of them for one click would lose data.
+            throw new HttpError(409, 'ambiguous', `${found.length} signals were ingested at ${at.toISOString()}; pass "id" too, or use DELETE /signals/{id}`, found.map((f) => ({ path: 'id', message: String(f.id) })));
+          }
+          const ids = found.map((f) => f.id);
+          await tx.delete(signals).where(inArray(signals.id, ids));
+          await tx.delete(signalEvents).where(inArray(signalEvents.signalId, ids));
+          return ids;
+        });
+        res.json({ status: 'ok', deleted });
       },
     },
     {
@@ -96,12 +185,21 @@ export function signalRoutes(db: Database): RouteSpec[] {
       summary: 'One signal with its lifecycle events',
       tag: 'signals',
       params: idParamsSchema,
-      responses: { 200: '{ data: Signal & { events } }', 404: 'No such signal' },
+      responses: { 200: json('{ data: Signal & { events } }', obj({ data: { allOf: [signalSchema, obj({ events: { type: 'array', items: eventSchema } })] } })), 400: 'Malformed id', 404: 'No such signal' },
       handler: async ({ res, params }) => {
-        const [row] = await db.select().from(signals).where(eq(signals.id, Number(params.id))).limit(1);
+        const [row] = await db
+          .select({ signal: signals, label: telegramChannels.label, source: forwardedMessages.source })
+          .from(signals)
+          .leftJoin(telegramChannels, eq(telegramChannels.channelId, signals.channelId))
+          .leftJoin(
+            forwardedMessages,
+            and(eq(forwardedMessages.channelId, signals.channelId), eq(forwardedMessages.messageId, signals.messageId), eq(forwardedMessages.messageTs, signals.ts)),
+          )
+          .where(eq(signals.id, Number(params.id)))
+          .limit(1);
         if (!row) throw new HttpError(404, 'not_found', `signal ${params.id} not found`);
-        const events = await db.select().from(signalEvents).where(eq(signalEvents.signalId, row.id)).orderBy(asc(signalEvents.messageTs));
-        res.json({ data: { ...signalJson(row), events: events.map(eventJson) } });
+        const events = await db.select().from(signalEvents).where(eq(signalEvents.signalId, row.signal.id)).orderBy(asc(signalEvents.messageTs));
+        res.json({ data: { ...signalJson(row.signal, row), events: events.map(eventJson) } });
       },
     },
     {
@@ -111,7 +209,7 @@ export function signalRoutes(db: Database): RouteSpec[] {
       tag: 'signals',
       auth: 'apiKey',
       params: idParamsSchema,
-      responses: { 200: 'Deleted', 401: 'Missing or wrong X-API-Key', 404: 'No such signal' },
+      responses: { 200: json('Deleted', obj({ data: obj({ id: int, deleted: { const: true } }) })), 401: 'Missing or wrong X-API-Key', 404: 'No such signal' },
       handler: async ({ res, params }) => {
         const id = Number(params.id);
         const removed = await db.transaction(async (tx) => {
@@ -128,28 +226,30 @@ export function signalRoutes(db: Database): RouteSpec[] {
       path: '/channels',
       summary: 'Channels with their signal count and latest signal',
       tag: 'signals',
-      responses: { 200: '{ data: ChannelSummary[] }' },
+      responses: { 200: json('{ data: ChannelSummary[], source, timestamp }', obj({ data: { type: 'array', items: channelSummarySchema }, source: str, timestamp: dateTime })) },
       handler: async ({ res }) => {
         const stats = await db
-          .select({ channelId: signals.channelId, signalCount: sql<number>`count(*)::int`, lastSignal: sql<Date>`max(${signals.ts})` })
+          .select({ channelId: signals.channelId, signalCount: sql<number>`count(*)::int`, lastSignal: sql<Date | null>`max(${signals.ts})`.mapWith(signals.ts) })
           .from(signals)
           .groupBy(signals.channelId);
         const registered = await db.select().from(telegramChannels);
         const byId = new Map(registered.map((c) => [c.channelId, c]));
+        const statsById = new Map(stats.map((s) => [s.channelId, s]));
         const ids = new Set([...stats.map((s) => s.channelId), ...registered.map((c) => c.channelId)]);
         const data = [...ids].map((channelId) => {
-          const s = stats.find((x) => x.channelId === channelId);
+          const s = statsById.get(channelId);
           const c = byId.get(channelId);
           return {
+            channel: c?.label ?? channelId,
             channel_id: channelId,
             label: c?.label ?? null,
             is_active: c?.isActive ?? null,
-            signal_count: s?.signalCount ?? 0,
-            last_signal: s?.lastSignal ? new Date(s.lastSignal).toISOString() : null,
+            signal_count: Number(s?.signalCount ?? 0),
+            last_signal: iso(s?.lastSignal ?? null),
           };
         });
-        data.sort((a, b) => (b.last_signal ?? '').localeCompare(a.last_signal ?? ''));
-        res.json({ data });
+        data.sort((a, b) => (b.last_signal ?? '').localeCompare(a.last_signal ?? '') || a.channel.localeCompare(b.channel));
+        res.json({ data, source: 'database', timestamp: new Date().toISOString() });
       },
     },
   ];

@@ -112,18 +112,21 @@ describe('write routes', () => {
     const token = '123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw';
     const created = await request(app).post('/telegram/bots').set('X-API-Key', API_KEY).send({ username: 'tp_ingest_bot', token }).expect(201);
     expect(created.body.data.token).toBe('1234****Dsaw');
+    expect(JSON.stringify((await request(app).get('/telegram/bots').expect(200)).body)).not.toContain(token);
     const list = await request(app).get('/bots').expect(200);
     expect(JSON.stringify(list.body)).not.toContain(token);
     await request(app).post('/telegram/bots').set('X-API-Key', API_KEY).send({ username: 'tp_ingest_bot', token }).expect(409);
   });
 
-  it('creates, updates and deletes channels with validation', async () => {
-    const created = await request(app).post('/telegram/channels').set('X-API-Key', API_KEY).send({ channelId: '-1002222', label: 'TP Capital' }).expect(201);
-    const id = created.body.data.id;
-    const updated = await request(app).put(`/telegram/channels/${id}`).set('X-API-Key', API_KEY).send({ isActive: false }).expect(200);
-    expect(updated.body.data.is_active).toBe(false);
-    const bad = await request(app).post('/telegram/channels').set('X-API-Key', API_KEY).send({ channelId: 'abc' }).expect(400);
-    expect(bad.body.error.details.map((d: { path: string }) => d.path).sort()).toEqual(['channelId', 'label']);
+  it('creates, updates and deletes channels with the dashboard\'s snake_case bodies and validation', async () => {
+    const created = await request(app).post('/telegram/channels').set('X-API-Key', API_KEY).send({ channel_id: '-1002222', label: 'TP Capital' }).expect(201);
+    const id = created.body.id;
+    expect(created.body.data).toMatchObject({ id, channel_id: '-1002222', label: 'TP Capital', status: 'active', channel_type: 'source' });
+    const updated = await request(app).put(`/telegram/channels/${id}`).set('X-API-Key', API_KEY).send({ status: 'inactive' }).expect(200);
+    expect(updated.body.data.status).toBe('inactive');
+    const bad = await request(app).post('/telegram/channels').set('X-API-Key', API_KEY).send({ channel_id: 'abc' }).expect(400);
+    expect(bad.body.error).toBe('label and channel_id are required');
+    expect(bad.body.details.map((d: { path: string }) => d.path).sort()).toEqual(['channel_id', 'label']);
     await request(app).delete(`/telegram/channels/${id}`).set('X-API-Key', API_KEY).expect(200);
     await request(app).delete(`/telegram/channels/${id}`).set('X-API-Key', API_KEY).expect(404);
   });
@@ -156,7 +159,7 @@ describe('service routes', () => {
 
 describe('with the database down', () => {
   it('answers 503 on /health and /ingest and keeps running', async () => {
-    const down = await createDatabase({ url: 'postgres://nobody@127.0.0.1:1/none' });
+    const down = createDatabase('postgres://nobody@127.0.0.1:1/none');
     const broken = await buildTestApp({}, down);
     const health = await request(broken.app).get('/health').expect(503);
     expect(health.body.failing).toEqual(['database']);

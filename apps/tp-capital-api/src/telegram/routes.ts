@@ -1,23 +1,18 @@
-import { isUniqueViolation, telegramBots, telegramChannels, type Database } from '@tp/db-schema';
-import { asc, eq } from 'drizzle-orm';
+import { isUniqueViolation, telegramBots, type Database } from '@tp/db-schema';
+import { and, asc, eq } from 'drizzle-orm';
 import { HttpError } from '../http/errors';
-import { iso, uuidParamsSchema } from '../http/query';
+import { iso } from '../http/query';
 import type { RouteSpec, Schema } from '../http/route';
+import { bool, dateTime, int, json, nullable, obj, str } from '../openapi';
+import { CHANNEL_STATUSES, CHANNEL_TYPES, ChannelRegistry, type ChannelChange } from './channel-registry';
 
 /** Bot tokens are stored as given but only ever leave the API masked. */
 export function maskToken(token: string): string {
   return token.length <= 10 ? '****' : `${token.slice(0, 4)}****${token.slice(-4)}`;
 }
 
-const channelJson = (c: typeof telegramChannels.$inferSelect) => ({
-  id: c.id,
-  channel_id: c.channelId,
-  label: c.label,
-  description: c.description,
-  is_active: c.isActive,
-  created_at: iso(c.createdAt),
-  updated_at: iso(c.updatedAt),
-});
+const BOT_TYPES = ['ingestion', 'forwarder', 'sender'] as const;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 const botJson = (b: typeof telegramBots.$inferSelect) => ({
   id: b.id,
@@ -25,117 +20,374 @@ const botJson = (b: typeof telegramBots.$inferSelect) => ({
   token: maskToken(b.token),
   bot_type: b.botType,
   description: b.description,
+  status: b.isActive ? 'active' : 'inactive',
   is_active: b.isActive,
   created_at: iso(b.createdAt),
   updated_at: iso(b.updatedAt),
 });
 
-const channelFields = {
-  channelId: { type: 'string', pattern: '^-?[0-9]{1,20}$' },
-  label: { type: 'string', minLength: 1, maxLength: 120 },
-  description: { type: ['string', 'null'], maxLength: 500 },
-  isActive: { type: 'boolean' },
+// ---- schemas -------------------------------------------------------------------------------------
+
+// A number is accepted as the original API did; beyond 2^53 JSON would already have changed it, so those must be strings.
+const channelIdField = {
+  type: ['string', 'integer'],
+  pattern: '^-?[0-9]{1,20}$',
+  minLength: 1,
+  minimum: -Number.MAX_SAFE_INTEGER,
+  maximum: Number.MAX_SAFE_INTEGER,
+  description: 'Telegram chat id, e.g. "-1001649127710"',
 };
-const botFields = {
+const channelBodyFields: Record<string, Schema> = {
+  label: { type: 'string', minLength: 1, maxLength: 120, pattern: String.raw`\S` },
+  channel_id: channelIdField,
+  channel_type: { type: 'string', enum: [...CHANNEL_TYPES], default: 'source' },
+  description: { type: ['string', 'null'], maxLength: 500 },
+  status: { type: 'string', enum: [...CHANNEL_STATUSES] },
+};
+// The dashboard may send a whole row back on update; its read-only fields are accepted and ignored.
+const channelReadOnlyFields: Record<string, Schema> = {
+  id: { type: 'string', maxLength: 64 },
+  signal_count: { type: ['integer', 'null'] },
+  last_signal: { type: ['string', 'null'], maxLength: 64 },
+  created_at: { type: ['string', 'null'], maxLength: 64 },
+  updated_at: { type: ['string', 'null'], maxLength: 64 },
+};
+const channelCreateBody: Schema = { type: 'object', additionalProperties: false, required: ['label', 'channel_id'], properties: channelBodyFields };
+const channelUpdateBody: Schema = { type: 'object', additionalProperties: false, minProperties: 1, properties: { ...channelBodyFields, ...channelReadOnlyFields } };
+const idParams: Schema = { type: 'object', required: ['id'], properties: { id: { type: 'string', minLength: 1, maxLength: 64 } } };
+
+const botBodyFields: Record<string, Schema> = {
   username: { type: 'string', pattern: '^@?[A-Za-z0-9_]{3,64}$' },
   token: { type: 'string', pattern: String.raw`^\d+:[\w-]{20,}$` },
-  botType: { type: 'string', enum: ['ingestion', 'forwarder', 'sender'] },
+  bot_type: { type: 'string', enum: [...BOT_TYPES] },
   description: { type: ['string', 'null'], maxLength: 500 },
-  isActive: { type: 'boolean' },
+  status: { type: 'string', enum: ['active', 'inactive'] },
 };
-const create = (fields: Schema, required: string[]): Schema => ({ type: 'object', additionalProperties: false, required, properties: fields });
-const patch = (fields: Schema): Schema => ({ type: 'object', additionalProperties: false, minProperties: 1, properties: fields });
+const botCreateBody: Schema = { type: 'object', additionalProperties: false, required: ['username', 'token'], properties: botBodyFields };
+const botUpdateBody: Schema = {
+  type: 'object',
+  additionalProperties: false,
+  minProperties: 1,
+  properties: { ...botBodyFields, id: { type: 'string', maxLength: 64 }, created_at: { type: ['string', 'null'] }, updated_at: { type: ['string', 'null'] } },
+};
 
-/** CRUD for one Telegram registry table; the two tables differ only in their fields and JSON shape. */
-function crudRoutes<T extends typeof telegramChannels | typeof telegramBots>(options: {
-  db: Database;
-  table: T;
-  path: string;
-  noun: string;
-  fields: Schema;
-  required: string[];
-  toJson: (row: T['$inferSelect']) => unknown;
-  uniqueField: string;
-}): RouteSpec[] {
-  const { db, path, noun, toJson } = options;
-  // Both tables share id/createdAt/updatedAt; Drizzle's generics cannot see that through a union.
-  const table = options.table as unknown as typeof telegramChannels;
-  const conflict = (error: unknown) => {
-    if (isUniqueViolation(error)) throw new HttpError(409, 'conflict', `a ${noun} with this ${options.uniqueField} already exists`);
-    throw error;
-  };
+const channelSchema = obj({
+  id: str,
+  label: str,
+  channel_id: str,
+  channel_type: { enum: [...CHANNEL_TYPES] },
+  description: nullable(str),
+  status: { enum: ['active', 'inactive'] },
+  signal_count: int,
+  last_signal: nullable(dateTime),
+  created_at: dateTime,
+  updated_at: dateTime,
+});
+const botSchema = obj({
+  id: str,
+  username: str,
+  token: { type: 'string', pattern: String.raw`\*\*\*\*` },
+  bot_type: str,
+  description: nullable(str),
+  status: { enum: ['active', 'inactive'] },
+  is_active: bool,
+  created_at: dateTime,
+  updated_at: dateTime,
+});
+const ok = { const: 'ok' };
+const success = { const: true };
+const timestamp = dateTime;
+
+// ---- routes --------------------------------------------------------------------------------------
+
+/** The original dashboard's channel manager: `/telegram-channels`, answers `{ success, … }`. */
+function legacyChannelRoutes(registry: ChannelRegistry): RouteSpec[] {
   return [
     {
       method: 'get',
-      path,
-      summary: `List ${noun}s`,
+      path: '/telegram-channels',
+      summary: 'Registered channels with signal counts, newest update first (deleted ones excluded)',
       tag: 'telegram',
-      responses: { 200: `{ data: ${noun}[] }` },
+      legacyErrors: true,
+      responses: { 200: json('{ data: Channel[] }', obj({ data: { type: 'array', items: channelSchema } })) },
       handler: async ({ res }) => {
-        const rows = await db.select().from(table).orderBy(asc(table.createdAt));
-        res.json({ data: (rows as T['$inferSelect'][]).map(toJson) });
+        res.json({ data: await registry.list() });
       },
     },
     {
       method: 'post',
-      path,
-      summary: `Create a ${noun}`,
+      path: '/telegram-channels',
+      summary: 'Register a source channel; the gateway picks it up on its next poll or on POST /reload-channels',
       tag: 'telegram',
       auth: 'apiKey',
-      body: create(options.fields, options.required),
-      responses: { 201: 'Created', 400: 'Invalid body', 401: 'Missing or wrong X-API-Key', 409: 'Already exists' },
+      legacyErrors: true,
+      body: channelCreateBody,
+      requiredMessage: 'label and channel_id are required',
+      responses: {
+        201: json('{ success: true, channel }', obj({ success, channel: channelSchema })),
+        400: 'label and channel_id are required (or another invalid field)',
+        401: 'Missing or wrong X-API-Key',
+        409: 'channel_id already registered',
+      },
       handler: async ({ res, body }) => {
-        const [row] = await db
-          .insert(table)
-          .values(body as never)
-          .returning()
-          .catch(conflict);
-        res.status(201).json({ data: toJson(row as T['$inferSelect']) });
+        const channel = await registry.create(body as Parameters<ChannelRegistry['create']>[0]);
+        res.status(201).json({ success: true, channel });
       },
     },
     {
       method: 'put',
-      path: `${path}/:id`,
-      summary: `Update a ${noun}`,
+      path: '/telegram-channels/:id',
+      summary: "Change a channel (partial); status 'inactive' pauses it, 'deleted' removes it",
       tag: 'telegram',
       auth: 'apiKey',
-      params: uuidParamsSchema,
-      body: patch(options.fields),
-      responses: { 200: 'Updated', 400: 'Invalid body', 401: 'Missing or wrong X-API-Key', 404: 'Not found' },
+      legacyErrors: true,
+      params: idParams,
+      body: channelUpdateBody,
+      responses: {
+        200: json('{ success: true }', obj({ success, channel: nullable({ type: 'object' }) })),
+        400: 'Invalid field',
+        401: 'Missing or wrong X-API-Key',
+        404: 'No such channel',
+        409: 'channel_id already registered',
+      },
       handler: async ({ res, params, body }) => {
-        const [row] = await db
-          .update(table)
-          .set({ ...(body as object), updatedAt: new Date() })
-          .where(eq(table.id, String(params.id)))
-          .returning()
-          .catch(conflict);
-        if (!row) throw new HttpError(404, 'not_found', `${noun} ${params.id} not found`);
-        res.json({ data: toJson(row as T['$inferSelect']) });
+        const channel = await registry.update(String(params.id), body as ChannelChange);
+        res.json({ success: true, channel });
       },
     },
     {
       method: 'delete',
-      path: `${path}/:id`,
-      summary: `Delete a ${noun}`,
+      path: '/telegram-channels/:id',
+      summary: 'Remove a channel from the registry (its signals stay)',
       tag: 'telegram',
       auth: 'apiKey',
-      params: uuidParamsSchema,
-      responses: { 200: 'Deleted', 401: 'Missing or wrong X-API-Key', 404: 'Not found' },
+      legacyErrors: true,
+      params: idParams,
+      responses: { 200: json('{ success: true }', obj({ success })), 401: 'Missing or wrong X-API-Key', 404: 'No such channel' },
       handler: async ({ res, params }) => {
-        const rows = await db.delete(table).where(eq(table.id, String(params.id))).returning({ id: table.id });
-        if (!rows.length) throw new HttpError(404, 'not_found', `${noun} ${params.id} not found`);
-        res.json({ data: { id: params.id, deleted: true } });
+        await registry.remove(String(params.id));
+        res.json({ success: true });
       },
     },
   ];
 }
 
-export function telegramRoutes(db: Database): RouteSpec[] {
-  const bots = crudRoutes({ db, table: telegramBots, path: '/telegram/bots', noun: 'bot', fields: botFields, required: ['username', 'token'], toJson: botJson, uniqueField: 'username' });
+/** `/telegram/channels`: the same registry with the original `{ status: 'ok', id }` answers. */
+function channelRoutes(registry: ChannelRegistry): RouteSpec[] {
   return [
-    ...crudRoutes({ db, table: telegramChannels, path: '/telegram/channels', noun: 'channel', fields: channelFields, required: ['channelId', 'label'], toJson: channelJson, uniqueField: 'channelId' }),
-    ...bots,
-    // The dashboard's original read path for bots.
-    { ...bots[0], path: '/bots', summary: 'List bots (tokens masked)' },
+    {
+      method: 'get',
+      path: '/telegram/channels',
+      summary: 'List registered channels',
+      tag: 'telegram',
+      legacyErrors: true,
+      responses: { 200: json('{ data: Channel[], timestamp }', obj({ data: { type: 'array', items: channelSchema }, timestamp })) },
+      handler: async ({ res }) => {
+        res.json({ data: await registry.list(), timestamp: new Date().toISOString() });
+      },
+    },
+    {
+      method: 'post',
+      path: '/telegram/channels',
+      summary: 'Register a source channel',
+      tag: 'telegram',
+      auth: 'apiKey',
+      legacyErrors: true,
+      body: channelCreateBody,
+      requiredMessage: 'label and channel_id are required',
+      responses: {
+        201: json('{ status: "ok", id, data }', obj({ status: ok, id: str, data: channelSchema })),
+        400: 'label and channel_id are required (or another invalid field)',
+        401: 'Missing or wrong X-API-Key',
+        409: 'channel_id already registered',
+      },
+      handler: async ({ res, body }) => {
+        const channel = await registry.create(body as Parameters<ChannelRegistry['create']>[0]);
+        res.status(201).json({ status: 'ok', id: channel.id, data: channel });
+      },
+    },
+    {
+      method: 'put',
+      path: '/telegram/channels/:id',
+      summary: 'Change a channel (partial)',
+      tag: 'telegram',
+      auth: 'apiKey',
+      legacyErrors: true,
+      params: idParams,
+      body: channelUpdateBody,
+      responses: {
+        200: json('{ status: "ok", id, data }', obj({ status: ok, id: str, data: nullable({ type: 'object' }) })),
+        400: 'Invalid field',
+        401: 'Missing or wrong X-API-Key',
+        404: 'No such channel',
+        409: 'channel_id already registered',
+      },
+      handler: async ({ res, params, body }) => {
+        const channel = await registry.update(String(params.id), body as ChannelChange);
+        res.json({ status: 'ok', id: String(params.id), data: channel });
+      },
+    },
+    {
+      method: 'delete',
+      path: '/telegram/channels/:id',
+      summary: 'Remove a channel from the registry',
+      tag: 'telegram',
+      auth: 'apiKey',
+      legacyErrors: true,
+      params: idParams,
+      responses: { 200: json('{ status: "ok", id }', obj({ status: ok, id: str })), 401: 'Missing or wrong X-API-Key', 404: 'No such channel' },
+      handler: async ({ res, params }) => {
+        await registry.remove(String(params.id));
+        res.json({ status: 'ok', id: String(params.id) });
+      },
+    },
   ];
+}
+
+type BotBody = { username?: string; token?: string; bot_type?: string; description?: string | null; status?: 'active' | 'inactive' };
+
+function botColumns(body: BotBody): Partial<typeof telegramBots.$inferInsert> {
+  return {
+    ...(body.username !== undefined ? { username: body.username } : {}),
+    ...(body.token !== undefined ? { token: body.token } : {}),
+    ...(body.bot_type !== undefined ? { botType: body.bot_type } : {}),
+    ...(body.description !== undefined ? { description: body.description } : {}),
+    ...(body.status !== undefined ? { isActive: body.status === 'active' } : {}),
+  };
+}
+
+function botConflict(error: unknown): never {
+  if (isUniqueViolation(error)) throw new HttpError(409, 'conflict', 'a bot with this username already exists');
+  throw error;
+}
+
+function botNotFound(id: string): never {
+  throw new HttpError(404, 'not_found', `bot ${id} not found`);
+}
+
+/** `/telegram/bots`: the bot registry with the dashboard's snake_case bodies; tokens leave only masked. */
+function botRoutes(db: Database): RouteSpec[] {
+  return [
+    {
+      method: 'get',
+      path: '/telegram/bots',
+      summary: 'List registered bots (tokens masked)',
+      tag: 'telegram',
+      legacyErrors: true,
+      responses: { 200: json('{ data: Bot[], timestamp }', obj({ data: { type: 'array', items: botSchema }, timestamp })) },
+      handler: async ({ res }) => {
+        const rows = await db.select().from(telegramBots).orderBy(asc(telegramBots.createdAt));
+        res.json({ data: rows.map(botJson), timestamp: new Date().toISOString() });
+      },
+    },
+    {
+      method: 'post',
+      path: '/telegram/bots',
+      summary: 'Register a bot',
+      tag: 'telegram',
+      auth: 'apiKey',
+      legacyErrors: true,
+      body: botCreateBody,
+      requiredMessage: 'username and token are required',
+      responses: {
+        201: json('{ status: "ok", id, data }', obj({ status: ok, id: str, data: botSchema })),
+        400: 'username and token are required (or another invalid field)',
+        401: 'Missing or wrong X-API-Key',
+        409: 'username already registered',
+      },
+      handler: async ({ res, body }) => {
+        const [row] = await db
+          .insert(telegramBots)
+          .values(botColumns(body as BotBody) as typeof telegramBots.$inferInsert)
+          .returning()
+          .catch(botConflict);
+        res.status(201).json({ status: 'ok', id: row.id, data: botJson(row) });
+      },
+    },
+    {
+      method: 'put',
+      path: '/telegram/bots/:id',
+      summary: 'Change a bot (partial)',
+      tag: 'telegram',
+      auth: 'apiKey',
+      legacyErrors: true,
+      params: idParams,
+      body: botUpdateBody,
+      responses: {
+        200: json('{ status: "ok", id, data }', obj({ status: ok, id: str, data: botSchema })),
+        400: 'Invalid field',
+        401: 'Missing or wrong X-API-Key',
+        404: 'No such bot',
+        409: 'username already registered',
+      },
+      handler: async ({ res, params, body }) => {
+        const id = String(params.id);
+        if (!UUID.test(id)) botNotFound(id);
+        const [row] = await db
+          .update(telegramBots)
+          .set({ ...botColumns(body as BotBody), updatedAt: new Date() })
+          .where(eq(telegramBots.id, id))
+          .returning()
+          .catch(botConflict);
+        if (!row) botNotFound(id);
+        res.json({ status: 'ok', id, data: botJson(row) });
+      },
+    },
+    {
+      method: 'delete',
+      path: '/telegram/bots/:id',
+      summary: 'Remove a bot',
+      tag: 'telegram',
+      auth: 'apiKey',
+      legacyErrors: true,
+      params: idParams,
+      responses: { 200: json('{ status: "ok", id }', obj({ status: ok, id: str })), 401: 'Missing or wrong X-API-Key', 404: 'No such bot' },
+      handler: async ({ res, params }) => {
+        const id = String(params.id);
+        if (!UUID.test(id)) botNotFound(id);
+        const rows = await db.delete(telegramBots).where(eq(telegramBots.id, id)).returning({ id: telegramBots.id });
+        if (!rows.length) botNotFound(id);
+        res.json({ status: 'ok', id });
+      },
+    },
+    {
+      method: 'get',
+      path: '/bots',
+      summary: 'The ingestion bot as the original dashboard shows it: one object',
+      tag: 'telegram',
+      responses: {
+        200: json(
+          '{ data: { configured, mode, webhook, status, timestamp } }',
+          obj({
+            data: obj({
+              configured: bool,
+              mode: { enum: ['polling', 'webhook'] },
+              webhook: { oneOf: [{ type: 'null' }, obj({ url: nullable(str), hasSecretToken: bool })] },
+              status: str,
+              timestamp: dateTime,
+              bots: { type: 'array', items: botSchema },
+            }),
+          }),
+        ),
+      },
+      handler: async ({ res }) => {
+        const rows = await db.select().from(telegramBots).where(and(eq(telegramBots.botType, 'ingestion'), eq(telegramBots.isActive, true))).orderBy(asc(telegramBots.createdAt));
+        // The gateway runs the bot with long polling and keeps its token; the API knows only the registry.
+        res.json({
+          data: {
+            configured: rows.length > 0,
+            mode: 'polling',
+            webhook: null,
+            status: rows.length > 0 ? 'registered' : 'not_configured',
+            timestamp: new Date().toISOString(),
+            bots: rows.map(botJson),
+          },
+        });
+      },
+    },
+  ];
+}
+
+export function telegramRoutes(db: Database, registry = new ChannelRegistry(db)): RouteSpec[] {
+  return [...legacyChannelRoutes(registry), ...channelRoutes(registry), ...botRoutes(db)];
 }
