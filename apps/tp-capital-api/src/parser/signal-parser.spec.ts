@@ -141,16 +141,16 @@ describe('parseSignalMessage: sanity checks', () => {
 
 describe('parseSignalMessage: lifecycle updates', () => {
   it.each([
-    ['BOVAW22 ALVO 1 ATINGIDO ✅ +17,02%', 'target_1_hit', 'BOVAW22', '17.02'],
-    ['PETRK382 alvo 2 atingido +35%', 'target_2_hit', 'PETRK382', '35'],
-    ['ALVO FINAL ATINGIDO 🚀', 'target_final_hit', null, null],
-    ['BOVAW32 ALVO GERAL BATIDO +120,5%', 'target_final_hit', 'BOVAW32', '120.5'],
-    ['CYREW296 stop -25%', 'stopped', 'CYREW296', '-25'],
-    ['Stop atingido', 'stopped', null, null],
-    ['PETR4 stopado -3,2%', 'stopped', 'PETR4', '-3.2'],
-    ['Operação CANCELADA ❌ BOVAW32', 'cancelled', 'BOVAW32', null],
-  ])('reads %p as an update', (text, event, asset, percentage) => {
-    expect(parse(text)).toEqual({ kind: 'update', update: { event, asset, percentage } });
+    ['BOVAW22 ALVO 1 ATINGIDO ✅ +17,02%', 'target_1_hit', 'BOVAW22', '17.02', 1],
+    ['PETRK382 alvo 2 atingido +35%', 'target_2_hit', 'PETRK382', '35', 2],
+    ['ALVO FINAL ATINGIDO 🚀', 'target_final_hit', null, null, 'final'],
+    ['BOVAW32 ALVO GERAL BATIDO +120,5%', 'target_final_hit', 'BOVAW32', '120.5', 'final'],
+    ['CYREW296 stop -25%', 'stopped', 'CYREW296', '-25', null],
+    ['Stop atingido', 'stopped', null, null, null],
+    ['PETR4 stopado -3,2%', 'stopped', 'PETR4', '-3.2', null],
+    ['Operação CANCELADA ❌ BOVAW32', 'cancelled', 'BOVAW32', null, null],
+  ])('reads %p as an update', (text, event, asset, percentage, target) => {
+    expect(parse(text)).toEqual({ kind: 'update', update: { event, asset, percentage, target } });
   });
 });
 

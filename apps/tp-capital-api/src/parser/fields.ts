@@ -1,0 +1,198 @@
+import { compareDecimals, parseBrazilianNumber } from './numbers';
+import { classifyTicker, findTickers } from './tickers';
+
+/**
+ * Field readers shared by every layout the channels use: labelled lines (`Ativo: X`, `Papel: X`),
+ * unlabelled columns (`ATIVO BEEFW655`, `COMPRA 0.25-0.27`), one-line posts
+ * (`COMPRA WINZ25 @ 120500 SL 120300 Alvos: …`) and captions. Input is a normalised post.
+ */
+
+/** A letter on either side means the label is part of a longer word. */
+const L = 'A-Za-zÀ-ÿ';
+/** A number as written (`1.250,50`), never cut short: `25%` is not read as `2`. */
+export const NUM = String.raw`(?:\d[\d.,]*\d|\d)(?![\d.,]*\d)`;
+const MONEY = String.raw`(?:R\$ ?)?(${NUM})(?! ?%)`;
+const TICKERISH = String.raw`[A-Za-z][A-Za-z0-9]{2,}[A-Za-z0-9$]+`;
+const RANGE_SEP = String.raw` ?(?:a|à|at[ée]|e|-|–|—|\/|~) ?`;
+const TOKEN = String.raw`[A-Za-z0-9$]+`;
+
+const ASSET_LABEL = String.raw`(?<![${L}])(?:ATIVO|PAPEL|TICKER|C[ÓO]DIGO|A[ÇC][ÃA]O|OP[ÇC][ÃA]O|CONTRATO|INSTRUMENTO)(?![${L}])`;
+const BUY_LABEL = String.raw`(?<![${L}])(?:PRE[ÇC]O DE (?:COMPRA|ENTRADA)|PONTO DE ENTRADA|ZONA DE (?:COMPRA|ENTRADA)|REGI[ÃA]O DE (?:COMPRA|ENTRADA)|COMPRAR|COMPRA|ENTRADA|BUY)(?![${L}])`;
+const BUY_FILLER = String.raw`(?: ?(?:de|entre|em|na faixa de|na regi[ãa]o de|a partir de|acima de|at[ée]|no|na|por)(?![${L}]))?`;
+const SELL_LABEL = String.raw`^(?:VENDA|VENDER|SELL|SHORT)(?![${L}])`;
+
+export interface AssetRead {
+  /** The ticker, when one was found. */
+  asset: string | null;
+  /** A label said `Ativo:` but what follows is not a B3 ticker. */
+  invalidLabel: string | null;
+  /** A label (Ativo/Papel/…) was present at all. */
+  labelled: boolean;
+}
+
+/**
+ * A label counts when it is a field: followed by a colon, or first on its line (the DATA/CANAL/TIPO/ATIVO
+ * layout has no colons). `O ativo está…` in commentary is neither.
+ */
+export function readAsset(text: string): AssetRead {
+  let invalidLabel: string | null = null;
+  let labelled = false;
+  const pattern = new RegExp(String.raw`${ASSET_LABEL}( ?[:=\-] ?| )(?:\$|#)?(${TOKEN})?`, 'gi');
+  for (const match of text.matchAll(pattern)) {
+    const index = match.index ?? 0;
+    const atLineStart = text.slice(text.lastIndexOf('\n', index - 1) + 1, index).trim() === '';
+    const hasColon = /[:=-]/.test(match[1]);
+    if (!atLineStart && !hasColon) continue;
+    const token = match[2] ?? '';
+    const info = classifyTicker(token);
+    if (info) return { asset: info.ticker, invalidLabel: null, labelled: true };
+    if (hasColon) {
+      labelled = true;
+      invalidLabel ??= token || '(empty)';
+    }
+  }
+  return { asset: null, invalidLabel, labelled };
+}
+
+export type BuyRead = { min: string; max: string; ticker: string | null } | 'unreadable' | null;
+
+/** The entry (buy) price or range, and a ticker written on the same field (`COMPRA: PETR4 @ 38,50`). */
+export function readBuy(text: string): BuyRead {
+  const pattern = new RegExp(
+    String.raw`${BUY_LABEL}(?: ?[:=] ?| )?${BUY_FILLER}(?: ?[:=])? ?(?:(${TICKERISH}) ?(?:@|a|em|por|:|-)? ?)?${MONEY}(?:${RANGE_SEP}${MONEY})?(?! ?(?:a[çc][õo]es|contratos|lotes|cotas|x(?![${L}])))`,
+    'gi',
+  );
+  for (const match of text.matchAll(pattern)) {
+    if (!isField(text, match.index ?? 0, /^[^\d]*[:=]/.test(match[0]))) continue;
+    const ticker = match[1] ? classifyTicker(match[1]) : null;
+    // `COMPRA agora 30` is a sentence; `COMPRA WINZ25 @ 120500` names the asset.
+    if (match[1] && !ticker) continue;
+    const a = parseBrazilianNumber(match[2]);
+    const b = match[3] ? parseBrazilianNumber(match[3]) : a;
+    if (!a || !b) return 'unreadable';
+    const [min, max] = compareDecimals(a, b) <= 0 ? [a, b] : [b, a];
+    return { min, max, ticker: ticker?.ticker ?? null };
+  }
+  // `Compra: a mercado` or `Compra: 1,2,3` is a signal whose price cannot be read.
+  if (new RegExp(String.raw`(?:^|\n)${BUY_LABEL} ?(?:de ?)?[:=]`, 'i').test(text)) return 'unreadable';
+  return null;
+}
+
+/**
+ * Whether a label at `index` is a field and not a word in a sentence: first on its line, after a
+ * separator or a ticker (`PETR4 COMPRA 25`), or followed by a colon.
+ */
+function isField(text: string, index: number, hasColon: boolean): boolean {
+  if (hasColon) return true;
+  const lineStart = text.lastIndexOf('\n', index - 1) + 1;
+  const before = text.slice(lineStart, index).trim();
+  if (before === '') return true;
+  if (/[|;/:\-–—,.]$/.test(before)) return true;
+  const lastWord = before.split(' ').pop() ?? '';
+  return classifyTicker(lastWord) !== null || /^\d[\d.,]*$/.test(lastWord);
+}
+
+export function isSellSignal(text: string): boolean {
+  return text.split('\n').some((line) => new RegExp(String.raw`${SELL_LABEL} ?[:=]? ?(?:${TICKERISH} ?@? ?)?(?:R\$ ?)?\d`, 'i').test(line));
+}
+
+export interface TargetsRead {
+  targets: string[];
+  byIndex: Map<number, string>;
+  final: string | null;
+}
+
+/**
+ * Targets in every spelling: `Alvo 1: 1,15`, `ALVO 1 0.35`, `Alvo:`, `Alvo final`, `1º Alvo`,
+ * `TP1`, `TP:`, `T1 8.70`, `Target 2`, `Take Profit`, `Stop Gain`, and lists (`Alvos: a, b, c`).
+ */
+export function readTargets(text: string): TargetsRead {
+  const targets: string[] = [];
+  const byIndex = new Map<number, string>();
+  let final: string | null = null;
+  const INDEX = String.raw`(\d{1,2}|FINAL|GERAL|M[ÁA]XIMO)(?=[ :=\-–º°ª)]|$)[º°ª)]?`;
+  const LIST = String.raw`((?:R\$ ?)?${NUM}(?! ?%)(?:(?: ?[,;/] ?| [-–—] | e )(?:R\$ ?)?${NUM}(?! ?%))*)`;
+  const pattern = new RegExp(
+    String.raw`(?<![${L}0-9])(?:(\d)[º°ª] ?(?:ALVO|TARGET|TP)|ALVOS|TARGETS|OBJETIVOS|(?:ALVO|OBJETIVO|TARGET|TAKE PROFIT|TP|STOP GAIN|GAIN)(?: ?${INDEX})?|T(\d)(?= ))(?![${L}])(?: ?[:=\-–] ?| )${LIST}`,
+    'gi',
+  );
+  for (const match of text.matchAll(pattern)) {
+    const values = [...match[4].matchAll(new RegExp(NUM, 'g'))].map((m) => parseBrazilianNumber(m[0]));
+    if (values.some((v) => v === null)) continue;
+    const label = (match[1] ?? match[2] ?? match[3] ?? '').toUpperCase();
+    if (label === 'FINAL' || label === 'GERAL' || label.startsWith('M')) {
+      final = values[0] as string;
+      targets.push(final);
+    } else if (label) {
+      targets.push(values[0] as string);
+      byIndex.set(Number(label), values[0] as string);
+    } else {
+      for (const value of values as string[]) {
+        targets.push(value);
+        byIndex.set(Math.max(0, ...byIndex.keys()) + 1, value);
+      }
+    }
+  }
+  return { targets, byIndex, final };
+}
+
+/** `Stop: 0,70`, `STOP 0.16`, `Stop loss`, `SL`, `S 8.30`, `Stop abaixo de 0,60`; never `Stop Gain`, never a percentage. */
+export function readStop(text: string): string | null {
+  const pattern = new RegExp(
+    String.raw`(?<![${L}0-9$])(?:STOP ?LOSS|STOP(?! ?GAIN)|SL|S(?= ?[:=]? ?(?:R\$ ?)?\d))(?![${L}])(?: ?[:=\-–] ?| )(?:(?:abaixo de|em|no|na|a) )?${MONEY}`,
+    'i',
+  );
+  const match = text.match(pattern);
+  return match ? parseBrazilianNumber(match[1]) : null;
+}
+
+const TYPES: Array<[RegExp, string]> = [
+  [/swing ?trade/i, 'Swing Trade'],
+  [/day ?trade/i, 'Day Trade'],
+  [/scalping|scalp(?![a-z])/i, 'Scalping'],
+  [/position(?: ?trade)?(?![a-z])/i, 'Position'],
+];
+
+/** The operation type from a TIPO line, the header lines, or a mention anywhere (Position only from those first two). */
+export function readType(text: string): string | null {
+  const tipo = text.match(/(?:^|\n)TIPO ?:? ?([^\n]+)/i)?.[1] ?? '';
+  const header = text.split('\n').filter((l) => l !== '').slice(0, 2).join('\n');
+  for (const candidate of [tipo, header]) {
+    for (const [pattern, name] of TYPES) if (pattern.test(candidate)) return name;
+  }
+  for (const [pattern, name] of TYPES.slice(0, 3)) if (pattern.test(text)) return name;
+  return null;
+}
+
+/** `até dia 28/10`, `válida até 05/01`, `Validade: 28/10/2025` → end of that day in São Paulo (UTC-3). */
+export function readExpiry(text: string, messageDate: Date): Date | null {
+  const match = text.match(
+    /(?:at[ée]|validade|v[áa]lid[ao]|expira(?:[çc][ãa]o)?|vence|vencimento)(?: ?:)?(?: (?:o|a))?(?: dia)?(?: (?:em|de))? (\d{1,2})\/(\d{1,2})(?:\/(\d{2,4}))?(?![\d,.]*\d)/i,
+  );
+  if (!match) return null;
+  const day = Number(match[1]);
+  const month = Number(match[2]);
+  if (day < 1 || day > 31 || month < 1 || month > 12) return null;
+  // Reject impossible dates such as 31/02 instead of letting Date roll them over.
+  if (new Date(Date.UTC(2000, month - 1, day)).getUTCMonth() !== month - 1) return null;
+  let year = match[3] ? Number(match[3].length === 2 ? `20${match[3]}` : match[3]) : messageDate.getUTCFullYear();
+  const at = (y: number) => new Date(`${y}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}T23:59:59-03:00`);
+  let expiry = at(year);
+  // A date already well past when the message was sent means next year (posted in December for January).
+  if (!match[3] && expiry.getTime() < messageDate.getTime() - 7 * 24 * 3600 * 1000) expiry = at(++year);
+  return expiry;
+}
+
+/** The first ticker of the text that is not inside a label's value already read elsewhere. */
+export function firstTickerIn(text: string): string | null {
+  return findTickers(text)[0]?.ticker ?? null;
+}
+
+/** The first percentage, signed (`+17,02%` → "17.02", `-25%` → "-25"). */
+export function readPercentage(text: string): string | null {
+  const match = text.match(/([+\-–])? ?(\d[\d.,]*)\s?%/);
+  if (!match) return null;
+  const value = parseBrazilianNumber(match[2]);
+  if (!value) return null;
+  return match[1] === '-' || match[1] === '–' ? `-${value}` : value;
+}
