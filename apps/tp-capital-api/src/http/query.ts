@@ -18,8 +18,8 @@ export const uuidParamsSchema = {
 };
 
 // PostgreSQL and the driver's ISO serialisation agree on years 1–9999; year 0 or 5+ digit years fail in the database.
-const EARLIEST = Date.UTC(1, 0, 1);
-const LATEST = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+const EARLIEST = Date.parse('0001-01-01T00:00:00.000Z');
+const LATEST = Date.parse('9999-12-31T23:59:59.999Z');
 
 export function parseTimeBound(value: unknown, name: string): Date | undefined {
   if (value === undefined) return undefined;
