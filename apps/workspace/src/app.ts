@@ -6,6 +6,8 @@ import helmet from 'helmet';
 import { Gauge } from 'prom-client';
 import type { WorkspaceConfig } from './config';
 import { errorHandler } from './http/errors';
+import { rejectUnstorableText } from './http/text-safety';
+import { categoryRoutes } from './items/categories';
 import { ItemRepository } from './items/repository';
 import { itemRoutes } from './items/routes';
 
@@ -38,7 +40,10 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(helmet());
   app.use(cors({ origin: deps.config.corsOrigins, exposedHeaders: ['ETag', 'Location'], allowedHeaders: ['Content-Type', 'If-Match'] }));
   app.use(express.json({ limit: deps.config.bodyLimit }));
-  app.use(itemRoutes(items));
+  app.use(rejectUnstorableText);
+  // The original service answered on both prefixes; the dashboard uses either, depending on its proxy.
+  app.use(['/api/items', '/items'], itemRoutes(items));
+  app.use(['/api/categories', '/categories'], categoryRoutes(items));
   app.use((req, res) => {
     res.status(404).json({ success: false, message: `No route for ${req.method} ${req.path}` });
   });

@@ -1,26 +1,28 @@
-import { randomBytes } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { workspaceItems, type Database } from '@tp/db-schema';
-import { and, arrayContains, count, desc, eq, ilike, or, sql, type SQL } from 'drizzle-orm';
+import { and, arrayContains, count, desc, eq, ilike, max, min, or, sql, type SQL } from 'drizzle-orm';
 
-export type ItemRow = typeof workspaceItems.$inferSelect & { version: string };
+export type ItemRow = typeof workspaceItems.$inferSelect & { version: string; neverUpdated: boolean };
 
 export interface ItemFilters {
   status?: string;
   category?: string;
   priority?: string;
   tag?: string;
-  q?: string;
+  /** Case-insensitive substring of the title, the description or any tag. */
+  search?: string;
   limit: number;
   offset: number;
 }
 
-const ALPHABET = 'useandom-26T198340PX75pxJACKVERYMINDBUSHWOLF_GQZbfghjklqvwyzrict';
-/** A 21-character URL-safe id, the same shape as the nanoids of items migrated from LowDB. */
-export function newItemId(): string {
-  const bytes = randomBytes(21);
-  let id = '';
-  for (const byte of bytes) id += ALPHABET[byte & 63];
-  return id;
+/** A UUID v4, as the original service gave new items. */
+export const newItemId = (): string => randomUUID();
+
+export interface CategoryUsage {
+  name: string;
+  items: number;
+  firstCreatedAt: Date;
+  lastUpdatedAt: Date;
 }
 
 /** `updated_at` in microseconds: the item's version, used as its ETag. */
@@ -39,6 +41,8 @@ const selection = {
   createdAt: workspaceItems.createdAt,
   updatedAt: workspaceItems.updatedAt,
   version,
+  // A write always moves updated_at past created_at, so equality means "never updated" (LowDB's null).
+  neverUpdated: sql<boolean>`${workspaceItems.updatedAt} = ${workspaceItems.createdAt}`,
 };
 
 /** Each write moves `updated_at` strictly forward, so two writes never share a version. */
@@ -55,9 +59,10 @@ export class ItemRepository {
     if (filters.category) where.push(eq(workspaceItems.category, filters.category));
     if (filters.priority) where.push(eq(workspaceItems.priority, filters.priority));
     if (filters.tag) where.push(arrayContains(workspaceItems.tags, [filters.tag]));
-    if (filters.q) {
-      const pattern = `%${filters.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-      where.push(or(ilike(workspaceItems.title, pattern), ilike(workspaceItems.description, pattern)) as SQL);
+    if (filters.search) {
+      const pattern = `%${filters.search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+      const inTags = sql`exists (select 1 from unnest(${workspaceItems.tags}) as tag where tag ilike ${pattern})`;
+      where.push(or(ilike(workspaceItems.title, pattern), ilike(workspaceItems.description, pattern), inTags) as SQL);
     }
     return this.db
       .select(selection)
@@ -73,7 +78,8 @@ export class ItemRepository {
     return row;
   }
 
-  async create(values: Omit<typeof workspaceItems.$inferInsert, 'id'>): Promise<ItemRow> {
+  /** Inserts a new item; created_at and updated_at get the same now(), which reads as "never updated". */
+  async create(values: Omit<typeof workspaceItems.$inferInsert, 'id' | 'createdAt' | 'updatedAt'>): Promise<ItemRow> {
     const [row] = await this.db.insert(workspaceItems).values({ ...values, id: newItemId() }).returning(selection);
     return row;
   }
@@ -96,6 +102,15 @@ export class ItemRepository {
       .returning({ id: workspaceItems.id });
     if (rows.length) return { ok: true };
     return { ok: false, reason: (await this.get(id)) ? 'version_mismatch' : 'not_found' };
+  }
+
+  /** Every category some item uses, with how many items use it. */
+  async categoryUsage(): Promise<CategoryUsage[]> {
+    const rows = await this.db
+      .select({ name: workspaceItems.category, items: count(), firstCreatedAt: min(workspaceItems.createdAt), lastUpdatedAt: max(workspaceItems.updatedAt) })
+      .from(workspaceItems)
+      .groupBy(workspaceItems.category);
+    return rows.map((r) => ({ name: r.name, items: Number(r.items), firstCreatedAt: r.firstCreatedAt as Date, lastUpdatedAt: r.lastUpdatedAt as Date }));
   }
 
   async countByStatus(): Promise<Array<{ status: string; n: number }>> {

@@ -1,9 +1,9 @@
 import { Router, type Request, type Response } from 'express';
 import { ClientError } from '../http/errors';
-import type { ItemRepository, ItemRow } from './repository';
+import type { ItemFilters, ItemRepository, ItemRow } from './repository';
 import { validateCreate, validateListQuery, validateUpdate } from './validation';
 
-/** The item as the original (LowDB) API returned it: camelCase, ISO dates. */
+/** The item as the original (LowDB) API returned it: camelCase, ISO dates, `updatedAt: null` until its first update. */
 export function itemJson(row: ItemRow) {
   return {
     id: row.id,
@@ -13,11 +13,11 @@ export function itemJson(row: ItemRow) {
     priority: row.priority,
     status: row.status,
     tags: row.tags,
-    metadata: row.metadata,
+    createdAt: row.createdAt.toISOString(),
+    updatedAt: row.neverUpdated ? null : row.updatedAt.toISOString(),
     createdBy: row.createdBy,
     updatedBy: row.updatedBy,
-    createdAt: row.createdAt.toISOString(),
-    updatedAt: row.updatedAt.toISOString(),
+    metadata: row.metadata,
   };
 }
 
@@ -40,42 +40,48 @@ function preconditionFailed(res: Response, id: string) {
   res.status(412).json({ success: false, message: `Item with id ${id} was modified by someone else; fetch it again and retry` });
 }
 
+type ListQuery = Omit<ItemFilters, 'search'> & { search?: string; q?: string };
+
+/** The items API, mounted by the app at `/api/items` and at `/items`. */
 export function itemRoutes(items: ItemRepository): Router {
   const router = Router();
 
-  router.get('/api/items', async (req, res) => {
+  router.get('/', async (req, res) => {
     const query: Record<string, unknown> = { ...(req.query as object) };
     const errors = validateListQuery(query);
     if (errors.length) throw new ClientError(400, errors);
-    const rows = await items.list(query as never);
+    const { q, search, ...filters } = query as ListQuery;
+    const rows = await items.list({ ...filters, search: search || q || undefined });
     res.json({ success: true, count: rows.length, data: rows.map(itemJson) });
   });
 
-  router.get('/api/items/:id', async (req, res) => {
+  router.get('/:id', async (req, res) => {
     const row = await items.get(req.params.id);
     if (!row) return notFound(res, req.params.id);
     res.set('ETag', etag(row)).json({ success: true, data: itemJson(row) });
   });
 
-  router.post('/api/items', async (req, res) => {
+  router.post('/', async (req, res) => {
     const errors = validateCreate(req.body);
     if (errors.length) throw new ClientError(400, errors);
-    const body = req.body as { title: string; description: string; category: string; priority: string; tags?: string[]; metadata?: object; createdBy?: string };
-    const row = await items.create({ ...body, title: body.title.trim(), status: 'new', updatedBy: body.createdBy });
-    res.status(201).set('ETag', etag(row)).location(`/api/items/${row.id}`).json({ success: true, message: 'Item created successfully', data: itemJson(row) });
+    const body = req.body as { title: string; description: string; category: string; priority: string; tags?: string[]; metadata?: object; createdBy?: string | null };
+    const createdBy = body.createdBy ?? null;
+    const row = await items.create({ ...body, title: body.title.trim(), description: body.description.trim(), status: 'new', createdBy, updatedBy: createdBy });
+    res.status(201).set('ETag', etag(row)).location(`${req.baseUrl}/${row.id}`).json({ success: true, message: 'Item created successfully', data: itemJson(row) });
   });
 
-  router.put('/api/items/:id', async (req, res) => {
+  router.put('/:id', async (req, res) => {
     const errors = validateUpdate(req.body);
     if (errors.length) throw new ClientError(400, errors);
-    const changes = { ...(req.body as { title?: string }) };
+    const changes = { ...(req.body as { title?: string; description?: string }) };
     if (changes.title) changes.title = changes.title.trim();
+    if (changes.description) changes.description = changes.description.trim();
     const result = await items.update(req.params.id, changes, expectedVersion(req));
     if (!result.ok) return result.reason === 'not_found' ? notFound(res, req.params.id) : preconditionFailed(res, req.params.id);
     res.set('ETag', etag(result.row)).json({ success: true, message: 'Item updated successfully', data: itemJson(result.row) });
   });
 
-  router.delete('/api/items/:id', async (req, res) => {
+  router.delete('/:id', async (req, res) => {
     const result = await items.delete(req.params.id, expectedVersion(req));
     if (!result.ok) return result.reason === 'not_found' ? notFound(res, req.params.id) : preconditionFailed(res, req.params.id);
     res.json({ success: true, message: 'Item deleted successfully' });

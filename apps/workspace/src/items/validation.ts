@@ -1,28 +1,33 @@
-import { WORKSPACE_CATEGORIES, WORKSPACE_PRIORITIES, WORKSPACE_STATUSES } from '@tp/db-schema';
+import { WORKSPACE_PRIORITIES, WORKSPACE_STATUSES } from '@tp/db-schema';
 import Ajv, { type ErrorObject } from 'ajv';
-import addFormats from 'ajv-formats';
+import type { FieldError } from '../http/errors';
 
-/** One rejected field, in the original API's shape. */
-export interface FieldError {
-  field: string;
-  message: string;
-}
+export type { FieldError } from '../http/errors';
 
-const tag = { type: 'string', minLength: 1, maxLength: 50, pattern: String.raw`^[^\s,][^,]*$` };
+/** Categories are dynamic, as in the original service: any lowercase slug up to 100 characters. */
+export const CATEGORY_PATTERN = '^[a-z0-9-]+$';
+export const CATEGORY_MAX_LENGTH = 100;
+/** The database column is varchar(255). */
+export const TITLE_MAX_LENGTH = 255;
+
+/** The dashboard asks for the list without a limit and expects every item, as LowDB gave it. */
+export const DEFAULT_LIST_LIMIT = 1000;
+
 const fields = {
-  title: { type: 'string', minLength: 1, maxLength: 255, pattern: String.raw`\S` },
-  description: { type: 'string', minLength: 1, maxLength: 10_000 },
-  category: { type: 'string', enum: WORKSPACE_CATEGORIES },
+  title: { type: 'string', minLength: 1, maxLength: TITLE_MAX_LENGTH, pattern: String.raw`\S` },
+  description: { type: 'string', minLength: 1, maxLength: 10_000, pattern: String.raw`\S` },
+  category: { type: 'string', minLength: 1, maxLength: CATEGORY_MAX_LENGTH, pattern: CATEGORY_PATTERN },
   priority: { type: 'string', enum: WORKSPACE_PRIORITIES },
   status: { type: 'string', enum: WORKSPACE_STATUSES },
-  tags: { type: 'array', maxItems: 30, uniqueItems: true, items: tag },
-  metadata: { type: 'object', maxProperties: 50 },
-  createdBy: { type: 'string', minLength: 1, maxLength: 100 },
-  updatedBy: { type: 'string', minLength: 1, maxLength: 100 },
+  tags: { type: 'array', maxItems: 100, items: { type: 'string', minLength: 1, maxLength: 50 } },
+  metadata: { type: 'object', maxProperties: 100 },
+  createdBy: { type: ['string', 'null'], minLength: 1, maxLength: 100 },
+  updatedBy: { type: ['string', 'null'], minLength: 1, maxLength: 100 },
 } as const;
 
-const { status: _status, updatedBy: _updatedBy, ...createFields } = fields;
+const { status, updatedBy, ...createFields } = fields;
 
+/** Create ignores fields it does not know (status, id, dates), as both original versions did. */
 export const createItemSchema = {
   type: 'object',
   additionalProperties: false,
@@ -34,39 +39,38 @@ export const updateItemSchema = {
   type: 'object',
   additionalProperties: false,
   minProperties: 1,
-  properties: { ...createFields, status: fields.status, updatedBy: fields.updatedBy },
+  properties: { ...createFields, status, updatedBy },
 };
 
 export const listQuerySchema = {
   type: 'object',
   additionalProperties: false,
   properties: {
-    status: fields.status,
     category: fields.category,
+    status: fields.status,
     priority: fields.priority,
-    tag: tag,
-    q: { type: 'string', minLength: 1, maxLength: 200 },
-    limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 },
+    search: { type: 'string', maxLength: 200 },
+    /** Older name of `search` in this service. */
+    q: { type: 'string', maxLength: 200 },
+    tag: { type: 'string', minLength: 1, maxLength: 50 },
+    limit: { type: 'integer', minimum: 1, maximum: 1000, default: DEFAULT_LIST_LIMIT },
     offset: { type: 'integer', minimum: 0, maximum: 1_000_000, default: 0 },
   },
 };
 
-/** A LowDB `library.json` item, as the old service wrote it. */
-export const lowDbItemSchema = {
+export const CATEGORY_ORDERS = ['display_order', 'name', 'created_at', 'updated_at'] as const;
+export const categoriesQuerySchema = {
   type: 'object',
-  required: ['id', 'title', 'description', 'category', 'priority', 'status', 'createdAt', 'updatedAt'],
+  additionalProperties: false,
   properties: {
-    id: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,64}$' },
-    ...createFields,
-    status: fields.status,
-    createdAt: { type: 'string', format: 'date-time' },
-    updatedAt: { type: 'string', format: 'date-time' },
+    active_only: { type: 'boolean', default: false },
+    order_by: { type: 'string', enum: CATEGORY_ORDERS, default: 'display_order' },
   },
 };
 
 const ajv = new Ajv({ allErrors: true, strict: false, coerceTypes: false });
+const stripping = new Ajv({ allErrors: true, strict: false, coerceTypes: false, removeAdditional: 'all' });
 const coercing = new Ajv({ allErrors: true, strict: false, coerceTypes: true, useDefaults: true });
-addFormats(ajv);
 
 function toFieldErrors(errors: ErrorObject[] | null | undefined): FieldError[] {
   return (errors ?? []).map((e) => {
@@ -78,6 +82,8 @@ function toFieldErrors(errors: ErrorObject[] | null | undefined): FieldError[] {
       : e.keyword === 'additionalProperties' ? 'is not an allowed field'
       : e.keyword === 'enum' ? `must be one of: ${(e.params.allowedValues as string[]).join(', ')}`
       : e.keyword === 'minProperties' ? 'at least one field must be given'
+      : e.keyword === 'pattern' && path[0] === 'category' ? 'must be lowercase letters, numbers and hyphens only'
+      : e.keyword === 'pattern' ? 'must not be blank'
       : (e.message ?? 'is invalid');
     return { field: path.join('.') || 'body', message };
   });
@@ -88,7 +94,9 @@ function compile(instance: Ajv, schema: object) {
   return (value: unknown): FieldError[] => (validate(value) ? [] : toFieldErrors(validate.errors));
 }
 
-export const validateCreate = compile(ajv, createItemSchema);
+/** Validates a create body, removing the fields create does not take. */
+export const validateCreate = compile(stripping, createItemSchema);
 export const validateUpdate = compile(ajv, updateItemSchema);
+/** Validates list filters, coercing numbers and filling in limit and offset. */
 export const validateListQuery = compile(coercing, listQuerySchema);
-export const validateLowDbItem = compile(ajv, lowDbItemSchema);
+export const validateCategoriesQuery = compile(coercing, categoriesQuerySchema);

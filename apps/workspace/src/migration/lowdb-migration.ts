@@ -1,140 +1,162 @@
-import { copyFile, readFile, rename } from 'node:fs/promises';
-import { queryRows, workspaceItems, type Database } from '@tp/db-schema';
+import { copyFile, rename } from 'node:fs/promises';
+import { queryRows, sqlState, workspaceItems, type Database } from '@tp/db-schema';
 import { count, inArray, sql } from 'drizzle-orm';
-import { validateLowDbItem, type FieldError } from '../items/validation';
+import { checkLowDbItems, fileCategoryNames, MigrationError, readLowDbFile, type InvalidItem, type MigratableItem } from './lowdb-file';
 
-export interface LowDbItem {
-  id: string;
-  title: string;
-  description: string;
-  category: string;
-  priority: string;
-  status: string;
-  tags?: string[];
-  metadata?: Record<string, unknown>;
-  createdBy?: string;
-  createdAt: string;
-  updatedAt: string;
-}
+export { MigrationError } from './lowdb-file';
+
+/**
+ * - `migrated`: every item of the file is in the database; the file was backed up and renamed.
+ * - `stopped`: the file has invalid items and `skipInvalid` was not given; nothing was written.
+ * - `partial`: `skipInvalid` was given; the valid items are in the database, the file is kept.
+ * - `dry-run`: nothing was written.
+ */
+export type MigrationOutcome = 'migrated' | 'stopped' | 'partial' | 'dry-run';
 
 export interface MigrationSummary {
   file: string;
-  dryRun: boolean;
+  outcome: MigrationOutcome;
   read: number;
   valid: number;
+  /** Valid items that had no id and got one derived from their content. */
+  derivedIds: number;
+  /** Entries repeating an earlier item exactly. */
+  duplicates: number;
   inserted: number;
   alreadyPresent: number;
-  invalid: Array<{ index: number; id?: unknown; errors: FieldError[] }>;
+  invalid: InvalidItem[];
+  unmappedFields: Record<string, number>;
+  /** The file's own category list: its size, and the names no item uses (not stored: only item categories are). */
+  categories: { inFile: number; unusedByItems: string[] };
   backupFile?: string;
   migratedFile?: string;
 }
 
-export class MigrationError extends Error {}
-
-const CHUNK = 1_000;
-
-/** Reads and checks the LowDB file; never changes it. */
-export async function readLowDbFile(file: string): Promise<unknown[]> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new MigrationError(code === 'ENOENT' ? `file not found: ${file}` : `cannot read ${file}: ${(error as Error).message}`);
-  }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (error) {
-    throw new MigrationError(`${file} is not valid JSON (${(error as Error).message}); nothing was migrated`);
-  }
-  const items = (parsed as { items?: unknown })?.items;
-  if (!Array.isArray(items)) throw new MigrationError(`${file} has no "items" array; expected { "items": [ ... ] }`);
-  return items;
+export interface MigrationProgress {
+  phase: 'check' | 'insert';
+  done: number;
+  total: number;
 }
 
-/**
- * Copies the valid items of a LowDB `library.json` into workspace.workspace_items in one
- * transaction, keeping their ids; a rerun inserts nothing new. The commit is verified by
- * counting the ids back; only then is the file backed up and renamed.
- */
-export async function migrateLowDb(
-  db: Database,
-  options: { file: string; dryRun?: boolean; onProgress?: (done: number, total: number) => void },
-): Promise<MigrationSummary> {
-  const raw = await readLowDbFile(options.file);
-  const summary: MigrationSummary = { file: options.file, dryRun: Boolean(options.dryRun), read: raw.length, valid: 0, inserted: 0, alreadyPresent: 0, invalid: [] };
+export interface MigrationOptions {
+  file: string;
+  dryRun?: boolean;
+  /** Migrate the valid items even though some are invalid; the file is then kept, not renamed. */
+  skipInvalid?: boolean;
+  onProgress?: (progress: MigrationProgress) => void;
+}
 
-  const valid: LowDbItem[] = [];
-  const seen = new Set<string>();
-  raw.forEach((item, index) => {
-    const errors = validateLowDbItem(item);
-    const id = (item as { id?: unknown })?.id;
-    if (!errors.length && seen.has(id as string)) errors.push({ field: 'id', message: 'appears more than once in the file' });
-    if (errors.length) summary.invalid.push({ index, id, errors });
-    else {
-      seen.add(id as string);
-      valid.push(item as LowDbItem);
-    }
-  });
-  summary.valid = valid.length;
-  const ids = valid.map((i) => i.id);
+/** Rows per INSERT: 12 parameters each, far below PostgreSQL's 65,535, and frequent progress. */
+const CHUNK = 500;
+
+async function countPresent(db: Pick<Database, 'select'>, ids: string[]): Promise<number> {
+  let present = 0;
+  for (let i = 0; i < ids.length; i += CHUNK) {
+    const [{ n }] = await db.select({ n: count() }).from(workspaceItems).where(inArray(workspaceItems.id, ids.slice(i, i + CHUNK)));
+    present += Number(n);
+  }
+  return present;
+}
+
+/** PostgreSQL's own message, without Drizzle's wrapper (which repeats the whole statement and its parameters). */
+export function databaseMessage(error: unknown): string {
+  const cause = (error as { cause?: unknown })?.cause;
+  return cause instanceof Error ? cause.message : (error as Error)?.message ?? String(error);
+}
+
+const row = (item: MigratableItem) => ({
+  id: item.id,
+  title: item.title,
+  description: item.description,
+  category: item.category,
+  priority: item.priority,
+  status: item.status,
+  tags: item.tags,
+  metadata: item.metadata,
+  createdBy: item.createdBy,
+  updatedBy: item.updatedBy,
+  createdAt: item.createdAt,
+  // updated_at equal to created_at is how the table says "never updated" (LowDB's null).
+  updatedAt: item.updatedAt ?? item.createdAt,
+});
+
+/**
+ * Copies the items of a LowDB `library.json` into workspace.workspace_items in one transaction,
+ * keeping their ids and giving id-less items a content-derived one, so a rerun inserts nothing.
+ * Any invalid item stops the migration before anything is written unless `skipInvalid` is set;
+ * the file is backed up and renamed to `.migrated` only when every one of its items is in the
+ * database, verified inside the transaction before it commits.
+ */
+export async function migrateLowDb(db: Database, options: MigrationOptions): Promise<MigrationSummary> {
+  const file = await readLowDbFile(options.file);
+  const checked = checkLowDbItems(file.items, (done, total) => options.onProgress?.({ phase: 'check', done, total }));
+  const itemCategories = new Set(checked.items.map((i) => i.category));
+  const summary: MigrationSummary = {
+    file: options.file,
+    outcome: 'dry-run',
+    read: file.items.length,
+    valid: checked.items.length,
+    derivedIds: checked.items.filter((i) => i.idDerived).length,
+    duplicates: checked.duplicates,
+    inserted: 0,
+    alreadyPresent: 0,
+    invalid: checked.invalid,
+    unmappedFields: checked.unmappedFields,
+    categories: { inFile: file.categories?.length ?? 0, unusedByItems: fileCategoryNames(file.categories).filter((c) => !itemCategories.has(c)) },
+  };
+  const ids = checked.items.map((i) => i.id);
 
   if (options.dryRun) {
-    for (let i = 0; i < ids.length; i += CHUNK) {
-      const [{ n }] = await db.select({ n: count() }).from(workspaceItems).where(inArray(workspaceItems.id, ids.slice(i, i + CHUNK)));
-      summary.alreadyPresent += Number(n);
-    }
-    summary.inserted = 0;
+    summary.alreadyPresent = await countPresent(db, ids);
+    return summary;
+  }
+  if (checked.invalid.length && !options.skipInvalid) {
+    summary.outcome = 'stopped';
     return summary;
   }
 
-  await db.transaction(async (tx) => {
-    const [{ before }] = await queryRows<{ before: number }>(tx, sql`select count(*)::int as before from ${workspaceItems}`);
-    for (let i = 0; i < valid.length; i += CHUNK) {
-      const chunk = valid.slice(i, i + CHUNK);
-      const inserted = await tx
-        .insert(workspaceItems)
-        .values(
-          chunk.map((item) => ({
-            id: item.id,
-            title: item.title,
-            description: item.description,
-            category: item.category,
-            priority: item.priority,
-            status: item.status,
-            tags: item.tags ?? [],
-            metadata: item.metadata ?? {},
-            createdBy: item.createdBy ?? null,
-            createdAt: new Date(item.createdAt),
-            updatedAt: new Date(item.updatedAt),
-          })),
-        )
-        .onConflictDoNothing({ target: workspaceItems.id })
-        .returning({ id: workspaceItems.id });
-      summary.inserted += inserted.length;
-      options.onProgress?.(Math.min(i + CHUNK, valid.length), valid.length);
-    }
-    summary.alreadyPresent = valid.length - summary.inserted;
+  try {
+    await db.transaction(
+      async (tx) => {
+        const [{ before }] = await queryRows<{ before: number }>(tx, sql`select count(*)::int as before from ${workspaceItems}`);
+        for (let i = 0; i < checked.items.length; i += CHUNK) {
+          const chunk = checked.items.slice(i, i + CHUNK);
+          const inserted = await tx.insert(workspaceItems).values(chunk.map(row)).onConflictDoNothing({ target: workspaceItems.id }).returning({ id: workspaceItems.id });
+          summary.inserted += inserted.length;
+          options.onProgress?.({ phase: 'insert', done: i + chunk.length, total: checked.items.length });
+        }
+        summary.alreadyPresent = checked.items.length - summary.inserted;
 
-    // Verify before committing: the table grew by exactly what was inserted, and every valid id is there.
-    const [{ after }] = await queryRows<{ after: number }>(tx, sql`select count(*)::int as after from ${workspaceItems}`);
-    let present = 0;
-    for (let i = 0; i < ids.length; i += CHUNK) {
-      const [{ n }] = await tx.select({ n: count() }).from(workspaceItems).where(inArray(workspaceItems.id, ids.slice(i, i + CHUNK)));
-      present += Number(n);
-    }
-    if (after !== before + summary.inserted || present !== valid.length) {
+        // Verified before committing: the table grew by exactly what was inserted and holds every id.
+        const [{ after }] = await queryRows<{ after: number }>(tx, sql`select count(*)::int as after from ${workspaceItems}`);
+        const present = await countPresent(tx, ids);
+        if (after !== before + summary.inserted || present !== ids.length) {
+          throw new MigrationError(
+            `verification failed: ${before} rows before + ${summary.inserted} inserted ≠ ${after} after, or ${present}/${ids.length} ids present; rolled back, file kept`,
+          );
+        }
+      },
+      // One snapshot for the whole migration, so the counts are not disturbed by the live service's writes.
+      { isolationLevel: 'repeatable read' },
+    );
+  } catch (error) {
+    if (sqlState(error) === '23514') {
       throw new MigrationError(
-        `verification failed: ${before} rows before + ${summary.inserted} inserted ≠ ${after} after, or ${present}/${valid.length} valid ids present; rolled back`,
+        `the database refused an item (${databaseMessage(error)}); if the constraint is workspace_items_category_check, ` +
+          'the schema still holds the fixed list of six categories and needs the migration that makes categories dynamic. Rolled back, file kept',
       );
     }
-    // One snapshot for the whole migration, so the counts are not disturbed by the live service's writes.
-  }, { isolationLevel: 'repeatable read' });
+    throw error;
+  }
 
+  if (checked.invalid.length) {
+    summary.outcome = 'partial';
+    return summary;
+  }
   summary.backupFile = `${options.file}.backup`;
   summary.migratedFile = `${options.file}.migrated`;
   await copyFile(options.file, summary.backupFile);
   await rename(options.file, summary.migratedFile);
+  summary.outcome = 'migrated';
   return summary;
 }
