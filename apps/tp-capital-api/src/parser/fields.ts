@@ -11,7 +11,8 @@ import { classifyTicker, findTickers } from './tickers';
 const L = 'A-Za-zÀ-ÿ';
 /** A number as written (`1.250,50`), never cut short: `25%` is not read as `2`. */
 export const NUM = String.raw`(?:\d[\d.,]*\d|\d)(?![\d.,]*\d)`;
-const MONEY = String.raw`(?:R\$ ?)?(${NUM})(?! ?%)`;
+// Not a percentage, and not a score such as `0x0`.
+const MONEY = String.raw`(?:R\$ ?)?(${NUM})(?! ?%)(?![xX]\d)`;
 const TICKERISH = String.raw`[A-Za-z][A-Za-z0-9]{2,}[A-Za-z0-9$]+`;
 const RANGE_SEP = String.raw` ?(?:a|à|at[ée]|e|-|–|—|\/|~) ?`;
 const TOKEN = String.raw`[A-Za-z0-9$]+`;
@@ -167,7 +168,7 @@ export function readType(text: string): string | null {
 /** `até dia 28/10`, `válida até 05/01`, `Validade: 28/10/2025` → end of that day in São Paulo (UTC-3). */
 export function readExpiry(text: string, messageDate: Date): Date | null {
   const match = text.match(
-    /(?:at[ée]|validade|v[áa]lid[ao]|expira(?:[çc][ãa]o)?|vence|vencimento)(?: ?:)?(?: (?:o|a))?(?: dia)?(?: (?:em|de))? (\d{1,2})\/(\d{1,2})(?:\/(\d{2,4}))?(?![\d,.]*\d)/i,
+    /(?<![A-Za-zÀ-ÿ])(?:at[ée]|validade|v[áa]lid[ao]|expira(?:[çc][ãa]o)?|vence|vencimento)(?![A-Za-zÀ-ÿ])[^\d\n]{0,30}?(?<!\d)(\d{1,2})\/(\d{1,2})(?:\/(\d{2,4}))?(?![\d,.]*\d)/i,
   );
   if (!match) return null;
   const day = Number(match[1]);

@@ -14,7 +14,7 @@ export function normalizePost(text: string): string {
       .replace(/\u200B|\u200C|\u200D|\u2060|\uFEFF|\uFE0E|\uFE0F|\u20E3/g, '')
       .replace(/[✅✔☑]/gu, ' CHECK ')
       .replace(/[\p{Extended_Pictographic}\u{1F1E6}-\u{1F1FF}]/gu, ' ')
-      .replace(/[*_`~]/g, '')
+      .replace(/[*_`]/g, '')
       .replace(/[−]/g, '-')
       // `B3SAW125 | Compra 0,50 | Alvo 0,80`: each pipe-separated part is a field of its own.
       .replace(/[ \t]*[|¦][ \t]*/g, '\n')

@@ -165,3 +165,112 @@ describe('parseSignalMessage: everything else is a message', () => {
     expect(parse(text)).toEqual({ kind: 'message' });
   });
 });
+
+describe('parseSignalMessage: the verbatim posts of the channel', () => {
+  it('reads the BOVAW32 signal, its spaces and blank lines as posted', () => {
+    const text = '🟢Swing Trade \n \nAtivo: BOVAW32\nCompra: 1,04 a 1,06\nAlvo 1: 1,15\nAlvo 2: 2,15\nAlvo final: 3,50\n\nStop: 0,70\n\nA ordem ficará posicionada no Book até dia 28/10';
+    expect(parse(text)).toEqual(parse(SIGNAL_TEXT));
+    expect(signalOf(parse(text))).toMatchObject({ asset: 'BOVAW32', buyMin: '1.04', targets: ['1.15', '2.15', '3.50'], stop: '0.70' });
+  });
+
+  it('reads the target-hit post with the result on its own line', () => {
+    expect(parse('BOVAW22 ALVO 1 ATINGIDO ✅\n+17,02%')).toEqual({ kind: 'update', update: { event: 'target_1_hit', asset: 'BOVAW22', percentage: '17.02', target: 1 } });
+  });
+
+  it('reads the lowercase stop post', () => {
+    expect(parse('CYREW296 stop\n-25%')).toEqual({ kind: 'update', update: { event: 'stopped', asset: 'CYREW296', percentage: '-25', target: null } });
+  });
+
+  it('reads the cancel naming its asset after Ativo:', () => {
+    expect(parse('Operação CANCELADA\nAtivo: MGLUK45 não atingiu o preço de entrada.')).toEqual({
+      kind: 'update',
+      update: { event: 'cancelled', asset: 'MGLUK45', percentage: null, target: null },
+    });
+  });
+
+  it('reads a cancel without a ticker, for the lifecycle to apply to the replied-to or newest open signal', () => {
+    expect(parse('Operação CANCELADA - ignore o sinal anterior')).toEqual({ kind: 'update', update: { event: 'cancelled', asset: null, percentage: null, target: null } });
+  });
+});
+
+describe('parseSignalMessage: layouts', () => {
+  it('reads issuer codes with a digit and their options', () => {
+    expect(signalOf(parse('Ativo: B3SA3\nCompra: 12,40\nAlvo: 13,00')).asset).toBe('B3SA3');
+    expect(signalOf(parse('Ativo: B3SAW125\nCompra: 0,30 a 0,32\nAlvo 1: 0,40')).asset).toBe('B3SAW125');
+  });
+
+  it('reads Papel/Entrada/TP/SL', () => {
+    expect(signalOf(parse('Day Trade 🔵\n\nPapel: PETR4\nEntrada: 38,50\nTP: 39,00\nSL: 38,00'))).toEqual({
+      asset: 'PETR4',
+      signalType: 'Day Trade',
+      buyMin: '38.50',
+      buyMax: '38.50',
+      targets: ['39.00'],
+      target1: '39.00',
+      target2: null,
+      targetFinal: null,
+      stop: '38.00',
+      expiresAt: null,
+    });
+  });
+
+  it('numbers unnumbered and listed targets in order', () => {
+    const signal = signalOf(parse('COMPRA WINZ25 @ 120500 SL 120300 Alvos: 120700, 120900, 121100'));
+    expect(signal).toMatchObject({ asset: 'WINZ25', buyMin: '120500', stop: '120300', targets: ['120700', '120900', '121100'], target1: '120700', target2: '120900' });
+  });
+
+  it.each([
+    ['Ativo: WINFUT\nCompra: 126.350\nAlvo: 126.650\nStop: 126.150', 'WINFUT'],
+    ['Ativo: WDOFUT\nCompra: 5.420,0\nAlvo: 5.440,0', 'WDOFUT'],
+    ['Ativo: WIN$\nCompra: 126350\nAlvo: 126700', 'WIN$'],
+  ])('reads continuous futures (%#)', (text, asset) => {
+    expect(signalOf(parse(text)).asset).toBe(asset);
+  });
+
+  it('reads the DATA/CANAL/TIPO/ATIVO layout without colons', () => {
+    const text = 'DATA 07/10/2025 17:25:59\nCANAL TP Capital\nTIPO Swing Trade\nATIVO BEEFW655\nCOMPRA 0.25-0.27\nALVO 1 0.35\nALVO 2 0.56\nALVO FINAL 2.00\nSTOP 0.16';
+    expect(signalOf(parse(text))).toMatchObject({ asset: 'BEEFW655', signalType: 'Swing Trade', buyMin: '0.25', buyMax: '0.27', target1: '0.35', target2: '0.56', targetFinal: '2.00', stop: '0.16' });
+  });
+
+  it('reads a CRLF post like its LF twin', () => {
+    expect(parse(SIGNAL_TEXT.replace(/\n/g, '\r\n'))).toEqual(parse(SIGNAL_TEXT));
+  });
+
+  it('reads a pipe-separated photo caption', () => {
+    expect(signalOf(parse('📈 B3SAW125 | Compra 0,50 | Alvo 0,80 | Stop 0,30'))).toMatchObject({ asset: 'B3SAW125', buyMin: '0.50', target1: '0.80', stop: '0.30' });
+  });
+
+  it('never reads Stop Gain as the stop', () => {
+    expect(signalOf(parse('Papel: SUZB3\nEntrada: 52,30\nStop Gain: 55,00\nStop Loss: 50,90'))).toMatchObject({ targets: ['55.00'], stop: '50.90' });
+  });
+
+  it('warns on a sell signal instead of storing it as a buy', () => {
+    expect(parse('VENDA: VALE3 @ R$ 65.30 - Stop: R$ 66.00 - Alvo: R$ 63.50')).toEqual({ kind: 'warning', warning: expect.stringMatching(/sell signal/) });
+  });
+});
+
+describe('parseSignalMessage: closes and partial exits', () => {
+  it.each([
+    ['BOVAW32 operação ENCERRADA +45%', 'closed', 'BOVAW32', '45'],
+    ['ZERAR B3SAW125', 'closed', 'B3SAW125', null],
+    ['SAÍDA PARCIAL BOVAW32 +30%', 'partial_exit', 'BOVAW32', '30'],
+    ['MGLUK45 - realizar parcial de 50% e manter o restante', 'partial_exit', 'MGLUK45', '50'],
+    ['ALVO ATINGIDO ✅ BOVA11 +4,2%', 'target_hit', 'BOVA11', '4.2'],
+  ])('reads %p', (text, event, asset, percentage) => {
+    expect(parse(text)).toEqual({ kind: 'update', update: { event, asset, percentage, target: null } });
+  });
+});
+
+describe('parseSignalMessage: commentary stays commentary', () => {
+  it.each([
+    ['PETZ3 - O ativo está fazendo uma flâmula no gráfico diário.'],
+    ['BOVA11\n\nO ativo veio tocar novamente a região do 144...'],
+    ['Stop loss movido para breakeven em VALE3'],
+    ['Pregão encerrado! PETR4 fechou em alta de 2%.'],
+    ['A live de hoje foi cancelada, remarcamos para amanhã.'],
+    ['Boa oportunidade de compra em PETR4 na região de 30,00, mas aguardem o sinal.'],
+    ['Lembrando: sempre respeitem o stop!'],
+  ])('%p', (text) => {
+    expect(parse(text)).toEqual({ kind: 'message' });
+  });
+});

@@ -66,7 +66,10 @@ function isStop(text: string): boolean {
 
 function isCancel(text: string, hasTicker: boolean): boolean {
   const cancel = /(?<![A-Za-zÀ-ÿ])(?:CANCELAD[OA]S?|CANCELAR|CANCELAMENTO|CANCELEI|CANCELAMOS)(?![A-Za-zÀ-ÿ])|N[ÃA]O ATINGIU O PRE[ÇC]O DE ENTRADA|N[ÃA]O (?:FOI )?ACIONAD[OA]|(?:IGNOREM?|DESCONSIDEREM?|DESCONSIDERAR) (?:O|ESSE|ESTE) SINAL|SINAL INVALIDADO/i;
-  return cancel.test(text) && (hasTicker || TRADE_CONTEXT.test(text));
+  if (!cancel.test(text)) return false;
+  // `CANCELADO ❌` alone (a reply, usually) is a cancel; `Live cancelada` is not: more words need a trade word or a ticker.
+  const words = text.split(/[^A-Za-zÀ-ÿ0-9$]+/).filter((w) => w !== '' && w !== 'CHECK');
+  return hasTicker || TRADE_CONTEXT.test(text) || words.length === 1;
 }
 
 /** A close or partial exit counts with a trade word, or when the post opens with the ticker or the keyword. */
