@@ -51,7 +51,8 @@ export function createApp(deps: AppDeps): express.Express {
   // CORS on every route, /health and /metrics included: the dashboard reads them from another origin.
   app.use(cors({ origin: config.corsOrigins, allowedHeaders: ['Content-Type', 'X-API-Key'], methods: ['GET', 'POST', 'PUT', 'DELETE'] }));
 
-  app.use(createHealthRouter({ database: deps.ping }, { service: 'tp-capital-api' }));
+  // The gateway's breaker state is reported, never a failure: the API serves reads without the gateway.
+  app.use(createHealthRouter({ database: deps.ping, gatewayControl: async () => ({ breaker: gatewayControl.state() }) }, { service: 'tp-capital-api' }));
   app.get('/metrics', metrics.metricsHandler);
   app.get('/openapi.json', (_req, res) => {
     res.json(openApi);

@@ -262,6 +262,9 @@ describe('channel registry: /telegram-channels and /reload-channels', () => {
       expect(res.status).toBe(400);
       expect(res.body.error).toBe('label and channel_id are required');
     }
+    const destination = await dashboard('post', '/telegram-channels', { body: { label: 'Dest', channel_id: '-1009', channel_type: 'destination', description: '' } });
+    expect(destination.status).toBe(400);
+    expect(destination.body.error).toMatch(/destination/);
     const dup = await dashboard('post', '/telegram-channels', { body: { label: 'again', channel_id: TP, channel_type: 'source', description: '' } });
     expect(dup.status).toBe(409);
     expect(typeof dup.body.error).toBe('string');
@@ -376,6 +379,11 @@ describe('around every route', () => {
       expect({ url, status: res.status }).toEqual({ url, status: 401 });
     }
     expect(gateway.requests.length).toBe(before);
+  });
+
+  it('reports the gateway breaker on /health without failing it', async () => {
+    const res = await request(server).get('/health').expect(200);
+    expect(res.body.checks.gatewayControl).toMatchObject({ status: 'up', details: { breaker: expect.stringMatching(/^(closed|open|half_open)$/) } });
   });
 
   it.each(['/health', '/metrics', '/signals?limit=1', '/openapi.json', '/telegram-channels'])('sends CORS headers on GET %s', async (path) => {
