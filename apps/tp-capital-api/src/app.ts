@@ -8,7 +8,7 @@ import helmet from 'helmet';
 import type { ApiConfig } from './config';
 import { errorHandler, HttpError } from './http/errors';
 import { requireApiKey, requireGatewayToken } from './http/guards';
-import { mountRoutes, type RouteSpec } from './http/route';
+import { legacyErrorMarker, mountRoutes, type RouteSpec } from './http/route';
 import { IngestService } from './ingest/ingest-service';
 import { ingestRoutes } from './ingest/routes';
 import { logRoutes } from './logs/routes';
@@ -16,6 +16,7 @@ import type { ApiMetrics } from './metrics';
 import { createGatewayControl, type GatewayControl } from './gateway-control/client';
 import { gatewayControlRoutes } from './gateway-control/routes';
 import { buildOpenApi } from './openapi';
+import { parseRoutes } from './parse/routes';
 import { signalRoutes } from './signals/routes';
 import { ChannelRegistry } from './telegram/channel-registry';
 import { telegramRoutes } from './telegram/routes';
@@ -41,7 +42,7 @@ export function createApp(deps: AppDeps): express.Express {
   const gatewayControl =
     deps.gatewayControl ?? createGatewayControl({ baseUrl: config.gatewayControlUrl, token: config.gatewayToken, timeoutMs: config.gatewayControlTimeoutMs });
   const [reloadRoute, syncRoute, allowListRoute] = gatewayControlRoutes(gatewayControl, registry);
-  const dashboard: RouteSpec[] = [...signalRoutes(deps.db), ...telegramRoutes(deps.db, registry), ...logRoutes(deps.db), reloadRoute, syncRoute];
+  const dashboard: RouteSpec[] = [...signalRoutes(deps.db), ...telegramRoutes(deps.db, registry), ...logRoutes(deps.db), ...parseRoutes(), reloadRoute, syncRoute];
   const openApi = buildOpenApi([...ingest, allowListRoute, ...dashboard]);
 
   const app = express();
@@ -74,6 +75,7 @@ export function createApp(deps: AppDeps): express.Express {
   // and skips them (measurably faster under load).
   const publicRouter = Router();
   publicRouter.use(
+    legacyErrorMarker(dashboard),
     helmet(),
     rateLimit({
       windowMs: config.rateLimitWindowMs,

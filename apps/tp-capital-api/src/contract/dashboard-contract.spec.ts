@@ -391,6 +391,13 @@ describe('around every route', () => {
     expect(res.headers['access-control-allow-origin']).toBe(ORIGIN);
   });
 
+  it('answers a malformed JSON body on an original route in the shape its page reads', async () => {
+    const res = await request(server).delete('/signals').set('X-API-Key', API_KEY).set('Content-Type', 'application/json').send('{"ingestedAt":');
+    expect(res.status).toBe(400);
+    openapi.check('delete', '/signals', 400, res.body);
+    expect(res.body.error).toBe('request body is not valid JSON');
+  });
+
   it("answers the browser's preflight for a JSON DELETE with the API key", async () => {
     const res = await request(server)
       .options('/signals')

@@ -1,7 +1,7 @@
 import { describeErrors } from '@tp/ingest-contract';
 import Ajv, { type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
-import type { NextFunction, Request, RequestHandler, Response, Router } from 'express';
+import { Router as ExpressRouter, type NextFunction, type Request, type RequestHandler, type Response, type Router } from 'express';
 import { HttpError, LEGACY_ERRORS } from './errors';
 
 /** A JSON Schema object; the same value validates requests and documents them in OpenAPI. */
@@ -78,6 +78,21 @@ function validator(ajv: Ajv, schema: Schema | undefined, where: string, required
     const message = requiredMessage && missing ? requiredMessage : `invalid ${where}: ${details.map((d) => `${d.path || where} ${d.message}`).join('; ')}`;
     throw new HttpError(400, 'validation_failed', message, details);
   };
+}
+
+/**
+ * Marks requests to the original API's routes before any body parsing, so that even a malformed JSON
+ * body is answered in the shape those pages read.
+ */
+export function legacyErrorMarker(routes: RouteSpec[]): Router {
+  const marker = ExpressRouter();
+  for (const route of routes.filter((r) => r.legacyErrors)) {
+    marker[route.method](route.path, (_req, res, next) => {
+      res.locals[LEGACY_ERRORS] = true;
+      next();
+    });
+  }
+  return marker;
 }
 
 /** Mounts route specs on a router: validates query, params and body, then runs the handler. */
