@@ -22,15 +22,11 @@ export interface CliIo {
   now?: () => number;
 }
 
-const DESCRIPTION = `Copy the items of a LowDB library.json ({items} or {items, categories}) into workspace.workspace_items.
-
-Every item is checked first. Any invalid item stops the migration before anything is written (each is
-listed with its reason) unless --skip-invalid is given. Items keep their ids; an item without one gets
-a UUID v5 derived from its content, so rerunning the same file inserts nothing. The file is copied to
-<file>.backup and renamed to <file>.migrated only when every one of its items is in the database.
-
-Progress goes to stderr (a bar on a terminal, JSON lines otherwise); the result goes to stdout (text on
-a terminal, JSON lines otherwise). Exit status: 0 done, 1 stopped or failed, 2 bad arguments.`;
+const DESCRIPTION = [
+  'Copy the items of a LowDB library.json ({items} or {items, categories}) into workspace.workspace_items.',
+  'Every item is checked first. Any invalid item stops the migration before anything is written (each is listed with its reason) unless --skip-invalid is given. Items keep their ids; an item without one gets a UUID v5 derived from its content, so rerunning the same file inserts nothing. The file is copied to <file>.backup and renamed to <file>.migrated only when every one of its items is in the database.',
+  'Progress goes to stderr (a bar on a terminal, JSON lines otherwise); the result goes to stdout (text on a terminal, JSON lines otherwise). Exit status: 0 done, 1 stopped or failed, 2 bad arguments.',
+].join('\n\n');
 
 /** Parses the command line; `--help` and argument errors are answered here and give an exit code instead. */
 export function parseMigrateLowDbArgs(argv: string[], io: Pick<CliIo, 'stdout' | 'stderr'>): MigrateLowDbArgs | { exitCode: number } {

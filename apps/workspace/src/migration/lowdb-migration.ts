@@ -141,9 +141,11 @@ export async function migrateLowDb(db: Database, options: MigrationOptions): Pro
     );
   } catch (error) {
     if (sqlState(error) === '23514') {
+      const message = databaseMessage(error);
       throw new MigrationError(
-        `the database refused an item (${databaseMessage(error)}); if the constraint is workspace_items_category_check, ` +
-          'the schema still holds the fixed list of six categories and needs the migration that makes categories dynamic. Rolled back, file kept',
+        message.includes('workspace_items_category_check')
+          ? `the database refused a category (${message}): its schema still allows only the six original categories and needs the migration that makes them dynamic. Rolled back, file kept`
+          : `the database refused an item (${message}). Rolled back, file kept`,
       );
     }
     throw error;
