@@ -16,6 +16,7 @@ import type { ApiMetrics } from './metrics';
 import { createGatewayControl, type GatewayControl } from './gateway-control/client';
 import { gatewayControlRoutes } from './gateway-control/routes';
 import { buildOpenApi } from './openapi';
+import { parseRoutes } from './parse/routes';
 import { signalRoutes } from './signals/routes';
 import { ChannelRegistry } from './telegram/channel-registry';
 import { telegramRoutes } from './telegram/routes';
@@ -41,7 +42,7 @@ export function createApp(deps: AppDeps): express.Express {
   const gatewayControl =
     deps.gatewayControl ?? createGatewayControl({ baseUrl: config.gatewayControlUrl, token: config.gatewayToken, timeoutMs: config.gatewayControlTimeoutMs });
   const [reloadRoute, syncRoute, allowListRoute] = gatewayControlRoutes(gatewayControl, registry);
-  const dashboard: RouteSpec[] = [...signalRoutes(deps.db), ...telegramRoutes(deps.db, registry), ...logRoutes(deps.db), reloadRoute, syncRoute];
+  const dashboard: RouteSpec[] = [...signalRoutes(deps.db), ...telegramRoutes(deps.db, registry), ...logRoutes(deps.db), ...parseRoutes(), reloadRoute, syncRoute];
   const openApi = buildOpenApi([...ingest, allowListRoute, ...dashboard]);
 
   const app = express();
