@@ -69,7 +69,7 @@ export const categoriesQuerySchema = {
 };
 
 const ajv = new Ajv({ allErrors: true, strict: false, coerceTypes: false });
-const stripping = new Ajv({ allErrors: true, strict: false, coerceTypes: false, removeAdditional: 'all' });
+const stripping = new Ajv({ allErrors: true, strict: false, coerceTypes: false, removeAdditional: true });
 const coercing = new Ajv({ allErrors: true, strict: false, coerceTypes: true, useDefaults: true });
 
 function toFieldErrors(errors: ErrorObject[] | null | undefined): FieldError[] {
