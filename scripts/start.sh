@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Starts the stack in order — database → gateway → API containers — waits for each to be healthy and
 # prints one line per component. Uses Docker for the containers and systemd for the gateway where
-# they are available; otherwise runs the built services as local processes (embedded PGlite
-# databases unless DATABASE_URL is set).
+# they are available; otherwise runs the built services as local processes on one embedded
+# PostgreSQL server (unless DATABASE_URL is set).
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
-mkdir -p "$RUN_DIR" && chmod 700 "$DATA_DIR" "$RUN_DIR" 2>/dev/null
+# $DATA_DIR is traversable (not listable) so the embedded server can run as the `postgres` user under root.
+mkdir -p "$RUN_DIR" && chmod 711 "$DATA_DIR" && chmod 700 "$RUN_DIR" 2>/dev/null
 
 # Refuse to start on ports something else already holds.
 conflicts=0
@@ -34,9 +35,23 @@ if [ "$need_build" = 1 ]; then
   (cd "$ROOT" && npx nx run-many -t build -p gateway tp-capital-api workspace >/dev/null) || { echo "✗ build failed" >&2; exit 1; }
 fi
 
-database_env() {
-  if [ -n "${DATABASE_URL:-}" ]; then echo "DATABASE_URL=$DATABASE_URL"; else echo "PGLITE_DATA_DIR=$DATA_DIR/$1"; fi
-}
+# Without DATABASE_URL, the local services share one embedded PostgreSQL server under $DATA_DIR/postgres.
+embedded_postgres() { (cd "$ROOT" && node -r @swc-node/register tools/scripts/embedded-postgres.ts --data-dir "$DATA_DIR/postgres" "$@"); }
+if [ -z "${DATABASE_URL:-}" ] && { [ "$(mode_of tp-capital-api)" = local ] || [ "$(mode_of workspace)" = local ]; }; then
+  if ! local_pid postgres >/dev/null; then
+    nohup bash -c "cd '$ROOT' && exec node -r @swc-node/register tools/scripts/embedded-postgres.ts --data-dir '$DATA_DIR/postgres' serve" >>"$RUN_DIR/postgres.log" 2>&1 &
+    echo $! > "$(pid_file postgres)"
+  fi
+  for _ in $(seq 1 "$HEALTH_TIMEOUT"); do
+    grep -q '"status":"ready"' "$RUN_DIR/postgres.log" 2>/dev/null && DATABASE_URL="$(embedded_postgres url 2>/dev/null)" && break
+    local_pid postgres >/dev/null || break
+    sleep 0.5
+  done
+  if [ -z "${DATABASE_URL:-}" ]; then echo "✗ database: embedded PostgreSQL did not start (log $RUN_DIR/postgres.log)" >&2; exit 1; fi
+  echo "✔ database      embedded PostgreSQL (local, pid $(local_pid postgres))"
+fi
+
+database_env() { echo "DATABASE_URL=$DATABASE_URL"; }
 
 start_local() {
   local c="$1" port; port="$(port_of "$c")"

@@ -19,5 +19,12 @@ for ((i=${#COMPONENTS[@]}-1; i>=0; i--)); do
       ;;
   esac
 done
+if pid="$(local_pid postgres)"; then
+  # SIGTERM to the embedded server's supervisor stops PostgreSQL (fast shutdown) before it exits.
+  kill -TERM "$pid"
+  for _ in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
+  echo "■ database stopped (embedded PostgreSQL, pid $pid)"
+  rm -f "$(pid_file postgres)"
+fi
 if have_docker; then docker compose -f "$COMPOSE_FILE" stop pgbouncer timescaledb >/dev/null && echo "■ database stopped (docker)"; fi
 exit 0

@@ -32,7 +32,7 @@ async function main() {
   const ours = await createScratchDatabase(serverUrl, 'tp_bench');
   const seedDb = await createScratchDatabase(serverUrl, 'tp_bench_seed');
   try {
-    const seedSchema = await createDatabase({ url: seedDb.url });
+    const seedSchema = createDatabase(seedDb.url);
     await runMigrations(seedSchema);
     await seedSchema.close();
 

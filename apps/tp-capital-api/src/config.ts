@@ -1,11 +1,12 @@
+import { redactUrl } from '@tp/db-schema';
 /** Every setting of tp-capital-api, read from the environment once at startup. */
 export interface ApiConfig {
   port: number;
   host: string;
   gatewayToken: string;
   apiKey?: string;
-  databaseUrl?: string;
-  pgliteDataDir: string;
+  /** PostgreSQL connection string (`npm start` passes its embedded server's). */
+  databaseUrl: string;
   corsOrigins: string[];
   rateLimitWindowMs: number;
   rateLimitMax: number;
@@ -56,6 +57,13 @@ function url(env: Env, name: string, fallback: string): string {
 
 export const MIN_GATEWAY_TOKEN_LENGTH = 32;
 
+function databaseUrl(env: Env): string {
+  const raw = env.DATABASE_URL;
+  if (!raw) throw new ConfigError('DATABASE_URL must be set to a PostgreSQL connection string (npm start provides an embedded server)');
+  if (!/^postgres(ql)?:\/\//.test(raw)) throw new ConfigError('DATABASE_URL must start with postgres:// or postgresql://');
+  return raw;
+}
+
 export function loadConfig(env: Env = process.env): ApiConfig {
   const gatewayToken = env.GATEWAY_SECRET_TOKEN ?? '';
   if (gatewayToken.length < MIN_GATEWAY_TOKEN_LENGTH) {
@@ -70,8 +78,7 @@ export function loadConfig(env: Env = process.env): ApiConfig {
     host: env.HOST || '0.0.0.0',
     gatewayToken,
     apiKey,
-    databaseUrl: env.DATABASE_URL || undefined,
-    pgliteDataDir: env.PGLITE_DATA_DIR || '.data/tp-capital-api',
+    databaseUrl: databaseUrl(env),
     corsOrigins: (env.CORS_ORIGIN ?? 'http://localhost:3103,http://localhost:3004')
       .split(',')
       .map((o) => o.trim())
@@ -96,7 +103,7 @@ export function describeConfig(config: ApiConfig): Record<string, unknown> {
     host: config.host,
     gatewayAuth: `${config.gatewayToken.slice(0, 8)}…`,
     apiKeyConfigured: Boolean(config.apiKey),
-    database: config.databaseUrl ? 'postgres' : `pglite:${config.pgliteDataDir}`,
+    database: redactUrl(config.databaseUrl),
     corsOrigins: config.corsOrigins,
     rateLimit: `${config.rateLimitMax}/${config.rateLimitWindowMs}ms`,
     // origin + path only: a URL may carry credentials.

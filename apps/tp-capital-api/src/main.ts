@@ -20,7 +20,6 @@ async function main(): Promise<void> {
 
   const database = await openDatabase({
     url: config.databaseUrl,
-    dataDir: config.pgliteDataDir,
     applicationName: 'tp-capital-api',
     attempts: config.dbConnectAttempts,
     retryDelayMs: config.dbRetryDelayMs,
@@ -30,7 +29,13 @@ async function main(): Promise<void> {
 
   const metrics = createApiMetrics();
   const app = createApp({ db: database.db, ping: database.ping, config, logger, metrics });
-  const server = app.listen(config.port, config.host, () => logger.info('listening', { port: config.port }));
+  const server = app.listen(config.port, config.host, () => logger.info('listening', { host: config.host, port: config.port }));
+  // A port that is taken is fatal at once, not a process that keeps running with nothing listening.
+  server.on('error', (error: NodeJS.ErrnoException) => {
+    logger.error('cannot listen', { host: config.host, port: config.port, code: error.code, error: error.message });
+    console.error(`tp-capital-api: cannot listen on ${config.host}:${config.port}: ${error.code === 'EADDRINUSE' ? 'port already in use' : error.message}`);
+    process.exit(1);
+  });
 
   installGracefulShutdown(server, { logger, onClose: () => database.close() });
 }

@@ -2,8 +2,8 @@
 export interface WorkspaceConfig {
   port: number;
   host: string;
-  databaseUrl?: string;
-  pgliteDataDir: string;
+  /** PostgreSQL connection string (`npm start` passes its embedded server's). */
+  databaseUrl: string;
   corsOrigins: string[];
   bodyLimit: string;
   dbConnectAttempts: number;
@@ -23,12 +23,18 @@ function int(env: Env, name: string, fallback: number, min = 0): number {
   return value;
 }
 
+function databaseUrl(env: Env): string {
+  const raw = env.DATABASE_URL;
+  if (!raw) throw new ConfigError('DATABASE_URL must be set to a PostgreSQL connection string (npm start provides an embedded server)');
+  if (!/^postgres(ql)?:\/\//.test(raw)) throw new ConfigError('DATABASE_URL must start with postgres:// or postgresql://');
+  return raw;
+}
+
 export function loadConfig(env: Env = process.env): WorkspaceConfig {
   return {
     port: int(env, 'PORT', 3200, 0),
     host: env.HOST || '0.0.0.0',
-    databaseUrl: env.DATABASE_URL || undefined,
-    pgliteDataDir: env.PGLITE_DATA_DIR || '.data/workspace',
+    databaseUrl: databaseUrl(env),
     corsOrigins: (env.CORS_ORIGIN ?? 'http://localhost:3103')
       .split(',')
       .map((o) => o.trim())

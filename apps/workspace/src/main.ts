@@ -17,7 +17,6 @@ async function main(): Promise<void> {
   const logger = createLogger('workspace', { level: config.logLevel });
   const database = await openDatabase({
     url: config.databaseUrl,
-    dataDir: config.pgliteDataDir,
     applicationName: 'workspace',
     attempts: config.dbConnectAttempts,
     retryDelayMs: config.dbRetryDelayMs,
@@ -27,7 +26,13 @@ async function main(): Promise<void> {
 
   const metrics = createMetrics('workspace');
   const app = createApp({ db: database.db, ping: database.ping, config, logger, metrics });
-  const server = app.listen(config.port, config.host, () => logger.info('listening', { port: config.port }));
+  const server = app.listen(config.port, config.host, () => logger.info('listening', { host: config.host, port: config.port }));
+  // A port that is taken is fatal at once, not a process that keeps running with nothing listening.
+  server.on('error', (error: NodeJS.ErrnoException) => {
+    logger.error('cannot listen', { host: config.host, port: config.port, code: error.code, error: error.message });
+    console.error(`workspace: cannot listen on ${config.host}:${config.port}: ${error.code === 'EADDRINUSE' ? 'port already in use' : error.message}`);
+    process.exit(1);
+  });
 
   installGracefulShutdown(server, { logger, onClose: () => database.close() });
 }

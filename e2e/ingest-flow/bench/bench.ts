@@ -37,7 +37,7 @@ async function main() {
   const seedDb = await createScratchDatabase(serverUrl, 'e2e_bench_seed');
   const ceilingDb = await createScratchDatabase(serverUrl, 'e2e_bench_ceiling');
   for (const url of [seedDb.url, ceilingDb.url]) {
-    const h = await createDatabase({ url });
+    const h = createDatabase(url);
     await runMigrations(h);
     await h.close();
   }

@@ -4,6 +4,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { createScratchDatabase, testServerUrl } from '@tp/db-schema/testing';
 import { parse } from 'yaml';
 import { WORKSPACE_ROOT, freePort, startService, stopAll, type ServiceProcess } from './support/processes';
 
@@ -48,11 +49,13 @@ describe('infra/compose/docker-compose.yml', () => {
 describe('built artifacts, proven by running them', () => {
   let work: string;
   const started: ServiceProcess[] = [];
+  const dropDatabases: Array<() => Promise<void>> = [];
   beforeAll(() => {
     work = mkdtempSync(path.join(tmpdir(), 'deploy-'));
   });
   afterAll(async () => {
     await stopAll();
+    for (const drop of dropDatabases) await drop();
     rmSync(work, { recursive: true, force: true });
   });
 
@@ -71,13 +74,15 @@ describe('built artifacts, proven by running them', () => {
     execFileSync('npm', install.slice(1), { cwd: context, stdio: 'pipe', env: { ...process.env, NODE_ENV: 'production' } });
 
     const port = await freePort();
+    const scratch = await createScratchDatabase(testServerUrl(), `deploy_${app.replace(/-/g, '_')}`);
+    dropDatabases.push(scratch.drop);
     const service = await startService({
       name: `${app}-image`,
       app,
       port,
       logDir: work,
       entry: path.join(context, 'main.js'),
-      env: { PORT: String(port), HOST: '127.0.0.1', PGLITE_DATA_DIR: path.join(work, `${app}-db`), ...env },
+      env: { PORT: String(port), HOST: '127.0.0.1', DATABASE_URL: scratch.url, ...env },
     });
     started.push(service);
     const res = await fetch(`${service.baseUrl}/health`);

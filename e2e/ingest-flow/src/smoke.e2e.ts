@@ -2,16 +2,20 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { createScratchDatabase, testServerUrl } from '@tp/db-schema/testing';
 import { freePort, startService, stopAll, type ServiceProcess } from './support/processes';
 
 const secret = randomBytes(32).toString('hex');
 let dataDir: string;
 let api: ServiceProcess;
 let gateway: ServiceProcess;
+let dropDatabase: () => Promise<void>;
 
 beforeAll(async () => {
   dataDir = mkdtempSync(path.join(tmpdir(), 'ingest-flow-'));
-  const database: Record<string, string> = process.env.DATABASE_URL ? { DATABASE_URL: process.env.DATABASE_URL } : { PGLITE_DATA_DIR: path.join(dataDir, 'pglite') };
+  const scratch = await createScratchDatabase(testServerUrl(), 'smoke');
+  dropDatabase = scratch.drop;
+  const database = { DATABASE_URL: scratch.url };
   const apiPort = await freePort();
   api = await startService({
     name: 'tp-capital-api',
@@ -38,6 +42,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await stopAll();
+  await dropDatabase?.();
   rmSync(dataDir, { recursive: true, force: true });
 });
 

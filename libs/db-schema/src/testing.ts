@@ -18,22 +18,21 @@ export async function createScratchDatabase(serverUrl: string, prefix = 'tp_test
   };
 }
 
-/**
- * A migrated, empty database for one test file: an in-memory PGlite by default, or a fresh
- * database created on the server at `DATABASE_URL` (dropped again by `close()`).
- */
-export async function createTestDatabase(options: { poolMax?: number } = {}): Promise<DatabaseHandle> {
-  const serverUrl = process.env.DATABASE_URL;
-  if (!serverUrl) {
-    const handle = await createDatabase({ dataDir: 'memory://' });
-    await runMigrations(handle);
-    return handle;
-  }
-  const scratch = await createScratchDatabase(serverUrl);
-  const handle = await createDatabase({ url: scratch.url, poolMax: options.poolMax ?? 20 });
+/** The server tests run on: `DATABASE_URL`, which the Jest global setup points at an embedded server unless it is set. */
+export function testServerUrl(): string {
+  const url = process.env.DATABASE_URL;
+  if (!url) throw new Error('DATABASE_URL is not set: add @tp/db-schema/jest-global-setup as this project\'s Jest globalSetup');
+  return url;
+}
+
+/** A migrated, empty database for one test file on the test server, dropped again by `close()`. */
+export async function createTestDatabase(options: { poolMax?: number } = {}): Promise<DatabaseHandle & { url: string }> {
+  const scratch = await createScratchDatabase(testServerUrl());
+  const handle = createDatabase(scratch.url, { poolMax: options.poolMax ?? 20 });
   await runMigrations(handle);
   return {
     ...handle,
+    url: scratch.url,
     close: async () => {
       await handle.close();
       await scratch.drop();

@@ -1,11 +1,12 @@
 // `npx nx run tp-capital-api:reparse [-- --all]`: re-parses stored messages with the current parser.
-import { openDatabase } from '@tp/db-schema';
+import { openLocalDatabase } from '@tp/db-schema/embedded';
 import { IngestService } from '../ingest/ingest-service';
 import { PARSER_VERSION } from '../parser/signal-parser';
 
 async function main() {
   const all = process.argv.includes('--all');
-  const database = await openDatabase({ url: process.env.DATABASE_URL || undefined, dataDir: process.env.PGLITE_DATA_DIR || '.data/tp-capital-api', attempts: 1 });
+  // DATABASE_URL, else the checkout's embedded server (started for this run if `npm start` is not running).
+  const database = await openLocalDatabase({ applicationName: 'tp-capital-api-reparse', databaseUrl: process.env.DATABASE_URL || undefined, dataDir: process.env.DATA_DIR });
   const service = new IngestService(database.db, { signalInserted: () => undefined });
   const started = Date.now();
   const result = await service.reparse({

@@ -322,7 +322,7 @@ describe('service routes', () => {
   });
 
   it('answers 503 on /health and the API when the database is down', async () => {
-    const down = await createDatabase({ url: 'postgres://nobody@127.0.0.1:1/none' });
+    const down = createDatabase('postgres://nobody@127.0.0.1:1/none');
     const broken = await buildTestApp(down);
     const health = await request(broken.app).get('/health').expect(503);
     expect(health.body.failing).toEqual(['database']);

@@ -1,16 +1,12 @@
 // `npx nx run workspace:migrate-lowdb -- --file <library.json> [--dry-run] [--skip-invalid]`; `--help` explains.
-import { openDatabase } from '@tp/db-schema';
+import { openLocalDatabase } from '@tp/db-schema/embedded';
 import { parseMigrateLowDbArgs, runLowDbMigration } from '../migration/cli';
 
 async function main(): Promise<number> {
   const args = parseMigrateLowDbArgs(process.argv.slice(2), process);
   if ('exitCode' in args) return args.exitCode;
-  const database = await openDatabase({
-    url: process.env.DATABASE_URL || undefined,
-    dataDir: process.env.PGLITE_DATA_DIR || '.data/workspace',
-    applicationName: 'workspace-migrate-lowdb',
-    attempts: 1,
-  });
+  // DATABASE_URL, else the checkout's embedded server (started for this run if `npm start` is not running).
+  const database = await openLocalDatabase({ applicationName: 'workspace-migrate-lowdb', databaseUrl: process.env.DATABASE_URL || undefined, dataDir: process.env.DATA_DIR });
   try {
     return await runLowDbMigration(database.db, args, process);
   } finally {

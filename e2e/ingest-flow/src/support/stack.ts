@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createScratchDatabase } from '@tp/db-schema/testing';
+import { startEmbeddedServer, type EmbeddedServer } from '@tp/db-schema/embedded';
+import { createScratchDatabase, testServerUrl } from '@tp/db-schema/testing';
 import { FakeBotApi } from '@tp/gateway/testing';
 import { freePort, startService, type ServiceProcess } from './processes';
 
@@ -11,7 +12,9 @@ export const CHANNEL = -1001649127710;
 /**
  * The whole pipeline as real processes on loopback: a fake Telegram Bot API (the gateway's own
  * FakeBotApi: it speaks getUpdates with Telegram's offset semantics, which is all the bot source
- * uses), the gateway, tp-capital-api, and the database (DATABASE_URL's server, else PGlite).
+ * uses), the gateway, tp-capital-api, and a scratch database on the test server (DATABASE_URL, which
+ * the Jest global setup points at an embedded server unless it is set) — or, with `ownDatabase`, on
+ * an embedded server of the stack's own, which a test may stop and start.
  */
 export class Stack {
   readonly secret = randomBytes(32).toString('hex');
@@ -23,25 +26,40 @@ export class Stack {
   private gatewayPort = 0;
   private databaseEnv: Record<string, string> = {};
   private dropDatabase: (() => Promise<void>) | null = null;
-  databaseUrl: string | null = null;
+  /** The stack's own server, when started with `ownDatabase`. */
+  database: EmbeddedServer | null = null;
 
-  constructor(private readonly gatewayEnv: Record<string, string> = {}) {}
+  constructor(
+    private readonly gatewayEnv: Record<string, string> = {},
+    private readonly options: { ownDatabase?: boolean } = {},
+  ) {}
 
   async start(): Promise<this> {
     await this.telegram.start();
-    if (process.env.DATABASE_URL) {
-      const scratch = await createScratchDatabase(process.env.DATABASE_URL, 'ingest_flow');
-      this.databaseUrl = scratch.url;
-      this.dropDatabase = scratch.drop;
-      this.databaseEnv = { DATABASE_URL: scratch.url, DB_CONNECT_ATTEMPTS: '30', DB_RETRY_DELAY_MS: '500' };
+    let url: string;
+    if (this.options.ownDatabase) {
+      this.database = await startEmbeddedServer({ dataDir: path.join(this.dir, 'postgres'), database: 'ingest_flow', unsafeFast: true });
+      url = this.database.url;
     } else {
-      this.databaseEnv = { PGLITE_DATA_DIR: path.join(this.dir, 'pglite') };
+      const scratch = await createScratchDatabase(testServerUrl(), 'ingest_flow');
+      this.dropDatabase = scratch.drop;
+      url = scratch.url;
     }
+    this.databaseEnv = { DATABASE_URL: url, DB_CONNECT_ATTEMPTS: '30', DB_RETRY_DELAY_MS: '500' };
     this.apiPort = await freePort();
     this.gatewayPort = await freePort();
     await this.startApi();
     await this.startGateway();
     return this;
+  }
+
+  /** Stops the stack's own PostgreSQL (fast shutdown) and starts it again on the same data and port. */
+  async restartDatabase(downMs = 1_000): Promise<void> {
+    if (!this.database) throw new Error('restartDatabase needs a stack started with ownDatabase');
+    const { dataDir, port } = this.database;
+    await this.database.stop();
+    await new Promise((r) => setTimeout(r, downMs));
+    this.database = await startEmbeddedServer({ dataDir, port, database: 'ingest_flow', unsafeFast: true });
   }
 
   get apiUrl() {
@@ -108,6 +126,7 @@ export class Stack {
     await this.api?.stop();
     await this.telegram.stop();
     await this.dropDatabase?.();
+    await this.database?.stop();
     rmSync(this.dir, { recursive: true, force: true });
   }
 }

@@ -1,11 +1,5 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { eq } from 'drizzle-orm';
 import { createDatabase, redactUrl } from './client';
 import { isConnectionError } from './errors';
-import { runMigrations } from './migrate';
-import { telegramChannels } from './tables';
 
 describe('redactUrl', () => {
   it('hides the password and keeps the rest', () => {
@@ -15,27 +9,8 @@ describe('redactUrl', () => {
 });
 
 describe('createDatabase', () => {
-  it('keeps embedded PGlite data on disk across restarts', async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'pglite-'));
-    try {
-      const first = await createDatabase({ dataDir: dir });
-      expect(first.driver).toBe('pglite');
-      await runMigrations(first);
-      await first.db.insert(telegramChannels).values({ channelId: '-1001', label: 'TP' });
-      await first.close();
-
-      const second = await createDatabase({ dataDir: dir });
-      await runMigrations(second);
-      const rows = await second.db.select().from(telegramChannels).where(eq(telegramChannels.channelId, '-1001'));
-      expect(rows.map((r) => r.label)).toEqual(['TP']);
-      await second.close();
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  }, 60_000);
-
   it('reports an unreachable PostgreSQL as a connection error on ping', async () => {
-    const handle = await createDatabase({ url: 'postgres://nobody@127.0.0.1:1/none' });
+    const handle = createDatabase('postgres://nobody@127.0.0.1:1/none');
     const error = await handle.ping().then(
       () => undefined,
       (e: unknown) => e,

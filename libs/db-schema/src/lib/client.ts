@@ -1,21 +1,14 @@
-import { mkdirSync } from 'node:fs';
-import { PGlite } from '@electric-sql/pglite';
 import { sql, type SQL } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
-import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
-import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
+import { drizzle } from 'drizzle-orm/node-postgres';
 import { Pool } from 'pg';
 import * as tables from './tables';
 
 export type Tables = typeof tables;
-/** The one Drizzle type application code sees, whatever the driver underneath. */
+/** The Drizzle type application code sees. */
 export type Database = PgDatabase<PgQueryResultHKT, Tables>;
 
 export interface DatabaseOptions {
-  /** PostgreSQL connection string. When absent, an embedded PGlite database is used. */
-  url?: string;
-  /** PGlite data directory; `memory://` keeps it in memory (tests). Default `.data/pglite`. */
-  dataDir?: string;
   /** Upper bound of the `pg` pool. */
   poolMax?: number;
   /** Name reported to PostgreSQL in `pg_stat_activity`. */
@@ -24,7 +17,6 @@ export interface DatabaseOptions {
 
 export interface DatabaseHandle {
   db: Database;
-  driver: 'postgres' | 'pglite';
   /** A human-readable target without credentials, safe to log. */
   target: string;
   /** Runs `select 1`; throws when the database does not answer. */
@@ -44,50 +36,33 @@ export function redactUrl(url: string): string {
 }
 
 /**
- * Opens the database: PostgreSQL over `pg` when a URL is given, else embedded PGlite.
- * Both return the same Drizzle type, so every query path is shared.
+ * Opens a `pg` pool on `url`. Nothing connects until the first query; `ping()` proves the server
+ * answers. The embedded server (`@tp/db-schema/embedded`) is reached the same way, through its URL.
  */
-export async function createDatabase(options: DatabaseOptions = {}): Promise<DatabaseHandle> {
-  if (options.url) {
-    const pool = new Pool({
-      connectionString: options.url,
-      max: options.poolMax ?? 10,
-      application_name: options.applicationName,
-      connectionTimeoutMillis: 5_000,
-    });
-    // An idle client losing its connection (database restart) must not crash the process.
-    pool.on('error', () => undefined);
-    const db = drizzlePg(pool, { schema: tables }) as unknown as Database;
-    return {
-      db,
-      driver: 'postgres',
-      target: redactUrl(options.url),
-      ping: async () => {
-        await db.execute(sql`select 1`);
-      },
-      close: () => pool.end(),
-    };
-  }
-
-  const dataDir = options.dataDir ?? '.data/pglite';
-  if (!dataDir.startsWith('memory://')) mkdirSync(dataDir, { recursive: true });
-  const client = await PGlite.create(dataDir);
-  const db = drizzlePglite(client, { schema: tables }) as unknown as Database;
+export function createDatabase(url: string, options: DatabaseOptions = {}): DatabaseHandle {
+  const pool = new Pool({
+    connectionString: url,
+    max: options.poolMax ?? 10,
+    application_name: options.applicationName,
+    connectionTimeoutMillis: 5_000,
+  });
+  // An idle client losing its connection (database restart) must not crash the process.
+  pool.on('error', () => undefined);
+  const db = drizzle(pool, { schema: tables }) as unknown as Database;
   return {
     db,
-    driver: 'pglite',
-    target: `pglite:${dataDir}`,
+    target: redactUrl(url),
     ping: async () => {
       await db.execute(sql`select 1`);
     },
-    close: () => client.close(),
+    close: () => pool.end(),
   };
 }
 
 /** Anything that runs SQL: the database or a transaction. */
 export type Executor = Pick<Database, 'execute'>;
 
-/** Runs raw SQL and returns its rows; both drivers answer with `{ rows }`. */
+/** Runs raw SQL and returns its rows. */
 export async function queryRows<T>(executor: Executor, query: SQL): Promise<T[]> {
   const result = (await executor.execute(query)) as unknown as { rows: T[] };
   return result.rows;

@@ -2,7 +2,6 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { sql } from 'drizzle-orm';
 import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
-import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import type { DatabaseHandle } from './client';
 
 /** Any number: identifies the migration lock among other advisory locks. */
@@ -24,16 +23,11 @@ export function resolveMigrationsDir(): string {
 }
 
 /**
- * Applies pending migrations. On PostgreSQL an advisory lock serialises services that start
- * together against the same database (the API and workspace share one).
+ * Applies pending migrations. An advisory lock serialises services that start together against
+ * the same database (the API and workspace share one).
  */
 export async function runMigrations(handle: DatabaseHandle, migrationsFolder = resolveMigrationsDir()): Promise<void> {
   const config = { migrationsFolder, migrationsSchema: 'drizzle', migrationsTable: '__drizzle_migrations' };
-  if (handle.driver === 'pglite') {
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any
-    await migratePglite(handle.db as any, config);
-    return;
-  }
   await handle.db.transaction(async (tx) => {
     // Transaction-scoped lock: released on commit, safe behind PgBouncer in transaction mode.
     await tx.execute(sql`select pg_advisory_xact_lock(${MIGRATION_LOCK_KEY})`);

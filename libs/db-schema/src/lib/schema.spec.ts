@@ -38,7 +38,7 @@ async function rejection(promise: Promise<unknown>): Promise<unknown> {
   throw new Error('expected the statement to be rejected');
 }
 
-describe(`db-schema on ${process.env.DATABASE_URL ? 'PostgreSQL' : 'PGlite'}`, () => {
+describe('db-schema migrations and keys', () => {
   it('applies every migration and is a no-op when run again', async () => {
     await runMigrations(handle);
     const rows = await queryRows<{ n: number }>(handle.db, sql`select count(*)::int as n from drizzle.__drizzle_migrations`);

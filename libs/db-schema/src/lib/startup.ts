@@ -2,6 +2,7 @@ import { createDatabase, type DatabaseHandle, type DatabaseOptions } from './cli
 import { runMigrations } from './migrate';
 
 export interface StartupOptions extends DatabaseOptions {
+  url: string;
   /** Connection attempts before giving up (the seeds' 5 × 2 s by default). */
   attempts?: number;
   retryDelayMs?: number;
@@ -14,7 +15,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 export async function openDatabase(options: StartupOptions): Promise<DatabaseHandle> {
   const attempts = Math.max(1, options.attempts ?? 5);
   const delay = options.retryDelayMs ?? 2_000;
-  const handle = await createDatabase(options);
+  const handle = createDatabase(options.url, options);
   for (let attempt = 1; ; attempt++) {
     try {
       await handle.ping();
