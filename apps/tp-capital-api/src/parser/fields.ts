@@ -168,7 +168,7 @@ export function readType(text: string): string | null {
 /** `até dia 28/10`, `válida até 05/01`, `Validade: 28/10/2025` → end of that day in São Paulo (UTC-3). */
 export function readExpiry(text: string, messageDate: Date): Date | null {
   const match = text.match(
-    /(?<![A-Za-zÀ-ÿ])(?:at[ée]|validade|v[áa]lid[ao]|expira(?:[çc][ãa]o)?|vence|vencimento)(?![A-Za-zÀ-ÿ])[^\d\n]{0,30}?(?<!\d)(\d{1,2})\/(\d{1,2})(?:\/(\d{2,4}))?(?![\d,.]*\d)/i,
+    /(?<![A-Za-zÀ-ÿ])(?:at[ée]|validade|v[áa]lid[ao]|expira(?:[çc][ãa]o)?)(?![A-Za-zÀ-ÿ])[^\d\n]{0,30}?(?<!\d)(\d{1,2})\/(\d{1,2})(?:\/(\d{2,4}))?(?![\d,.]*\d)/i,
   );
   if (!match) return null;
   const day = Number(match[1]);

@@ -54,8 +54,10 @@ export function parseSignalMessage(text: string, messageDate: Date): ParseResult
 
   const buy = readBuy(body);
   const labelled = readAsset(body);
+  const update = readUpdate(body);
+  // A result post may repeat the entry (`ALVO 1 ATINGIDO … compra 0,94`); a new signal never says a target was hit.
+  if (update && (update.event === 'stopped' || (update.event.startsWith('target_') && update.target !== null))) return { kind: 'update', update };
   if (buy === null) {
-    const update = readUpdate(body);
     if (update) return { kind: 'update', update };
     if (isSellSignal(body)) return { kind: 'warning', warning: 'sell signal (VENDA): only buy signals are tracked' };
     if (labelled.labelled) return { kind: 'warning', warning: 'signal has an asset but no buy price (Compra)' };

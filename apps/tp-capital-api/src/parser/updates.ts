@@ -54,14 +54,23 @@ function targetHit(text: string): Pick<ParsedUpdate, 'event' | 'target'> | null 
 function isStop(text: string): boolean {
   if (/(?<![A-Za-zÀ-ÿ])(?:STOPAD[OA]|STOPPED|STOPOU|STOPEI|STOPAMOS)(?![A-Za-zÀ-ÿ])/i.test(text)) return true;
   if (/(?<![A-Za-zÀ-ÿ])STOP(?: ?LOSS)? (?:FOI )?(?:ATINGIDO|ACIONADO|EXECUTADO|BATIDO|CHECK)/i.test(text)) return true;
-  // `CYREW296 stop\n-25%`, `STOP -3%`, `PETR4 - STOP`: the word stop with at most a ticker before and a loss after.
   if (/(?<![A-Za-zÀ-ÿ])STOP(?: ?LOSS)? ?:?\s*-\s?\d[\d.,]*\s?%/i.test(text)) return true;
-  return text.split('\n').some((line) => {
-    const m = line.match(/^(.*?)(?<![A-Za-zÀ-ÿ])STOP(?: ?LOSS)?[ !.:]*(?:CHECK)?[ !.]*$/i);
-    if (!m) return false;
-    const before = m[1].trim();
-    return before === '' || (/^[A-Za-z0-9$]+ ?[-–:]?$/.test(before) && findTickers(before).length === 1);
-  });
+  // `CYREW296 stop\n-25%`, `WDOFUT - STOP`, `Stop no BOVAW22`: nothing but the word stop beside a ticker and a result.
+  const rest = residualWords(text);
+  return rest.join(' ') === 'STOP' || rest.join(' ') === 'STOP LOSS';
+}
+
+const CONNECTORS = new Set(['NO', 'NA', 'EM', 'DE', 'DO', 'DA', 'O', 'A', 'E', 'COM', 'CHECK']);
+
+/** The words of a short post once tickers, numbers, percentages and connectors are taken out. */
+function residualWords(text: string): string[] {
+  let rest = text;
+  for (const { ticker } of findTickers(text)) rest = rest.replace(new RegExp(ticker.replace(/\$/g, '\\$'), 'i'), ' ');
+  return rest
+    .replace(/[+\-–]? ?\d[\d.,]*\s?%?/g, ' ')
+    .split(/[^A-Za-zÀ-ÿ]+/)
+    .map((w) => w.toUpperCase())
+    .filter((w) => w !== '' && !CONNECTORS.has(w));
 }
 
 function isCancel(text: string, hasTicker: boolean): boolean {
@@ -82,7 +91,7 @@ function inTradeContext(text: string, keyword: RegExp, firstTickerAt: number | n
 }
 
 const CLOSED = /(?<![A-Za-zÀ-ÿ])(?:ENCERRAD[OA]|ENCERRAR|ENCERRAMOS|ENCERRANDO|ZERAR|ZERAD[OA]|ZERAMOS|ZERANDO|ZERE|FECHAR (?:A )?POSI[ÇC][ÃA]O|POSI[ÇC][ÃA]O FECHADA|FINALIZAD[OA]|SA[ÍI]DA TOTAL|SAIR DA OPERA[ÇC][ÃA]O)(?![A-Za-zÀ-ÿ])/i;
-const PARTIAL = /(?<![A-Za-zÀ-ÿ])(?:SA[ÍI]DA PARCIAL|REALIZ(?:AR|E|AMOS|ANDO|A[ÇC][ÃA]O)(?: DE)? PARCIAL|PARCIAL REALIZADA|VENDA PARCIAL|REALIZAR \d{1,3} ?%)(?![A-Za-zÀ-ÿ])/i;
+const PARTIAL = /(?<![A-Za-zÀ-ÿ])(?:PARCIAL(?=\s?(?:$|[+\-–]? ?\d))|SA[ÍI]DA PARCIAL|REALIZ(?:AR|E|AMOS|ANDO|A[ÇC][ÃA]O)(?: DE)? PARCIAL|PARCIAL REALIZADA|VENDA PARCIAL|REALIZAR \d{1,3} ?%)(?![A-Za-zÀ-ÿ])/i;
 
 /** Reads a lifecycle update from a normalised post that has no entry price, or returns null. */
 export function readUpdate(text: string): ParsedUpdate | null {
