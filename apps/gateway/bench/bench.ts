@@ -45,7 +45,7 @@ async function publishThroughput() {
   const outbox = await Outbox.open(path.join(work, 'publish'), { maxBytes: 1024 * 1024 * 1024 });
   const total = N * 4;
   for (let i = 0; i < total; i += 500) await outbox.append(Array.from({ length: 500 }, message));
-  const publisher = new Publisher(outbox, { endpoints: [url], token: TOKEN, timeoutMs: 10_000, maxRetryAttempts: 3, retryDelayMs: 100 }, winston.createLogger({ silent: true }), createGatewayMetrics());
+  const publisher = new Publisher(outbox, { endpoints: [url], token: TOKEN, timeoutMs: 10_000, backoffDoublings: 3, retryDelayMs: 100 }, winston.createLogger({ silent: true }), createGatewayMetrics());
   const started = performance.now();
   const result = await publisher.drainOnce();
   const seconds = (performance.now() - started) / 1000;

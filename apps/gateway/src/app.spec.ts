@@ -17,12 +17,16 @@ let clock: number;
 
 const msg = (messageId: number, channelId = '-1001'): IngestMessage => ({ channelId, messageId, timestamp: '2025-10-24T13:05:00.000Z', text: `m${messageId}`, source: 'bot' });
 
-function build(sources: { bot?: SourceStatus; userClient?: SourceStatus } = {}, env: Record<string, string> = {}) {
-  const config = loadConfig({ API_SECRET_TOKEN: TOKEN, OUTBOX_STALE_AFTER_MS: '60000', ...env });
+function deps(env: Record<string, string>, sources: { bot?: SourceStatus; userClient?: SourceStatus } = {}) {
+  const config = loadConfig(env);
   const logger = winston.createLogger({ silent: true });
   const metrics = createGatewayMetrics();
-  const publisher = new Publisher(outbox, { endpoints: ['http://127.0.0.1:9'], token: TOKEN, timeoutMs: 100, maxRetryAttempts: 3, retryDelayMs: 10 }, logger, metrics);
-  return createApp({ config, logger, metrics, outbox, publisher, sources, now: () => clock });
+  const publisher = new Publisher(outbox, { endpoints: ['http://127.0.0.1:9'], token: TOKEN, timeoutMs: 100, backoffDoublings: 3, retryDelayMs: 10 }, logger, metrics);
+  return { config, logger, metrics, outbox, publisher, sources, now: () => clock };
+}
+
+function build(sources: { bot?: SourceStatus; userClient?: SourceStatus } = {}, env: Record<string, string> = {}) {
+  return createApp(deps({ API_SECRET_TOKEN: TOKEN, OUTBOX_STALE_AFTER_MS: '60000', ...env }, sources));
 }
 
 beforeEach(async () => {
@@ -59,6 +63,34 @@ describe('GET /health', () => {
     expect(stale.body.checks.outbox.error).toMatch(/oldest undelivered message is 61s old/);
   });
 
+  it('shows the oldest pending age and turns 503 past the default bound of 2 minutes', async () => {
+    await outbox.append([msg(1)]);
+    const app = createApp({ ...deps({ API_SECRET_TOKEN: TOKEN }) });
+    clock += 90_000;
+    const waiting = await request(app).get('/health').expect(200);
+    expect(waiting.body.checks.outbox.details).toMatchObject({ gateway_outbox_oldest_pending_age_seconds: 90, pendingAgeLimitSeconds: 120 });
+    clock += 31_000;
+    const stale = await request(app).get('/health').expect(503);
+    expect(stale.body.failing).toEqual(['outbox']);
+    const metrics = await request(app).get('/metrics').expect(200);
+    expect(metrics.text).toMatch(/^gateway_outbox_oldest_pending_age_seconds(\{[^}]*\})? 121$/m);
+  });
+
+  it('turns 503 while a message parked after repeated 5xx answers waits for an operator', async () => {
+    await outbox.append([msg(1), msg(2)]);
+    const [poison, invalid] = outbox.pending();
+    const app = build();
+    await outbox.deadLetter(invalid.seq, 'timestamp must be a UTC timestamp');
+    const rejectedOnly = await request(app).get('/health').expect(200);
+    expect(rejectedOnly.body.checks.outbox.details).toMatchObject({ deadLetters: 1, deadLettersByKind: { rejected: 1, server_error: 0 } });
+    await outbox.deadLetter(poison.seq, 'the API answered http_500 to this message 5 times while storing others', 'server_error');
+    const res = await request(app).get('/health').expect(503);
+    expect(res.body.checks.outbox.error).toMatch(/1 message\(s\) parked after repeated 5xx answers.*gateway:dead-letters/);
+    const metrics = await request(app).get('/metrics').expect(200);
+    expect(metrics.text).toMatch(/^gateway_dead_letters\{[^}]*kind="server_error"[^}]*\} 1$/m);
+    expect(metrics.text).toMatch(/^gateway_dead_letters\{[^}]*kind="rejected"[^}]*\} 1$/m);
+  });
+
   it('never shows the token', async () => {
     const res = await request(build()).get('/health');
     expect(JSON.stringify(res.body)).not.toContain(TOKEN);
@@ -71,7 +103,8 @@ describe('GET /metrics', () => {
     const res = await request(build()).get('/metrics').expect(200);
     expect(res.text).toMatch(/^telegram_failure_queue_size\{[^}]*\} 1$/m);
     expect(res.text).toMatch(/^telegram_outbox_warning\{[^}]*\} 0$/m);
-    for (const name of ['telegram_outbox_bytes', 'telegram_messages_published_total', 'telegram_publish_failures_total', 'telegram_retry_attempts_total', 'telegram_connection_status', 'telegram_messages_received_total']) {
+    expect(res.text).toMatch(/^gateway_outbox_oldest_pending_age_seconds(\{[^}]*\})? 0$/m);
+    for (const name of ['gateway_poison_messages_parked_total', 'gateway_dead_letters', 'gateway_messages_adjusted_total', 'telegram_outbox_bytes', 'telegram_messages_published_total', 'telegram_publish_failures_total', 'telegram_retry_attempts_total', 'telegram_connection_status', 'telegram_messages_received_total']) {
       expect(res.text).toContain(name);
     }
     expect(res.text).not.toContain(TOKEN);

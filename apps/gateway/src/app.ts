@@ -31,11 +31,14 @@ export function createApp(deps: AppDeps): express.Express {
 
   const refreshGauges = () => {
     const stats = outbox.stats();
+    const oldestPendingAgeSeconds = stats.oldestPendingAt === null ? 0 : Math.max(0, Math.round((now() - stats.oldestPendingAt) / 1000));
     metrics.failureQueueSize.set(stats.pending);
     metrics.outboxBytes.set(stats.fileBytes);
     metrics.outboxUsage.set(stats.usage);
     metrics.outboxWarning.set(stats.usage >= 0.5 ? 1 : 0);
-    return stats;
+    metrics.oldestPendingAge.set(oldestPendingAgeSeconds);
+    for (const [kind, count] of Object.entries(stats.deadByKind)) metrics.deadLettersHeld.set({ kind }, count);
+    return { ...stats, oldestPendingAgeSeconds };
   };
 
   const app = express();
@@ -58,7 +61,7 @@ export function createApp(deps: AppDeps): express.Express {
         },
         outbox: async () => {
           const stats = refreshGauges();
-          const oldestAgeSeconds = stats.oldestPendingAt === null ? 0 : Math.round((now() - stats.oldestPendingAt) / 1000);
+          const oldestAgeSeconds = stats.oldestPendingAgeSeconds;
           const details = {
             depth: stats.pending,
             bytes: stats.fileBytes,
@@ -66,13 +69,21 @@ export function createApp(deps: AppDeps): express.Express {
             usage: Number(stats.usage.toFixed(3)),
             warning: stats.usage >= 0.5 ? 'outbox at least half full' : null,
             oldestUndeliveredAgeSeconds: oldestAgeSeconds,
+            gateway_outbox_oldest_pending_age_seconds: oldestAgeSeconds,
+            pendingAgeLimitSeconds: config.staleAfterMs / 1000,
             deadLetters: stats.dead,
+            deadLettersByKind: stats.deadByKind,
+            isolatedAfter5xx: publisher.isolated.length,
             lastPublish: publisher.last,
           };
           if (oldestAgeSeconds * 1000 > config.staleAfterMs) {
             throw new Error(`oldest undelivered message is ${oldestAgeSeconds}s old (> ${config.staleAfterMs / 1000}s); ${stats.pending} waiting, last publish ${publisher.last?.outcome ?? 'none'}`);
           }
           if (stats.usage >= 1) throw new Error('outbox is full; Telegram updates are not being acknowledged');
+          // A message parked for repeated 5xx answers was valid as far as the contract knows: someone must look.
+          if (stats.deadByKind.server_error > 0) {
+            throw new Error(`${stats.deadByKind.server_error} message(s) parked after repeated 5xx answers from the API; inspect with \`npx nx run gateway:dead-letters -- list\`, replay once fixed`);
+          }
           return details;
         },
       },

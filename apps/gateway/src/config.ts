@@ -1,3 +1,5 @@
+import { MAX_BATCH_BYTES } from '@tp/ingest-contract';
+
 /** Every setting of the gateway, read from the environment once at startup. */
 export interface GatewayConfig {
   port: number;
@@ -5,11 +7,16 @@ export interface GatewayConfig {
   apiEndpoints: string[];
   apiToken: string;
   publishTimeoutMs: number;
-  maxRetryAttempts: number;
+  /** How many times the publish retry delay doubles before settling (RETRY_BACKOFF_DOUBLINGS, formerly MAX_RETRY_ATTEMPTS). */
+  retryBackoffDoublings: number;
   retryDelayMs: number;
+  /** Most serialized bytes in one /ingest/batch request. */
+  publishBatchMaxBytes: number;
+  /** 5xx answers a message may get on its own, while others are stored, before it is parked. */
+  poisonMaxAttempts: number;
   outboxDir: string;
   outboxMaxBytes: number;
-  /** /health turns 503 when the oldest undelivered message is older than this. */
+  /** /health turns 503 when the oldest pending message has waited longer than this. */
   staleAfterMs: number;
   /** Delivered messages stay in the outbox this long for pull-API consumers. */
   retainDeliveredMs: number;
@@ -30,6 +37,12 @@ function int(env: Env, name: string, fallback: number, min = 0): number {
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw);
   if (!Number.isInteger(value) || value < min) throw new ConfigError(`${name} must be an integer >= ${min} (got "${raw}")`);
+  return value;
+}
+
+function bounded(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const value = int(env, name, fallback, min);
+  if (value > max) throw new ConfigError(`${name} must be at most ${max} (got "${env[name]}")`);
   return value;
 }
 
@@ -81,11 +94,14 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
     apiEndpoints,
     apiToken,
     publishTimeoutMs: int(env, 'PUBLISH_TIMEOUT_MS', 10_000, 1),
-    maxRetryAttempts: int(env, 'MAX_RETRY_ATTEMPTS', 3, 0),
+    // MAX_RETRY_ATTEMPTS was a misleading name (retries never stop; it caps the doublings); still read as an alias.
+    retryBackoffDoublings: int(env, env.RETRY_BACKOFF_DOUBLINGS !== undefined ? 'RETRY_BACKOFF_DOUBLINGS' : 'MAX_RETRY_ATTEMPTS', 3, 0),
     retryDelayMs: int(env, 'RETRY_DELAY_MS', 5_000, 0),
+    publishBatchMaxBytes: bounded(env, 'PUBLISH_BATCH_MAX_BYTES', MAX_BATCH_BYTES, 1024, MAX_BATCH_BYTES),
+    poisonMaxAttempts: int(env, 'POISON_MAX_ATTEMPTS', 5, 1),
     outboxDir: env.OUTBOX_DIR || '.data/gateway/outbox',
     outboxMaxBytes: int(env, 'OUTBOX_MAX_BYTES', 100 * 1024 * 1024, 1024),
-    staleAfterMs: int(env, 'OUTBOX_STALE_AFTER_MS', 15 * 60_000, 1_000),
+    staleAfterMs: int(env, 'OUTBOX_STALE_AFTER_MS', 2 * 60_000, 1_000),
     retainDeliveredMs: int(env, 'OUTBOX_RETAIN_DELIVERED_MS', 0, 0),
     sessionDir: env.SESSION_DIR || '.data/gateway/session',
     logLevel: env.LOG_LEVEL || 'info',

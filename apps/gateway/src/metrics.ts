@@ -16,7 +16,11 @@ export function createGatewayMetrics() {
     outboxBytes: new Gauge({ name: 'telegram_outbox_bytes', help: 'Size of the outbox log on disk', registers }),
     outboxUsage: new Gauge({ name: 'telegram_outbox_usage_ratio', help: 'Outbox size as a fraction of OUTBOX_MAX_BYTES (warning at 0.5)', registers }),
     outboxWarning: new Gauge({ name: 'telegram_outbox_warning', help: '1 when the outbox is at least half full', registers }),
-    deadLetters: new Counter({ name: 'telegram_dead_letter_total', help: 'Messages parked because the API rejected them as invalid', registers }),
+    deadLetters: new Counter({ name: 'telegram_dead_letter_total', help: 'Messages parked (dead letters), for any reason', registers }),
+    poisonMessagesParked: new Counter({ name: 'gateway_poison_messages_parked_total', help: 'Messages parked after repeated 5xx answers to them alone while other messages were stored', registers }),
+    deadLettersHeld: new Gauge({ name: 'gateway_dead_letters', help: 'Parked messages in the outbox, by why they were parked (rejected: refused as invalid; server_error: repeated 5xx)', labelNames: ['kind'] as const, registers }),
+    oldestPendingAge: new Gauge({ name: 'gateway_outbox_oldest_pending_age_seconds', help: 'Age of the oldest message not yet confirmed by the API (0 when none)', registers }),
+    messagesAdjusted: new Counter({ name: 'gateway_messages_adjusted_total', help: 'Messages changed to fit the ingest contract before entering the outbox, by field', labelNames: ['field'] as const, registers }),
   };
 }
 

@@ -2,7 +2,8 @@ import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { IngestMessage } from '@tp/ingest-contract';
-import { DEAD_LETTER_FILE, Outbox, OutboxFullError, type OutboxOptions } from './outbox';
+import { validateIngestMessage } from '@tp/ingest-contract';
+import { DEAD_LETTER_FILE, Outbox, OutboxFullError, ROTATED_DEAD_LETTER_FILE, type OutboxOptions } from './outbox';
 
 let dir: string;
 beforeEach(() => {
@@ -169,5 +170,104 @@ describe('Outbox', () => {
     const reopened = await open();
     expect(reopened.unprocessed(undefined, 10)).toHaveLength(1);
     await reopened.close();
+  });
+
+  it('fits messages to the contract at the door, announcing what it changed', async () => {
+    const outbox = await open();
+    const adjusted: Array<[number, string[]]> = [];
+    outbox.on('adjusted', (m: IngestMessage, changes: Array<{ field: string }>) => adjusted.push([m.messageId, changes.map((c) => c.field)]));
+    await outbox.append([msg(1, { text: 'PETR4\u0000 \ud83d ALVO', channelTitle: 'T'.repeat(400), mediaGroupId: 'g'.repeat(65) }), msg(2)]);
+    const [first, second] = outbox.pending();
+    expect(first.message.text).toBe('PETR4  ALVO');
+    expect(first.message.channelTitle).toHaveLength(256);
+    expect(validateIngestMessage(first.message).ok).toBe(true);
+    expect(second.message).toEqual(msg(2));
+    expect(adjusted).toEqual([[1, ['text', 'channelTitle', 'mediaGroupId']]]);
+    await outbox.close();
+    // What is on disk is the fitted message.
+    const reopened = await open();
+    expect(reopened.pending()[0].message.text).toBe('PETR4  ALVO');
+    await reopened.close();
+  });
+
+  it('keeps a parked message parked, with its kind and reason, across reopen and compaction', async () => {
+    const outbox = await open();
+    await outbox.append([msg(1), msg(2), msg(3)]);
+    const [a, b] = outbox.pending();
+    await outbox.deadLetter(a.seq, 'answered http_500 5 times', 'server_error');
+    await outbox.deadLetter(b.seq, 'timestamp is invalid');
+    await outbox.compact();
+    await outbox.close();
+    const reopened = await open();
+    expect(reopened.stats().deadByKind).toEqual({ rejected: 1, server_error: 1 });
+    expect(reopened.deadLetters().map((e) => [e.message.messageId, e.dead?.kind, e.dead?.reason])).toEqual([
+      [1, 'server_error', 'answered http_500 5 times'],
+      [2, 'rejected', 'timestamp is invalid'],
+    ]);
+    await reopened.close();
+  });
+
+  it('writes a revival to the log: a replayed message stays pending, then delivered, across reopens', async () => {
+    let clock = 1_000_000;
+    const first = await open({ now: () => clock });
+    await first.append([msg(1), msg(2), msg(3)]);
+    await first.deadLetter(first.pending()[1].seq, 'rejected');
+    await first.close();
+
+    clock += 60_000;
+    const second = await open({ now: () => clock });
+    expect(await second.revive()).toBe(1);
+    await second.close();
+
+    const third = await open({ now: () => clock });
+    // Back in arrival order, and its pending age counts from the revival.
+    expect(third.pending().map((e) => e.message.messageId)).toEqual([1, 2, 3]);
+    await third.markDelivered(third.pending().slice(0, 2).map((e) => e.seq));
+    expect(third.stats().oldestPendingAt).toBe(1_000_000);
+    await third.markDelivered(third.pending().map((e) => e.seq));
+    await third.compact();
+    await third.close();
+
+    const fourth = await open();
+    expect(fourth.stats()).toMatchObject({ pending: 0, dead: 0 });
+    await fourth.close();
+  });
+
+  it('counts the pending age of a revived message from its revival', async () => {
+    let clock = 1_000_000;
+    const outbox = await open({ now: () => clock });
+    await outbox.append([msg(1)]);
+    await outbox.deadLetter(outbox.pending()[0].seq, 'rejected');
+    clock += 3_600_000;
+    await outbox.revive();
+    expect(outbox.stats().oldestPendingAt).toBe(clock);
+    await outbox.close();
+    const reopened = await open();
+    expect(reopened.stats().oldestPendingAt).toBe(clock);
+    await reopened.close();
+  });
+
+  it('revives only the messages asked for', async () => {
+    const outbox = await open();
+    await outbox.append([msg(1), msg(2)]);
+    const seqs = outbox.pending().map((e) => e.seq);
+    for (const seq of seqs) await outbox.deadLetter(seq, 'rejected');
+    expect(await outbox.revive([seqs[1]])).toBe(1);
+    expect(outbox.pending().map((e) => e.message.messageId)).toEqual([2]);
+    expect(outbox.deadLetters().map((e) => e.message.messageId)).toEqual([1]);
+    await outbox.close();
+  });
+
+  it('rotates dead-letter.jsonl to the messages still parked, keeping the previous copy', async () => {
+    const outbox = await open();
+    await outbox.append([msg(1), msg(2)]);
+    for (const e of outbox.pending()) await outbox.deadLetter(e.seq, `bad ${e.message.messageId}`);
+    await outbox.revive([outbox.deadLetters()[0].seq]);
+    await outbox.markDelivered(outbox.pending().map((e) => e.seq));
+    await outbox.rotateDeadLetterFile();
+    const lines = (file: string) => readFileSync(path.join(dir, file), 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
+    expect(lines(DEAD_LETTER_FILE).map((l) => [l.message.messageId, l.reason, l.kind])).toEqual([[2, 'bad 2', 'rejected']]);
+    expect(lines(ROTATED_DEAD_LETTER_FILE).map((l) => l.message.messageId)).toEqual([1, 2]);
+    await outbox.close();
   });
 });

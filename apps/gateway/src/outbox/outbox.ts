@@ -1,30 +1,20 @@
 import { EventEmitter } from 'node:events';
 import { mkdirSync, rmSync } from 'node:fs';
-import { open, rename, type FileHandle } from 'node:fs/promises';
+import { open, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
-import type { IngestMessage } from '@tp/ingest-contract';
+import { fitToContract, type FitChange, type IngestMessage } from '@tp/ingest-contract';
+import { replaceFile } from './atomic-file';
+import { recordsFor, worthCompacting } from './compaction';
+import { DeadLetterFile, type DeadLetterLine } from './dead-letters';
+import { messageKey, type OutboxEntry } from './entry';
 import { lockOutbox } from './lock';
-import { closeLog, frame, openLog } from './record-log';
+import { entriesToMarkProcessed, unprocessedEntries } from './pull-cursor';
+import { closeLog, openLog } from './record-log';
+import { decodeRecord, encodeRecords, type DeadLetterKind, type LogRecord, type MessageRecord } from './records';
 
-/** What the log holds: messages, and later facts about them. */
-type LogRecord =
-  | { t: 'm'; seq: number; at: number; msg: IngestMessage }
-  | { t: 'a'; seqs: number[]; at: number }
-  | { t: 'd'; seq: number; reason: string }
-  | { t: 'p'; seqs: number[]; by: string };
-
-export type EntryState = 'pending' | 'delivered' | 'dead';
-
-export interface OutboxEntry {
-  seq: number;
-  /** When the message reached the outbox (ms since epoch). */
-  at: number;
-  message: IngestMessage;
-  state: EntryState;
-  deliveredAt?: number;
-  processedBy?: string;
-  bytes: number;
-}
+export { DEAD_LETTER_FILE, ROTATED_DEAD_LETTER_FILE, type DeadLetterLine } from './dead-letters';
+export { messageKey, type EntryState, type OutboxEntry } from './entry';
+export type { DeadLetterKind } from './records';
 
 export interface OutboxOptions {
   maxBytes: number;
@@ -39,26 +29,29 @@ export interface OutboxStats {
   pending: number;
   delivered: number;
   dead: number;
+  /** Parked messages by why they were parked. */
+  deadByKind: Record<DeadLetterKind, number>;
   fileBytes: number;
   liveBytes: number;
   maxBytes: number;
   usage: number;
+  /** Since when the oldest pending message has been waiting (arrival, or revival for a replayed one). */
   oldestPendingAt: number | null;
   tornBytesRecovered: number;
 }
 
 export class OutboxFullError extends Error {
-  constructor(readonly fileBytes: number, readonly maxBytes: number) {
+  constructor(
+    readonly fileBytes: number,
+    readonly maxBytes: number,
+  ) {
     super(`outbox is full (${fileBytes} of ${maxBytes} bytes); new updates are not acknowledged until it drains`);
   }
 }
 
 const LOG_FILE = 'outbox.log';
-export const DEAD_LETTER_FILE = 'dead-letter.jsonl';
 
-export const messageKey = (m: Pick<IngestMessage, 'channelId' | 'messageId' | 'editDate'>) => `${m.channelId}:${m.messageId}:${m.editDate ?? ''}`;
-
-interface Pending {
+interface QueuedWrite {
   buf: Buffer;
   resolve: () => void;
   reject: (error: unknown) => void;
@@ -68,6 +61,10 @@ interface Pending {
  * The gateway's durable outbox: every message is fsync'd here before its source is acknowledged,
  * and stays until the API confirms it. Survives SIGKILL at any instant: a torn tail is cut off on
  * open, acknowledged messages are never lost, and delivery facts are replayed from the same log.
+ * It is also the single point where messages enter the pipeline, so it fits them to the contract.
+ *
+ * Events: 'appended' (count, source), 'adjusted' (message, changes) when fitting changed a
+ * message, 'error' (a background compaction failed).
  */
 export class Outbox extends EventEmitter {
   private readonly entries = new Map<number, OutboxEntry>();
@@ -76,11 +73,12 @@ export class Outbox extends EventEmitter {
   private pendingSeqs = new Set<number>();
   private nextSeq = 1;
   private fileBytes = 0;
-  private queue: Pending[] = [];
+  private queue: QueuedWrite[] = [];
   private flushing = false;
   private compacting: Promise<void> | null = null;
   private closed = false;
   private tornBytesRecovered = 0;
+  private readonly deadLetterFile: DeadLetterFile;
   /** fsync calls so far (group commit makes this much smaller than the number of appends). */
   fsyncs = 0;
   private readonly now: () => number;
@@ -92,6 +90,7 @@ export class Outbox extends EventEmitter {
   ) {
     super();
     this.now = options.now ?? Date.now;
+    this.deadLetterFile = new DeadLetterFile(dir);
   }
 
   private unlock: () => void = () => undefined;
@@ -108,7 +107,8 @@ export class Outbox extends EventEmitter {
     outbox.unlock = unlock;
     outbox.tornBytesRecovered = scan.tornBytes;
     outbox.fileBytes = scan.validBytes;
-    for (const payload of scan.records) outbox.apply(JSON.parse(payload.toString('utf8')) as LogRecord, payload.length + 8);
+    for (const payload of scan.records) outbox.apply(decodeRecord(payload), payload.length + 8);
+    outbox.restorePendingOrder();
     return outbox;
   }
 
@@ -130,9 +130,15 @@ export class Outbox extends EventEmitter {
         break;
       case 'd': {
         const entry = this.entries.get(record.seq);
-        if (entry) this.leavePending(entry, 'dead');
+        if (entry) this.park(entry, { kind: record.kind ?? 'rejected', reason: record.reason, at: record.at ?? entry.at });
         break;
       }
+      case 'r':
+        for (const seq of record.seqs) {
+          const entry = this.entries.get(seq);
+          if (entry && entry.state === 'dead') this.unpark(entry, record.at);
+        }
+        break;
       case 'p':
         for (const seq of record.seqs) {
           const entry = this.entries.get(seq);
@@ -144,7 +150,7 @@ export class Outbox extends EventEmitter {
 
   private write(records: LogRecord[]): Promise<void> {
     if (this.closed) return Promise.reject(new Error('outbox is closed'));
-    const buf = Buffer.concat(records.map((r) => frame(Buffer.from(JSON.stringify(r), 'utf8'))));
+    const buf = encodeRecords(records);
     return new Promise((resolve, reject) => {
       this.queue.push({ buf, resolve, reject });
       this.flush();
@@ -175,22 +181,25 @@ export class Outbox extends EventEmitter {
   }
 
   /**
-   * Durably stores messages; resolves only after they are on disk. Messages already in the outbox
-   * (same channel, id and edit date) are skipped. Throws OutboxFullError when there is no room.
+   * Durably stores messages; resolves only after they are on disk. Each message is first fitted to
+   * the ingest contract (unsafe characters stripped, over-long metadata trimmed), so nothing
+   * optional can get it refused later. Messages already in the outbox (same channel, id and edit
+   * date) are skipped. Throws OutboxFullError when there is no room.
    */
   async append(messages: IngestMessage[], source?: string): Promise<{ appended: number; duplicates: number }> {
-    const fresh: IngestMessage[] = [];
+    const fresh: Array<{ message: IngestMessage; changes: FitChange[] }> = [];
     const batchKeys = new Set<string>();
-    for (const m of messages) {
-      const key = messageKey(m);
+    for (const original of messages) {
+      const fitted = fitToContract(original);
+      const key = messageKey(fitted.message);
       if (!this.keys.has(key) && !batchKeys.has(key)) {
         batchKeys.add(key);
-        fresh.push(m);
+        fresh.push(fitted);
       }
     }
     if (fresh.length === 0) return { appended: 0, duplicates: messages.length };
     const at = this.now();
-    const records: Array<Extract<LogRecord, { t: 'm' }>> = fresh.map((msg) => ({ t: 'm', seq: this.nextSeq++, at, msg }));
+    const records: MessageRecord[] = fresh.map(({ message }) => ({ t: 'm', seq: this.nextSeq++, at, msg: message }));
     const sizes = records.map((r) => Buffer.byteLength(JSON.stringify(r)) + 8);
     const needed = sizes.reduce((a, b) => a + b, 0);
     if (this.fileBytes + needed > this.options.maxBytes) {
@@ -209,6 +218,7 @@ export class Outbox extends EventEmitter {
       this.entries.set(r.seq, { seq: r.seq, at, message: r.msg, state: 'pending', bytes: sizes[i] });
       this.pendingSeqs.add(r.seq);
     });
+    for (const { message, changes } of fresh) if (changes.length) this.emit('adjusted', message, changes);
     this.emit('appended', records.length, source);
     return { appended: records.length, duplicates: messages.length - records.length };
   }
@@ -216,17 +226,46 @@ export class Outbox extends EventEmitter {
   /** Oldest pending messages first (the order they were received). */
   pending(limit = Infinity): OutboxEntry[] {
     const out: OutboxEntry[] = [];
-    for (const seq of this.pendingSeqs) {
+    for (const entry of this.pendingEntries()) {
       if (out.length >= limit) break;
-      out.push(this.entries.get(seq) as OutboxEntry);
+      out.push(entry);
     }
     return out;
+  }
+
+  /** Pending messages in arrival order, lazily (the publisher stops as soon as a batch is full). */
+  *pendingEntries(): Generator<OutboxEntry> {
+    for (const seq of this.pendingSeqs) {
+      const entry = this.entries.get(seq);
+      if (entry) yield entry;
+    }
+  }
+
+  get(seq: number): OutboxEntry | undefined {
+    return this.entries.get(seq);
   }
 
   private leavePending(entry: OutboxEntry, state: 'delivered' | 'dead', deliveredAt?: number): void {
     entry.state = state;
     if (deliveredAt !== undefined) entry.deliveredAt = deliveredAt;
     this.pendingSeqs.delete(entry.seq);
+  }
+
+  private park(entry: OutboxEntry, dead: NonNullable<OutboxEntry['dead']>): void {
+    entry.dead = dead;
+    this.leavePending(entry, 'dead');
+  }
+
+  private unpark(entry: OutboxEntry, at: number): void {
+    entry.state = 'pending';
+    entry.revivedAt = at;
+    delete entry.dead;
+    this.pendingSeqs.add(entry.seq);
+  }
+
+  /** Revived entries rejoin the queue where they were received, not at its end. */
+  private restorePendingOrder(): void {
+    this.pendingSeqs = new Set([...this.pendingSeqs].sort((a, b) => a - b));
   }
 
   /** Records that the API confirmed these messages. Written without waiting: losing it only means a resend. */
@@ -244,55 +283,63 @@ export class Outbox extends EventEmitter {
     return written;
   }
 
-  /** Parks a message the API rejected as invalid, with the reason, in dead-letter.jsonl. */
-  async deadLetter(seq: number, reason: string): Promise<void> {
+  /**
+   * Parks a pending message: a copy with the reason goes to dead-letter.jsonl for the operator, and
+   * the fact to the log, so it stays parked across restarts until a replay revives it.
+   */
+  async deadLetter(seq: number, reason: string, kind: DeadLetterKind = 'rejected'): Promise<void> {
     const entry = this.entries.get(seq);
-    if (!entry || entry.state === 'dead') return;
-    const line = `${JSON.stringify({ parkedAt: new Date(this.now()).toISOString(), reason, seq, message: entry.message })}\n`;
-    const file = await open(path.join(this.dir, DEAD_LETTER_FILE), 'a', 0o600);
-    try {
-      await file.write(line);
-      await file.datasync();
-    } finally {
-      await file.close();
-    }
-    this.leavePending(entry, 'dead');
-    await this.write([{ t: 'd', seq, reason }]);
+    if (!entry || entry.state !== 'pending') return;
+    const at = this.now();
+    await this.deadLetterFile.append({ parkedAt: new Date(at).toISOString(), kind, reason, seq, message: entry.message });
+    this.park(entry, { kind, reason, at });
+    await this.write([{ t: 'd', seq, reason, kind, at }]);
   }
 
-  /** Puts parked messages back in the queue (for `gateway:replay`). */
-  async revive(): Promise<number> {
-    const dead = [...this.entries.values()].filter((e) => e.state === 'dead');
-    for (const entry of dead) entry.state = 'pending';
-    // Keep arrival order: revived messages go back where they were received.
-    this.pendingSeqs = new Set([...this.entries.values()].filter((e) => e.state === 'pending').map((e) => e.seq));
-    return dead.length;
+  /** Parked messages, oldest first. */
+  deadLetters(): OutboxEntry[] {
+    return [...this.entries.values()].filter((e) => e.state === 'dead').sort((a, b) => a.seq - b.seq);
+  }
+
+  /**
+   * Puts parked messages (all, or the given seqs) back in the queue, durably: the revival is a log
+   * record, so a revived message stays pending, then delivered, across restarts.
+   */
+  async revive(seqs?: number[]): Promise<number> {
+    const wanted = seqs ? new Set(seqs) : null;
+    const revived = this.deadLetters().filter((e) => !wanted || wanted.has(e.seq));
+    if (!revived.length) return 0;
+    const at = this.now();
+    await this.write([{ t: 'r', seqs: revived.map((e) => e.seq), at }]);
+    for (const entry of revived) this.unpark(entry, at);
+    this.restorePendingOrder();
+    this.emit('appended', revived.length, 'replay');
+    return revived.length;
+  }
+
+  /** Rewrites dead-letter.jsonl to the messages still parked (after a successful replay); the old file becomes dead-letter.jsonl.1. */
+  async rotateDeadLetterFile(): Promise<void> {
+    const lines: DeadLetterLine[] = this.deadLetters().map((e) => ({
+      parkedAt: new Date(e.dead?.at ?? e.at).toISOString(),
+      kind: e.dead?.kind ?? 'rejected',
+      reason: e.dead?.reason ?? 'parked',
+      seq: e.seq,
+      message: e.message,
+    }));
+    await this.deadLetterFile.rotate(lines);
   }
 
   /** Pull API: messages still in the outbox that no consumer has marked processed. */
   unprocessed(channelId: string | undefined, limit: number): OutboxEntry[] {
-    const out: OutboxEntry[] = [];
-    for (const entry of this.entries.values()) {
-      if (entry.processedBy || entry.state === 'dead') continue;
-      if (channelId && entry.message.channelId !== channelId) continue;
-      out.push(entry);
-      if (out.length >= limit) break;
-    }
-    return out;
+    return unprocessedEntries(this.entries.values(), channelId, limit);
   }
 
   /** Pull API: marks messages processed, keyed by channel and message id (ids repeat across channels). */
   async markProcessed(channelId: string, messageIds: number[], by: string): Promise<number> {
-    const wanted = new Set(messageIds);
-    const seqs: number[] = [];
-    for (const entry of this.entries.values()) {
-      if (entry.message.channelId === channelId && wanted.has(entry.message.messageId) && !entry.processedBy) {
-        entry.processedBy = by;
-        seqs.push(entry.seq);
-      }
-    }
-    if (seqs.length) await this.write([{ t: 'p', seqs, by }]);
-    return seqs.length;
+    const marked = entriesToMarkProcessed(this.entries.values(), channelId, messageIds);
+    for (const entry of marked) entry.processedBy = by;
+    if (marked.length) await this.write([{ t: 'p', seqs: marked.map((e) => e.seq), by }]);
+    return marked.length;
   }
 
   private isRetained(entry: OutboxEntry): boolean {
@@ -309,7 +356,7 @@ export class Outbox extends EventEmitter {
 
   private maybeCompact(): void {
     if (this.closed || this.compacting) return;
-    if (this.fileBytes > 1024 * 1024 && this.liveBytes() < this.fileBytes / 2) this.compact().catch((error) => this.emit('error', error));
+    if (worthCompacting(this.fileBytes, this.liveBytes())) this.compact().catch((error) => this.emit('error', error));
   }
 
   /**
@@ -320,30 +367,9 @@ export class Outbox extends EventEmitter {
     this.compacting ??= (async () => {
       while (this.flushing) await new Promise((r) => setTimeout(r, 1));
       const keep = [...this.entries.values()].filter((e) => this.isRetained(e));
-      const records: LogRecord[] = [];
-      for (const e of keep) {
-        records.push({ t: 'm', seq: e.seq, at: e.at, msg: e.message });
-        if (e.state === 'delivered') records.push({ t: 'a', seqs: [e.seq], at: e.deliveredAt ?? e.at });
-        if (e.state === 'dead') records.push({ t: 'd', seq: e.seq, reason: 'parked' });
-        if (e.processedBy) records.push({ t: 'p', seqs: [e.seq], by: e.processedBy });
-      }
-      const data = Buffer.concat(records.map((r) => frame(Buffer.from(JSON.stringify(r), 'utf8'))));
+      const data = encodeRecords(recordsFor(keep));
       const file = path.join(this.dir, LOG_FILE);
-      const tmp = `${file}.compact`;
-      const out = await open(tmp, 'w', 0o600);
-      try {
-        await out.write(data);
-        await out.datasync();
-      } finally {
-        await out.close();
-      }
-      await rename(tmp, file);
-      const dir = await open(this.dir, 'r');
-      try {
-        await dir.sync();
-      } finally {
-        await dir.close();
-      }
+      await replaceFile(file, data, '.compact');
       await this.handle.close();
       this.handle = await open(file, 'a', 0o600);
       this.fileBytes = data.length;
@@ -362,19 +388,29 @@ export class Outbox extends EventEmitter {
   }
 
   stats(): OutboxStats {
-    let pending = 0;
     let delivered = 0;
-    let dead = 0;
+    const deadByKind: Record<DeadLetterKind, number> = { rejected: 0, server_error: 0 };
     let oldestPendingAt: number | null = null;
     for (const e of this.entries.values()) {
       if (e.state === 'pending') {
-        pending++;
-        if (oldestPendingAt === null || e.at < oldestPendingAt) oldestPendingAt = e.at;
+        const since = e.revivedAt ?? e.at;
+        if (oldestPendingAt === null || since < oldestPendingAt) oldestPendingAt = since;
       } else if (e.state === 'delivered') delivered++;
-      else dead++;
+      else deadByKind[e.dead?.kind ?? 'rejected']++;
     }
     const liveBytes = this.liveBytes();
-    return { pending, delivered, dead, fileBytes: this.fileBytes, liveBytes, maxBytes: this.options.maxBytes, usage: this.fileBytes / this.options.maxBytes, oldestPendingAt, tornBytesRecovered: this.tornBytesRecovered };
+    return {
+      pending: this.pendingSeqs.size,
+      delivered,
+      dead: deadByKind.rejected + deadByKind.server_error,
+      deadByKind,
+      fileBytes: this.fileBytes,
+      liveBytes,
+      maxBytes: this.options.maxBytes,
+      usage: this.fileBytes / this.options.maxBytes,
+      oldestPendingAt,
+      tornBytesRecovered: this.tornBytesRecovered,
+    };
   }
 
   async close(): Promise<void> {

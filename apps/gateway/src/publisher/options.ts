@@ -6,7 +6,9 @@ export function publisherOptions(config: GatewayConfig): PublisherOptions {
     endpoints: config.apiEndpoints,
     token: config.apiToken,
     timeoutMs: config.publishTimeoutMs,
-    maxRetryAttempts: config.maxRetryAttempts,
+    backoffDoublings: config.retryBackoffDoublings,
     retryDelayMs: config.retryDelayMs,
+    maxBatchBytes: config.publishBatchMaxBytes,
+    poisonMaxAttempts: config.poisonMaxAttempts,
   };
 }

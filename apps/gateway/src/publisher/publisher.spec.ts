@@ -34,7 +34,7 @@ const msg = (messageId: number): IngestMessage => ({ channelId: '-1001', message
 function publisher(options: Partial<PublisherOptions> = {}) {
   return new Publisher(
     outbox,
-    { endpoints: [API], token: TOKEN, timeoutMs: 200, maxRetryAttempts: 3, retryDelayMs: 100, random: () => 0.5, sleep: async (ms) => void sleeps.push(ms), ...options },
+    { endpoints: [API], token: TOKEN, timeoutMs: 200, backoffDoublings: 3, retryDelayMs: 100, random: () => 0.5, sleep: async (ms) => void sleeps.push(ms), ...options },
     winston.createLogger({ transports: [capture] }),
     metrics,
   );

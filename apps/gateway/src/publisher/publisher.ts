@@ -1,54 +1,66 @@
-import { GATEWAY_TOKEN_HEADER, type IngestMessage } from '@tp/ingest-contract';
+import { MAX_BATCH_BYTES, MAX_BATCH_SIZE } from '@tp/ingest-contract';
 import type { Logger } from '@tp/observability';
-import type { Outbox, OutboxEntry } from '../outbox/outbox';
 import type { GatewayMetrics } from '../metrics';
+import type { Outbox, OutboxEntry } from '../outbox/outbox';
 import { sleep } from '../util/sleep';
+import { IngestApiClient, type DeliveryReport, type ItemResult, type LastPublish, type PublishOutcome, type RequestFailure } from './api-client';
+import { takeBatch } from './batching';
+
+export type { LastPublish, PublishOutcome } from './api-client';
 
 export interface PublisherOptions {
   endpoints: string[];
   token: string;
   timeoutMs: number;
-  /** Immediate retries before falling back to the slower drain cadence. */
-  maxRetryAttempts: number;
+  /** How many times the retry delay doubles before the drain settles at its slower cadence. */
+  backoffDoublings: number;
   retryDelayMs: number;
-  /** Largest batch for /ingest/batch (the API accepts 500). */
+  /** Most messages per /ingest/batch request (at most the contract's MAX_BATCH_SIZE). */
   batchSize?: number;
-  /** Longest wait between drain attempts once immediate retries are exhausted. */
+  /** Most serialized bytes per request (at most the contract's MAX_BATCH_BYTES). */
+  maxBatchBytes?: number;
+  /** 5xx answers a message may get on its own, while other messages are stored, before it is parked. */
+  poisonMaxAttempts?: number;
+  /** Longest wait between drain attempts once the doublings are used up. */
   maxDelayMs?: number;
   random?: () => number;
   sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
 }
 
-export type PublishOutcome = 'ok' | 'rejected' | 'unauthorized' | 'unavailable';
+/** What one drain step achieved; a failure asks for a backoff before the next step. */
+type Step = { kind: 'idle' } | { kind: 'progress' } | { kind: 'failed'; failure: RequestFailure; wakeOnAppend: boolean };
 
-export interface LastPublish {
-  at: string;
-  outcome: PublishOutcome;
-  detail?: string;
-  endpoint?: string;
+/** A message that got a 5xx when sent alone: retried apart from the queue, so the rest flows. */
+interface Suspect {
+  strikes: number;
+  /** `successes` when it was last tried: it is due again once others have been stored since. */
+  triedAt: number;
+  lastReason: string;
 }
 
-type Attempt =
-  | { kind: 'ok'; body: unknown }
-  | { kind: 'rejected'; body: unknown }
-  | { kind: 'unauthorized' }
-  | { kind: 'unavailable'; reason: string };
-
+const PROGRESS: Step = { kind: 'progress' };
 
 /**
- * Drains the outbox to the API in order: one message per POST /ingest when there is no backlog,
- * POST /ingest/batch when there is. Retries with exponential backoff and jitter, fails over across
- * endpoints, and never drops a message: after the immediate retries it keeps draining at a slower
- * cadence. A 400 parks the message (dead letter); a 401 is logged loudly once and retried.
+ * The drain policy: takes pending messages from the outbox in order, in batches capped by count
+ * and serialized bytes, and hands them to the API client. Per message, the API's answer decides:
+ * stored → delivered; refused on its own → parked as a dead letter. A request that fails
+ * (network, timeout, 503) is retried with exponential backoff and jitter, forever. A 5xx from a
+ * running API is treated as possibly caused by one message: the batch is bisected until that
+ * message is alone, it is set aside and retried only after others were stored, and after
+ * `poisonMaxAttempts` such 5xx answers it is parked, logged and counted; the rest keeps flowing.
  */
 export class Publisher {
   private readonly abort = new AbortController();
+  private readonly client: IngestApiClient;
   private wake: (() => void) | null = null;
   private running: Promise<void> | null = null;
-  private endpointIndex = 0;
   private consecutiveFailures = 0;
   private unauthorizedLogged = false;
-  last: LastPublish | null = null;
+  private readonly suspects = new Map<number, Suspect>();
+  /** Requests that stored at least one message. */
+  private successes = 0;
+  /** Most messages in the next batch; halved while bisecting a batch that got a 5xx. */
+  private window = Infinity;
 
   constructor(
     private readonly outbox: Outbox,
@@ -56,7 +68,26 @@ export class Publisher {
     private readonly logger: Logger,
     private readonly metrics: GatewayMetrics,
   ) {
+    this.client = new IngestApiClient({
+      endpoints: options.endpoints,
+      token: options.token,
+      timeoutMs: options.timeoutMs,
+      signal: this.abort.signal,
+      onSplit: (status, size) => {
+        this.metrics.publishFailures.inc({ reason: `http_${status}` });
+        this.logger.warn('the API refused a batch as a whole; sending it in halves', { status, size });
+      },
+    });
     outbox.on('appended', () => this.wake?.());
+  }
+
+  get last(): LastPublish | null {
+    return this.client.last;
+  }
+
+  /** Messages currently set aside after a 5xx, by outbox seq. */
+  get isolated(): number[] {
+    return [...this.suspects.keys()];
   }
 
   start(): void {
@@ -71,151 +102,203 @@ export class Publisher {
 
   /** Publishes until the outbox has nothing pending or the API stays unavailable; for `gateway:replay`. */
   async drainOnce(): Promise<{ delivered: number; parked: number; remaining: number; lastOutcome: PublishOutcome | null }> {
-    let delivered = 0;
-    let parked = 0;
+    const before = this.outbox.stats();
     for (;;) {
-      const batch = this.outbox.pending(this.options.batchSize ?? 500);
-      if (!batch.length) break;
-      const result = await this.publish(batch);
-      delivered += result.delivered;
-      parked += result.parked;
-      if (result.outcome !== 'ok' && result.outcome !== 'rejected') break;
+      const step = await this.step();
+      if (step.kind !== 'progress') break;
     }
-    return { delivered, parked, remaining: this.outbox.pending().length, lastOutcome: this.last?.outcome ?? null };
+    const after = this.outbox.stats();
+    return {
+      delivered: Math.max(0, after.delivered - before.delivered),
+      parked: Math.max(0, after.dead - before.dead),
+      remaining: after.pending,
+      lastOutcome: this.last?.outcome ?? null,
+    };
   }
 
   private async loop(): Promise<void> {
     const signal = this.abort.signal;
-    const wait = this.options.sleep ?? sleep;
     while (!signal.aborted) {
-      const batch = this.outbox.pending(this.options.batchSize ?? 500);
-      if (!batch.length) {
-        // Sleep until the outbox has something (or a periodic re-check, in case a wake-up is missed).
-        const idle = new AbortController();
-        this.wake = () => idle.abort();
-        await sleep(5_000, AbortSignal.any([idle.signal, signal]));
-        this.wake = null;
-        continue;
-      }
-      const result = await this.publish(batch);
-      if (result.outcome === 'ok' || result.outcome === 'rejected') {
+      const step = await this.step();
+      if (step.kind === 'progress') {
         this.consecutiveFailures = 0;
         continue;
       }
+      if (step.kind === 'idle') {
+        // Sleep until the outbox has something (or a periodic re-check, in case a wake-up is missed).
+        await this.waitForAppend(5_000, sleep);
+        continue;
+      }
       this.consecutiveFailures++;
-      await wait(this.backoffMs(this.consecutiveFailures), signal);
+      const delay = this.backoffMs(this.consecutiveFailures);
+      // Only set-aside messages are failing: a new message may well go through, so it ends the wait.
+      if (step.wakeOnAppend) await this.waitForAppend(delay, this.options.sleep ?? sleep);
+      else await (this.options.sleep ?? sleep)(delay, signal);
+    }
+  }
+
+  private async waitForAppend(ms: number, wait: (ms: number, signal: AbortSignal) => Promise<void>): Promise<void> {
+    const appended = new AbortController();
+    this.wake = () => appended.abort();
+    try {
+      await wait(ms, AbortSignal.any([appended.signal, this.abort.signal]));
+    } finally {
+      this.wake = null;
     }
   }
 
   /** base · 2^(n-1) with ±50 % jitter for the first retries, then the drain cadence (capped). */
   backoffMs(failures: number): number {
     const base = this.options.retryDelayMs;
-    const exponent = Math.min(failures, this.options.maxRetryAttempts + 1) - 1;
+    const exponent = Math.min(failures, this.options.backoffDoublings + 1) - 1;
     const delay = Math.min(base * 2 ** exponent, this.options.maxDelayMs ?? 5 * 60_000);
     const jitter = 0.5 + (this.options.random ?? Math.random)();
     return Math.round(delay * jitter);
   }
 
-  private async publish(batch: OutboxEntry[]): Promise<{ outcome: PublishOutcome; delivered: number; parked: number }> {
-    const single = batch.length === 1;
-    if (this.consecutiveFailures > 0) this.metrics.retryAttempts.inc({ attempt_number: String(Math.min(this.consecutiveFailures, this.options.maxRetryAttempts + 1)) });
-    const attempt = await this.send(single ? '/ingest' : '/ingest/batch', single ? batch[0].message : { messages: batch.map((e) => e.message) });
+  private step(): Promise<Step> {
+    for (const [seq, suspect] of this.suspects) {
+      if (this.outbox.get(seq)?.state !== 'pending') {
+        this.suspects.delete(seq);
+        continue;
+      }
+      if (suspect.triedAt < this.successes) return this.retrySuspect(seq, suspect, true);
+    }
+    const batch = takeBatch(this.outbox.pendingEntries(), { maxCount: Math.min(this.window, this.batchSize), maxBytes: this.maxBatchBytes }, new Set(this.suspects.keys()));
+    if (batch.length) return this.sendBatch(batch);
+    // Only set-aside messages are left: retry one, but with nothing else flowing a 5xx proves nothing.
+    const [first] = this.suspects;
+    if (first) return this.retrySuspect(first[0], first[1], false);
+    return Promise.resolve({ kind: 'idle' });
+  }
 
-    if (attempt.kind === 'unauthorized') {
+  private get batchSize(): number {
+    return Math.min(this.options.batchSize ?? MAX_BATCH_SIZE, MAX_BATCH_SIZE);
+  }
+
+  private get maxBatchBytes(): number {
+    return Math.min(this.options.maxBatchBytes ?? MAX_BATCH_BYTES, MAX_BATCH_BYTES);
+  }
+
+  private countRetry(): void {
+    if (this.consecutiveFailures > 0) this.metrics.retryAttempts.inc({ attempt_number: String(Math.min(this.consecutiveFailures, this.options.backoffDoublings + 1)) });
+  }
+
+  private async sendBatch(batch: OutboxEntry[]): Promise<Step> {
+    this.countRetry();
+    const report = await this.client.deliver(batch.map((e) => e.message));
+    await this.apply(batch, report);
+    if (!report.failure) {
+      this.window = this.window * 2 >= this.batchSize ? Infinity : this.window * 2;
+      return PROGRESS;
+    }
+    // Part of a split batch was answered: the rest goes out again in the next step.
+    if (report.results.length > 0) return PROGRESS;
+    const failure = this.noteFailure(report.failure);
+    if (failure.kind !== 'server_error') return { kind: 'failed', failure, wakeOnAppend: false };
+    if (batch.length > 1) {
+      // Bisect: is one message making the API fail? Send half as many at once.
+      this.window = Math.max(1, Math.floor(batch.length / 2));
+      return PROGRESS;
+    }
+    this.window = Infinity;
+    const isolatedSinceLastSuccess = [...this.suspects].filter(([, s]) => s.strikes === 1 && s.triedAt === this.successes);
+    if (isolatedSinceLastSuccess.length) {
+      // A second message failing alone with nothing stored in between: the API is failing, not a message.
+      for (const [seq] of isolatedSinceLastSuccess) this.suspects.delete(seq);
+      return { kind: 'failed', failure, wakeOnAppend: false };
+    }
+    const [entry] = batch;
+    this.suspects.set(entry.seq, { strikes: 1, triedAt: this.successes, lastReason: failure.reason });
+    this.logger.warn('the API failed (5xx) on a message sent alone; setting it aside while the rest flows', { seq: entry.seq, channelId: entry.message.channelId, messageId: entry.message.messageId, reason: failure.reason });
+    return PROGRESS;
+  }
+
+  private async retrySuspect(seq: number, suspect: Suspect, othersStoredSince: boolean): Promise<Step> {
+    const entry = this.outbox.get(seq) as OutboxEntry;
+    this.countRetry();
+    const report = await this.client.deliver([entry.message]);
+    if (report.results.length) {
+      const [result] = report.results;
+      if (result.status !== 'failed') {
+        this.suspects.delete(seq);
+        await this.apply([entry], report);
+        return PROGRESS;
+      }
+      return this.strike(entry, suspect, result.reason, othersStoredSince);
+    }
+    const failure = this.noteFailure(report.failure as RequestFailure);
+    if (failure.kind === 'server_error') return this.strike(entry, suspect, failure.reason, othersStoredSince, failure);
+    return { kind: 'failed', failure, wakeOnAppend: false };
+  }
+
+  /** Another 5xx for a set-aside message; it counts only when other messages were stored meanwhile. */
+  private async strike(entry: OutboxEntry, suspect: Suspect, reason: string, othersStoredSince: boolean, failure?: RequestFailure): Promise<Step> {
+    suspect.lastReason = reason;
+    if (!othersStoredSince) return { kind: 'failed', failure: failure ?? { kind: 'server_error', reason }, wakeOnAppend: true };
+    suspect.strikes++;
+    suspect.triedAt = this.successes;
+    if (suspect.strikes >= (this.options.poisonMaxAttempts ?? 5)) await this.parkPoison(entry, suspect);
+    return PROGRESS;
+  }
+
+  private async parkPoison(entry: OutboxEntry, suspect: Suspect): Promise<void> {
+    this.suspects.delete(entry.seq);
+    const reason = `the API answered ${suspect.lastReason} to this message ${suspect.strikes} times while storing others`;
+    await this.outbox.deadLetter(entry.seq, reason, 'server_error');
+    this.metrics.deadLetters.inc();
+    this.metrics.poisonMessagesParked.inc();
+    this.logger.error('parked a message the API keeps failing on (5xx) while storing others; see dead-letter.jsonl, replay with `npx nx run gateway:dead-letters -- replay`', {
+      seq: entry.seq,
+      channelId: entry.message.channelId,
+      messageId: entry.message.messageId,
+      attempts: suspect.strikes,
+      reason: suspect.lastReason,
+    });
+  }
+
+  private noteFailure(failure: RequestFailure): RequestFailure {
+    if (failure.kind === 'unauthorized') {
       if (!this.unauthorizedLogged) {
         this.logger.error('the API rejected the gateway token (401): API_SECRET_TOKEN must equal the API’s GATEWAY_SECRET_TOKEN; messages are kept and retried');
         this.unauthorizedLogged = true;
       }
       this.metrics.publishFailures.inc({ reason: 'unauthorized' });
-      return { outcome: 'unauthorized', delivered: 0, parked: 0 };
+      return failure;
     }
-    if (attempt.kind === 'unavailable') {
-      this.metrics.publishFailures.inc({ reason: attempt.reason });
-      this.logger.warn('publish failed, will retry', { reason: attempt.reason, pending: this.outbox.stats().pending, failures: this.consecutiveFailures + 1 });
-      return { outcome: 'unavailable', delivered: 0, parked: 0 };
-    }
-    this.unauthorizedLogged = false;
+    this.metrics.publishFailures.inc({ reason: failure.reason });
+    this.logger.warn('publish failed, will retry', { reason: failure.reason, pending: this.outbox.stats().pending, failures: this.consecutiveFailures + 1 });
+    return failure;
+  }
 
-    if (attempt.kind === 'rejected') {
-      // Only a single message can be rejected as a whole; a batch answers per message.
-      const reason = describeRejection(attempt.body);
-      await this.outbox.deadLetter(batch[0].seq, reason);
-      this.metrics.publishFailures.inc({ reason: 'invalid' });
-      this.metrics.deadLetters.inc();
-      this.logger.error('the API rejected a message as invalid; parked in the dead-letter file', { channelId: batch[0].message.channelId, messageId: batch[0].message.messageId, reason });
-      return { outcome: 'rejected', delivered: 0, parked: 1 };
-    }
-
-    let parked = 0;
+  /** Applies the answered prefix of a report: delivered, parked, or set aside. */
+  private async apply(batch: OutboxEntry[], report: DeliveryReport): Promise<void> {
     const deliveredSeqs: number[] = [];
-    if (single) deliveredSeqs.push(batch[0].seq);
-    else {
-      const results = (attempt.body as { results?: Array<{ status: string; errors?: unknown }> }).results ?? [];
-      for (let i = 0; i < batch.length; i++) {
-        const r = results[i];
-        if (r?.status === 'ok') deliveredSeqs.push(batch[i].seq);
-        else if (r?.status === 'invalid') {
-          parked++;
-          await this.outbox.deadLetter(batch[i].seq, describeRejection({ error: { details: r.errors } }));
-          this.metrics.deadLetters.inc();
-        }
-      }
+    const notStored: Array<{ entry: OutboxEntry; reason: string }> = [];
+    for (let i = 0; i < report.results.length; i++) {
+      const entry = batch[i];
+      const result: ItemResult = report.results[i];
+      if (result.status === 'ok') deliveredSeqs.push(entry.seq);
+      else if (result.status === 'rejected') {
+        await this.outbox.deadLetter(entry.seq, result.reason, 'rejected');
+        this.metrics.publishFailures.inc({ reason: 'invalid' });
+        this.metrics.deadLetters.inc();
+        this.logger.error('the API rejected a message as invalid; parked in the dead-letter file', { channelId: entry.message.channelId, messageId: entry.message.messageId, reason: result.reason });
+      } else notStored.push({ entry, reason: result.reason });
     }
-    // The delivery record is not awaited: its loss only means a resend the API skips, and waiting
-    // for its fsync would hold up the next publish.
-    this.outbox.markDelivered(deliveredSeqs).catch((error) => this.logger.error('could not record delivery; the messages may be resent', { error: (error as Error).message }));
-    this.metrics.messagesPublished.inc(deliveredSeqs.length);
-    return { outcome: 'ok', delivered: deliveredSeqs.length, parked };
-  }
-
-  /** One POST, trying each endpoint in turn (starting with the last one that worked). */
-  private async send(pathName: string, body: IngestMessage | { messages: IngestMessage[] }): Promise<Attempt> {
-    const payload = JSON.stringify(body);
-    let last: Attempt = { kind: 'unavailable', reason: 'no_endpoint' };
-    for (let i = 0; i < this.options.endpoints.length; i++) {
-      const index = (this.endpointIndex + i) % this.options.endpoints.length;
-      const endpoint = this.options.endpoints[index].replace(/\/+$/, '');
-      last = await this.post(`${endpoint}${pathName}`, payload);
-      this.last = { at: new Date().toISOString(), outcome: last.kind, endpoint, detail: last.kind === 'unavailable' ? last.reason : undefined };
-      if (last.kind !== 'unavailable') {
-        this.endpointIndex = index;
-        return last;
-      }
+    if (report.results.some((r) => r.status !== 'failed')) this.unauthorizedLogged = false;
+    if (deliveredSeqs.length) {
+      this.successes++;
+      // The delivery record is not awaited: its loss only means a resend the API skips, and waiting
+      // for its fsync would hold up the next publish.
+      this.outbox.markDelivered(deliveredSeqs).catch((error) => this.logger.error('could not record delivery; the messages may be resent', { error: (error as Error).message }));
+      this.metrics.messagesPublished.inc(deliveredSeqs.length);
     }
-    return last;
-  }
-
-  private async post(url: string, payload: string): Promise<Attempt> {
-    try {
-      const res = await fetch(url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', [GATEWAY_TOKEN_HEADER]: this.options.token },
-        body: payload,
-        signal: AbortSignal.any([AbortSignal.timeout(this.options.timeoutMs), this.abort.signal]),
-      });
-      const text = await res.text();
-      const parsed = safeJson(text);
-      if (res.status === 200) return { kind: 'ok', body: parsed };
-      if (res.status === 400 || res.status === 413) return { kind: 'rejected', body: parsed };
-      if (res.status === 401) return { kind: 'unauthorized' };
-      return { kind: 'unavailable', reason: `http_${res.status}` };
-    } catch (error) {
-      const name = (error as Error).name;
-      return { kind: 'unavailable', reason: name === 'TimeoutError' ? 'timeout' : name === 'AbortError' ? 'shutdown' : 'network' };
+    // Answered for, but not stored, while others in the same request were: set aside like a 5xx alone.
+    for (const { entry, reason } of notStored) {
+      const suspect = this.suspects.get(entry.seq);
+      if (suspect) await this.strike(entry, suspect, reason, deliveredSeqs.length > 0);
+      else this.suspects.set(entry.seq, { strikes: 1, triedAt: this.successes, lastReason: reason });
     }
   }
-}
-
-function safeJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return { raw: text.slice(0, 500) };
-  }
-}
-
-function describeRejection(body: unknown): string {
-  const error = (body as { error?: { message?: string; details?: Array<{ path?: string; message?: string }> } })?.error;
-  const details = (error?.details ?? []).map((d) => `${d.path ?? ''} ${d.message ?? ''}`.trim());
-  return [error?.message, ...details].filter(Boolean).join('; ') || 'rejected by the API';
 }

@@ -1,0 +1,47 @@
+import { existsSync } from 'node:fs';
+import { open, rename } from 'node:fs/promises';
+import path from 'node:path';
+import type { IngestMessage } from '@tp/ingest-contract';
+import { replaceFile } from './atomic-file';
+import type { DeadLetterKind } from './records';
+
+export const DEAD_LETTER_FILE = 'dead-letter.jsonl';
+/** The previous generation, kept once for the operator after a rotation. */
+export const ROTATED_DEAD_LETTER_FILE = `${DEAD_LETTER_FILE}.1`;
+
+/** One line of dead-letter.jsonl: a human-readable copy of a parked message. The log stays the source of truth. */
+export interface DeadLetterLine {
+  parkedAt: string;
+  kind: DeadLetterKind;
+  reason: string;
+  seq: number;
+  message: IngestMessage;
+}
+
+/**
+ * dead-letter.jsonl, the operator's view of parked messages. Appended (and fsync'd) when a message
+ * is parked; rewritten to the messages still parked after a successful replay, the old file kept
+ * as dead-letter.jsonl.1, so it never grows with messages that were delivered since.
+ */
+export class DeadLetterFile {
+  readonly file: string;
+
+  constructor(dir: string) {
+    this.file = path.join(dir, DEAD_LETTER_FILE);
+  }
+
+  async append(line: DeadLetterLine): Promise<void> {
+    const handle = await open(this.file, 'a', 0o600);
+    try {
+      await handle.write(`${JSON.stringify(line)}\n`);
+      await handle.datasync();
+    } finally {
+      await handle.close();
+    }
+  }
+
+  async rotate(stillParked: DeadLetterLine[]): Promise<void> {
+    if (existsSync(this.file)) await rename(this.file, path.join(path.dirname(this.file), ROTATED_DEAD_LETTER_FILE));
+    await replaceFile(this.file, stillParked.map((l) => `${JSON.stringify(l)}\n`).join(''));
+  }
+}

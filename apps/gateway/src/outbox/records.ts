@@ -1,0 +1,31 @@
+import type { IngestMessage } from '@tp/ingest-contract';
+import { frame } from './record-log';
+
+/** Why a message was parked: the API refused it on its own (4xx), or it kept failing with 5xx while others were stored. */
+export type DeadLetterKind = 'rejected' | 'server_error';
+
+/** What the outbox log holds: messages, and later facts about them. */
+export type LogRecord =
+  | { t: 'm'; seq: number; at: number; msg: IngestMessage }
+  /** Delivered (acknowledged by the API). */
+  | { t: 'a'; seqs: number[]; at: number }
+  /** Parked as a dead letter; `kind` and `at` are absent in logs written before they existed. */
+  | { t: 'd'; seq: number; reason: string; kind?: DeadLetterKind; at?: number }
+  /** Revived: parked messages put back in the queue (by a replay). */
+  | { t: 'r'; seqs: number[]; at: number }
+  /** Marked processed by a pull-API consumer. */
+  | { t: 'p'; seqs: number[]; by: string };
+
+export type MessageRecord = Extract<LogRecord, { t: 'm' }>;
+
+export function encodeRecord(record: LogRecord): Buffer {
+  return frame(Buffer.from(JSON.stringify(record), 'utf8'));
+}
+
+export function encodeRecords(records: LogRecord[]): Buffer {
+  return Buffer.concat(records.map(encodeRecord));
+}
+
+export function decodeRecord(payload: Buffer): LogRecord {
+  return JSON.parse(payload.toString('utf8')) as LogRecord;
+}

@@ -1,0 +1,115 @@
+// `npx nx run gateway:dead-letters -- list | show <seq> | replay [seq...]`: the parked messages of the
+// outbox. Run it with the gateway stopped (the outbox has one owner at a time).
+import { Command, InvalidArgumentError } from 'commander';
+import type { Outbox, OutboxEntry } from '../outbox/outbox';
+import type { Publisher } from '../publisher/publisher';
+import { replayDeadLetters } from '../publisher/replay-dead-letters';
+import { openTool } from './cli';
+
+export interface DeadLettersDeps {
+  outbox: Outbox;
+  /** Built only for `replay` (it talks to the API). */
+  publisher: () => Publisher;
+  print: (line: string) => void;
+}
+
+const seqArg = (value: string): number => {
+  const seq = Number(value);
+  if (!Number.isInteger(seq) || seq < 1) throw new InvalidArgumentError('a seq is a positive integer (see `list`)');
+  return seq;
+};
+
+const oneLine = (text: string, max: number) => {
+  const flat = text.replace(/\s+/g, ' ');
+  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
+};
+
+function describe(entry: OutboxEntry) {
+  return {
+    seq: entry.seq,
+    parkedAt: new Date(entry.dead?.at ?? entry.at).toISOString(),
+    kind: entry.dead?.kind ?? 'rejected',
+    reason: entry.dead?.reason ?? 'parked',
+    receivedAt: new Date(entry.at).toISOString(),
+    message: entry.message,
+  };
+}
+
+/** The command line, apart from process start-up so specs run it on a scratch outbox; `exitCode()` is the result. */
+export function deadLettersProgram(deps: DeadLettersDeps): { program: Command; exitCode: () => number } {
+  let exitCode = 0;
+  const program = new Command('dead-letters').description('Parked messages of the gateway outbox').exitOverride();
+
+  program
+    .command('list')
+    .description('one line per parked message: seq, when, why, channel/message, text')
+    .option('--json', 'JSON lines instead of a table')
+    .action((options: { json?: boolean }) => {
+      const dead = deps.outbox.deadLetters();
+      if (options.json) for (const entry of dead) deps.print(JSON.stringify(describe(entry)));
+      else {
+        for (const entry of dead) {
+          const d = describe(entry);
+          deps.print(`${d.seq}\t${d.parkedAt}\t${d.kind}\t${d.message.channelId}/${d.message.messageId}\t${oneLine(d.reason, 80)}\t${oneLine(d.message.text, 60)}`);
+        }
+        deps.print(`${dead.length} parked message(s)`);
+      }
+    });
+
+  program
+    .command('show')
+    .description('everything about one parked message, as JSON')
+    .argument('<seq>', 'outbox seq from `list`', seqArg)
+    .action((seq: number) => {
+      const entry = deps.outbox.get(seq);
+      if (!entry || entry.state !== 'dead') {
+        deps.print(`no parked message with seq ${seq}`);
+        exitCode = 1;
+        return;
+      }
+      deps.print(JSON.stringify(describe(entry), null, 2));
+    });
+
+  program
+    .command('replay')
+    .description('put parked messages (all, or the given seqs) back in the queue and publish them')
+    .argument('[seqs...]', 'outbox seqs from `list` (default: all)', (value: string, previous: number[] = []) => [...previous, seqArg(value)])
+    .action(async (seqs: number[] | undefined) => {
+      const unknown = (seqs ?? []).filter((seq) => deps.outbox.get(seq)?.state !== 'dead');
+      if (unknown.length) {
+        deps.print(`not parked: ${unknown.join(', ')}`);
+        exitCode = 1;
+        return;
+      }
+      const publisher = deps.publisher();
+      const result = await replayDeadLetters(deps.outbox, publisher, seqs?.length ? seqs : undefined);
+      deps.print(`revived ${result.revived}, published ${result.delivered}, parked again ${result.parked}, still pending ${result.remaining}`);
+      if (result.rotated) deps.print('dead-letter.jsonl rotated (previous copy in dead-letter.jsonl.1)');
+      else if (result.remaining) deps.print(`the API did not take everything (last attempt: ${publisher.last?.outcome ?? 'none'}); the revived messages stay queued and the gateway sends them when it runs`);
+      if (result.remaining) exitCode = 1;
+    });
+
+  return { program, exitCode: () => exitCode };
+}
+
+async function main() {
+  const { outbox, publisher } = await openTool('dead-letters');
+  const { program, exitCode } = deadLettersProgram({ outbox, publisher: () => publisher, print: (line) => console.log(line) });
+  let code = 0;
+  try {
+    await program.parseAsync(process.argv);
+    code = exitCode();
+  } catch (error) {
+    // commander has printed the usage problem already.
+    code = (error as { exitCode?: number }).exitCode ?? 1;
+  }
+  await outbox.close();
+  process.exit(code);
+}
+
+if (require.main === module) {
+  main().catch((error) => {
+    console.error(`dead-letters failed: ${(error as Error).message}`);
+    process.exit(1);
+  });
+}

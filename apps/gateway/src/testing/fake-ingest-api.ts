@@ -1,0 +1,86 @@
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { GATEWAY_TOKEN_HEADER, MAX_BATCH_SIZE, MAX_INGEST_BODY_BYTES, validateIngestMessage, type IngestMessage } from '@tp/ingest-contract';
+
+export interface FakeIngestApiOptions {
+  token: string;
+  /** Body limit in bytes (413 beyond it), as the real API's JSON parser; defaults to the contract's. */
+  bodyLimit?: number;
+  /** Messages whose storage fails: any request holding one answers 500, as one transaction would. */
+  crashesOn?: (message: IngestMessage) => boolean;
+  /** Batches larger than this get a batch-level 400 (models an API with a smaller batch cap). */
+  maxBatchSize?: number;
+}
+
+/**
+ * A stand-in for tp-capital-api's /ingest and /ingest/batch that behaves like it at the edges the
+ * publisher must handle: the real contract validation (400, or `invalid` per item in a batch), a
+ * body limit (413), a batch-level 400, and 500 for a message it cannot store. `status` forces
+ * every answer (e.g. 503 while "down").
+ */
+export class FakeIngestApi {
+  /** Stored messages by channel:message id, with how many times each was sent. */
+  readonly stored = new Map<string, number>();
+  /** Every request: path, body bytes and status answered. */
+  readonly requests: Array<{ path: string; bytes: number; count: number; status: number }> = [];
+  status: number | null = null;
+  private server: Server | null = null;
+
+  constructor(private readonly options: FakeIngestApiOptions) {}
+
+  async start(): Promise<string> {
+    this.server = createServer((req, res) => {
+      void this.handle(req).then(({ status, body, bytes, count }) => {
+        this.requests.push({ path: req.url ?? '', bytes, count, status });
+        res.writeHead(status, { 'content-type': 'application/json' });
+        res.end(JSON.stringify(body));
+      });
+    });
+    await new Promise<void>((r) => this.server?.listen(0, '127.0.0.1', r));
+    return `http://127.0.0.1:${(this.server?.address() as AddressInfo).port}`;
+  }
+
+  async stop(): Promise<void> {
+    this.server?.closeAllConnections();
+    await new Promise((r) => this.server?.close(r));
+  }
+
+  has(channelId: string, messageId: number): boolean {
+    return this.stored.has(`${channelId}:${messageId}`);
+  }
+
+  private async handle(req: IncomingMessage): Promise<{ status: number; body: unknown; bytes: number; count: number }> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const raw = Buffer.concat(chunks);
+    const answer = (status: number, body: unknown, count = 0) => ({ status, body, bytes: raw.length, count });
+    if (this.status !== null) return answer(this.status, { error: { code: 'forced', message: `forced ${this.status}`, details: [] } });
+    if (req.headers[GATEWAY_TOKEN_HEADER.toLowerCase()] !== this.options.token) return answer(401, { error: { code: 'unauthorized', message: 'bad token', details: [] } });
+    if (raw.length > (this.options.bodyLimit ?? MAX_INGEST_BODY_BYTES)) return answer(413, { error: { code: 'payload_too_large', message: 'request body too large', details: [] } });
+    const body = JSON.parse(raw.toString('utf8')) as unknown;
+    if (req.url === '/ingest') {
+      const check = validateIngestMessage(body);
+      if (!check.ok) return answer(400, { error: { code: 'validation_failed', message: 'message does not match the ingest contract', details: check.errors } }, 1);
+      if (this.options.crashesOn?.(check.value)) return answer(500, { error: { code: 'internal_error', message: 'internal error', details: [] } }, 1);
+      this.store(check.value);
+      return answer(200, { status: 'ok', skipped: false }, 1);
+    }
+    const messages = (body as { messages?: unknown[] }).messages;
+    if (!Array.isArray(messages) || messages.length < 1 || messages.length > Math.min(MAX_BATCH_SIZE, this.options.maxBatchSize ?? MAX_BATCH_SIZE)) {
+      return answer(400, { error: { code: 'validation_failed', message: 'not a batch this API accepts', details: [{ path: 'messages', message: 'wrong size' }] } });
+    }
+    const checks = messages.map((m) => validateIngestMessage(m));
+    if (checks.some((c) => c.ok && this.options.crashesOn?.(c.value))) return answer(500, { error: { code: 'internal_error', message: 'internal error', details: [] } }, messages.length);
+    const results = checks.map((c) => {
+      if (!c.ok) return { status: 'invalid', errors: c.errors };
+      this.store(c.value);
+      return { status: 'ok', skipped: false };
+    });
+    return answer(200, { status: 'ok', results }, messages.length);
+  }
+
+  private store(message: IngestMessage): void {
+    const key = `${message.channelId}:${message.messageId}`;
+    this.stored.set(key, (this.stored.get(key) ?? 0) + 1);
+  }
+}
