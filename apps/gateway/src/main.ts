@@ -1,4 +1,5 @@
 import path from 'node:path';
+import type { FitChange, IngestMessage } from '@tp/ingest-contract';
 import { createLogger, installGracefulShutdown } from '@tp/observability';
 import { createApp, type SourceStatus } from './app';
 import { ConfigError, loadConfig, type GatewayConfig } from './config';
@@ -43,6 +44,10 @@ async function main(): Promise<void> {
   const metrics = createGatewayMetrics();
   const outbox = await Outbox.open(config.outboxDir, { maxBytes: config.outboxMaxBytes, groupCommit: true, retainDeliveredMs: config.retainDeliveredMs });
   outbox.on('error', (error) => logger.error('outbox error', { error: (error as Error).message }));
+  outbox.on('adjusted', (message: IngestMessage, changes: FitChange[]) => {
+    for (const { field } of changes) metrics.messagesAdjusted.inc({ field });
+    logger.warn('message fitted to the ingest contract before entering the outbox', { channelId: message.channelId, messageId: message.messageId, changes });
+  });
   const stats = outbox.stats();
   logger.info('outbox open', { dir: config.outboxDir, pending: stats.pending, bytes: stats.fileBytes, tornBytesRecovered: stats.tornBytesRecovered });
   if (stats.tornBytesRecovered) logger.warn('outbox: a torn record from an interrupted write was cut off', { bytes: stats.tornBytesRecovered });
