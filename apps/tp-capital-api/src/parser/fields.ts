@@ -137,10 +137,10 @@ export function readTargets(text: string): TargetsRead {
   return { targets, byIndex, final };
 }
 
-/** `Stop: 0,70`, `STOP 0.16`, `Stop loss`, `SL`, `S 8.30`, `Stop abaixo de 0,60`; never `Stop Gain`, never a percentage. */
+/** `Stop: 0,70`, `STOP 0.16`, `Stop loss`, `SL`, `S 8.30`, `Stop no fechamento abaixo de 0,60`; never `Stop Gain`, never a percentage. */
 export function readStop(text: string): string | null {
   const pattern = new RegExp(
-    String.raw`(?<![${L}0-9$])(?:STOP ?LOSS|STOP(?! ?GAIN)|SL|S(?= ?[:=]? ?(?:R\$ ?)?\d))(?![${L}])(?: ?[:=\-–] ?| )(?:(?:abaixo de|em|no|na|a) )?${MONEY}`,
+    String.raw`(?<![${L}0-9$])(?:STOP ?LOSS|STOP(?! ?GAIN)|SL|S(?= ?[:=]? ?(?:R\$ ?)?\d))(?![${L}])(?: ?[:=\-–] ?| )(?:(?!ALVO|COMPRA|ENTRADA|TP|GAIN)[${L}.]+ ){0,4}?${MONEY}`,
     'i',
   );
   const match = text.match(pattern);
