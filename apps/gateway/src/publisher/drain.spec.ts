@@ -128,11 +128,14 @@ describe('draining past poison messages', () => {
     await outbox.append(Array.from({ length: 50 }, (_, i) => msg(i + 1)));
     const url = await startApi();
     api.status = 500;
-    const p = publisher(url);
+    const sleeps: number[] = [];
+    const p = publisher(url, { random: () => 0.5, maxDelayMs: 1_000, sleep: async (ms) => void sleeps.push(ms) });
     p.start();
-    await until(() => api.requests.length >= 40, 15_000, 'many failed attempts');
+    await until(() => sleeps.length >= 6, 15_000, 'several backoffs');
     expect(outbox.stats().dead).toBe(0);
     expect(p.isolated.length).toBeLessThanOrEqual(1);
+    // Bisecting happens within one attempt; the backoff between attempts still grows.
+    expect(sleeps.slice(0, 6)).toEqual([5, 10, 20, 40, 40, 40]);
     api.status = null;
     await until(() => outbox.stats().pending === 0, 15_000, 'the backlog to drain');
     expect(api.stored.size).toBe(50);

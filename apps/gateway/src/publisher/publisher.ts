@@ -27,8 +27,12 @@ export interface PublisherOptions {
   sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
 }
 
-/** What one drain step achieved; a failure asks for a backoff before the next step. */
-type Step = { kind: 'idle' } | { kind: 'progress' } | { kind: 'failed'; failure: RequestFailure; wakeOnAppend: boolean };
+/**
+ * What one drain step achieved. `progress`: messages were stored or parked. `retry_now`: nothing
+ * was, but the next step is a different request (a halved batch, the rest without a set-aside
+ * message), so it follows at once without resetting the backoff. `failed`: back off first.
+ */
+type Step = { kind: 'idle' } | { kind: 'progress' } | { kind: 'retry_now' } | { kind: 'failed'; failure: RequestFailure; wakeOnAppend: boolean };
 
 /** A message that got a 5xx when sent alone: retried apart from the queue, so the rest flows. */
 interface Suspect {
@@ -39,6 +43,7 @@ interface Suspect {
 }
 
 const PROGRESS: Step = { kind: 'progress' };
+const RETRY_NOW: Step = { kind: 'retry_now' };
 
 /**
  * The drain policy: takes pending messages from the outbox in order, in batches capped by count
@@ -105,7 +110,7 @@ export class Publisher {
     const before = this.outbox.stats();
     for (;;) {
       const step = await this.step();
-      if (step.kind !== 'progress') break;
+      if (step.kind !== 'progress' && step.kind !== 'retry_now') break;
     }
     const after = this.outbox.stats();
     return {
@@ -124,6 +129,7 @@ export class Publisher {
         this.consecutiveFailures = 0;
         continue;
       }
+      if (step.kind === 'retry_now') continue;
       if (step.kind === 'idle') {
         // Sleep until the outbox has something (or a periodic re-check, in case a wake-up is missed).
         await this.waitForAppend(5_000, sleep);
@@ -199,7 +205,7 @@ export class Publisher {
     if (batch.length > 1) {
       // Bisect: is one message making the API fail? Send half as many at once.
       this.window = Math.max(1, Math.floor(batch.length / 2));
-      return PROGRESS;
+      return RETRY_NOW;
     }
     this.window = Infinity;
     const isolatedSinceLastSuccess = [...this.suspects].filter(([, s]) => s.strikes === 1 && s.triedAt === this.successes);
@@ -211,7 +217,7 @@ export class Publisher {
     const [entry] = batch;
     this.suspects.set(entry.seq, { strikes: 1, triedAt: this.successes, lastReason: failure.reason });
     this.logger.warn('the API failed (5xx) on a message sent alone; setting it aside while the rest flows', { seq: entry.seq, channelId: entry.message.channelId, messageId: entry.message.messageId, reason: failure.reason });
-    return PROGRESS;
+    return RETRY_NOW;
   }
 
   private async retrySuspect(seq: number, suspect: Suspect, othersStoredSince: boolean): Promise<Step> {
@@ -238,7 +244,8 @@ export class Publisher {
     if (!othersStoredSince) return { kind: 'failed', failure: failure ?? { kind: 'server_error', reason }, wakeOnAppend: true };
     suspect.strikes++;
     suspect.triedAt = this.successes;
-    if (suspect.strikes >= (this.options.poisonMaxAttempts ?? 5)) await this.parkPoison(entry, suspect);
+    if (suspect.strikes < (this.options.poisonMaxAttempts ?? 5)) return RETRY_NOW;
+    await this.parkPoison(entry, suspect);
     return PROGRESS;
   }
 
