@@ -7,6 +7,7 @@ import { createGatewayMetrics } from './metrics';
 import { Outbox } from './outbox/outbox';
 import { publisherOptions } from './publisher/options';
 import { Publisher } from './publisher/publisher';
+import { PeerStore } from './session/peer-store';
 import { loadSession, parseEncryptionKey, SessionSecurityError } from './session/session-store';
 import { BotSource, telegrafUpdatesApi } from './sources/bot-source';
 import { Checkpoints } from './sources/checkpoints';
@@ -69,7 +70,7 @@ async function main(): Promise<void> {
     } else {
       const { apiId, apiHash, sourceChannelIds, destinationChannelId } = config.userClient;
       const user = new UserSource(
-        new GramJsUserClient(session, apiId, apiHash, sourceChannelIds),
+        new GramJsUserClient(session, apiId, apiHash, sourceChannelIds, { peerStore: new PeerStore(config.sessionDir), logger }),
         outbox,
         new Checkpoints(path.join(config.outboxDir, 'user-client-marks.json')),
         { sourceChannelIds, destinationChannelId },
@@ -77,8 +78,8 @@ async function main(): Promise<void> {
         metrics,
       );
       sources.userClient = user;
+      // UserSource sets its own state (not_logged_in, session_refused, disconnected) for /health.
       user.start().catch((error) => {
-        user.state = 'disconnected';
         user.lastError = (error as Error).message;
         logger.error('user client failed to start', { error: (error as Error).message });
       });

@@ -1,27 +1,37 @@
-import bigInt from 'big-integer';
+import type { Logger } from '@tp/observability';
+import bigInt, { type BigInteger } from 'big-integer';
 import { Api, TelegramClient } from 'telegram';
 import { errors } from 'telegram';
-import { EditedMessage, type EditedMessageEvent } from 'telegram/events/EditedMessage';
-import { NewMessage, type NewMessageEvent } from 'telegram/events';
 import { Raw } from 'telegram/events';
+import type { PromisedNetSockets } from 'telegram/extensions';
+import { Logger as GramJsLogger, LogLevel } from 'telegram/extensions/Logger';
 import { UpdateConnectionState } from 'telegram/network';
 import { StringSession } from 'telegram/sessions';
+import type { PeerStore } from '../session/peer-store';
 import { normalizeChannelId } from './channel-id';
-import { FloodWaitError, ForwardsRestrictedError, type TelegramUserClient, type UserClientMessage } from './user-client';
+import {
+  FloodWaitError,
+  ForwardsRestrictedError,
+  NotLoggedInError,
+  SessionRefusedError,
+  type TelegramUserClient,
+  type UserClientMessage,
+} from './user-client';
 
-/** GramJS resolves a marked id (-100…) given as a big integer; a string would be read as a username. */
-const peer = (channelId: string) => bigInt(channelId);
+/** RPC errors meaning Telegram no longer accepts this session at all. */
+const REFUSED = /^(SESSION_REVOKED|SESSION_EXPIRED|AUTH_KEY_DUPLICATED|AUTH_KEY_INVALID|USER_DEACTIVATED|USER_DEACTIVATED_BAN|AUTH_KEY_PERM_EMPTY)$/;
 
-function toUserMessage(m: Api.Message): UserClientMessage | null {
-  const channel = (m.peerId as Api.PeerChannel | undefined)?.channelId;
-  if (channel === undefined) return null;
-  const out: UserClientMessage = { channelId: normalizeChannelId(channel.toString()), messageId: m.id, date: m.date, text: m.message ?? '' };
+const bare = (channelId: string) => normalizeChannelId(channelId).replace(/^-100/, '');
+
+function toUserMessage(m: Api.TypeMessage): UserClientMessage | null {
+  if (!(m instanceof Api.Message) || !(m.peerId instanceof Api.PeerChannel)) return null;
+  const out: UserClientMessage = { channelId: normalizeChannelId(m.peerId.channelId.toString()), messageId: m.id, date: m.date, text: m.message ?? '' };
   if (m.editDate) out.editDate = m.editDate;
   if (m.replyTo && 'replyToMsgId' in m.replyTo && m.replyTo.replyToMsgId) out.replyToMessageId = m.replyTo.replyToMsgId;
   if (m.groupedId) out.mediaGroupId = m.groupedId.toString();
-  const photo = m.photo as Api.Photo | undefined;
-  if (photo && 'sizes' in photo) {
-    const sizes = photo.sizes.filter((s): s is Api.PhotoSize => 'w' in s && 'h' in s);
+  const photo = m.media instanceof Api.MessageMediaPhoto ? m.media.photo : undefined;
+  if (photo instanceof Api.Photo) {
+    const sizes = photo.sizes.filter((s): s is Api.PhotoSize => s instanceof Api.PhotoSize);
     const largest = sizes.sort((a, b) => b.w * b.h - a.w * a.h)[0];
     if (largest) out.photos = [{ fileId: photo.id.toString(), width: largest.w, height: largest.h }];
   }
@@ -35,33 +45,144 @@ async function mapped<T>(call: () => Promise<T>): Promise<T> {
   } catch (error) {
     if (error instanceof errors.FloodWaitError) throw new FloodWaitError(error.seconds);
     if (error instanceof errors.RPCError && /CHAT_FORWARDS_RESTRICTED/.test(error.errorMessage)) throw new ForwardsRestrictedError(error.errorMessage);
+    if (error instanceof errors.RPCError && error.errorMessage === 'AUTH_KEY_UNREGISTERED') {
+      throw new NotLoggedInError('the Telegram session is not logged in; run `npx nx run gateway:login`');
+    }
+    if (error instanceof errors.RPCError && REFUSED.test(error.errorMessage)) {
+      throw new SessionRefusedError(`Telegram refused the session (${error.errorMessage}); run \`npx nx run gateway:login\` again`);
+    }
     throw error;
   }
 }
 
-/** The production TelegramUserClient over GramJS (MTProto). Not reachable from CI; kept thin. */
+export interface GramJsUserClientOptions {
+  /** Where channel access hashes are kept beside the session; without it they are resolved on every start. */
+  peerStore?: PeerStore;
+  logger?: Logger;
+  /**
+   * The socket class GramJS dials with. Tests pass the fake data center's: GramJS 2.26 dials port 80
+   * whatever port the session holds.
+   */
+  networkSocket?: typeof PromisedNetSockets;
+}
+
+type ChannelUpdate = Api.UpdateNewChannelMessage | Api.UpdateEditChannelMessage | Api.UpdateDeleteChannelMessages;
+
+/**
+ * The production TelegramUserClient over GramJS (MTProto). Two things GramJS 2.26 does not do are
+ * done here: channels are addressed by their access hash (resolved through messages.getDialogs and
+ * kept beside the session), and each channel's pts is followed so a gap is filled from
+ * updates.getChannelDifference before later updates are passed on.
+ */
 export class GramJsUserClient implements TelegramUserClient {
   readonly client: TelegramClient;
+  private readonly accessHashes = new Map<string, BigInteger>();
+  private readonly pts = new Map<string, number>();
+  /** Per-channel chain so updates (and gap fills) of one channel are handled in pts order. */
+  private readonly channelQueues = new Map<string, Promise<void>>();
+  private readonly tracked: Set<string>;
+  private messageHandlers: Array<(m: UserClientMessage, edited: boolean) => void> = [];
+  private deletedHandlers: Array<(channelId: string, ids: number[]) => void> = [];
+  private reconnectHandlers: Array<() => void> = [];
+  private disconnectHandlers: Array<() => void> = [];
+  private connectedOnce = false;
 
-  constructor(session: string, apiId: number, apiHash: string, private readonly channelIds: string[]) {
-    this.client = new TelegramClient(new StringSession(session), apiId, apiHash, { connectionRetries: Infinity, autoReconnect: true, floodSleepThreshold: 0 });
-    this.client.setLogLevel('error' as never);
+  constructor(
+    session: string,
+    apiId: number,
+    apiHash: string,
+    private readonly channelIds: string[],
+    private readonly options: GramJsUserClientOptions = {},
+  ) {
+    this.client = new TelegramClient(new StringSession(session), apiId, apiHash, {
+      connectionRetries: Infinity,
+      autoReconnect: true,
+      floodSleepThreshold: 0,
+      // Its own logger from the start: the default one prints at info level before setLogLevel runs.
+      baseLogger: new GramJsLogger(LogLevel.ERROR),
+      ...(options.networkSocket ? { networkSocket: options.networkSocket } : {}),
+    });
+    this.tracked = new Set(channelIds.map(bare));
+    for (const [id, hash] of Object.entries(options.peerStore?.load() ?? {})) this.accessHashes.set(id, bigInt(hash));
+    this.client.addEventHandler((update: unknown) => this.onUpdate(update), new Raw({}));
   }
 
   connect(): Promise<void> {
     return mapped(async () => {
       await this.client.connect();
-      if (!(await this.client.checkAuthorization())) throw new Error('the Telegram session is not logged in; run `npx nx run gateway:login`');
+      // users.getUsers(self): proves the session is logged in, and primes GramJS's self peer so it
+      // does not issue that call in the middle of dispatching updates (which reorders them).
+      await this.client.getMe(true);
+      await this.resolveChannels(this.channelIds);
+      for (const id of this.channelIds) await this.startTracking(bare(id));
+      this.connectedOnce = true;
     });
   }
 
   async disconnect(): Promise<void> {
-    await this.client.disconnect();
+    await this.client.destroy();
+  }
+
+  /**
+   * Fills in access hashes the store lacks from the account's dialogs (Telegram returns each
+   * channel there with its hash) and saves them; GramJS would otherwise ask channels.getChannels
+   * with access_hash 0, which Telegram refuses to user accounts.
+   */
+  private async resolveChannels(channelIds: string[]): Promise<void> {
+    const missing = channelIds.map(bare).filter((id) => !this.accessHashes.has(id));
+    if (!missing.length) return;
+    let offsetDate = 0;
+    let offsetId = 0;
+    let offsetPeer: Api.TypeInputPeer = new Api.InputPeerEmpty();
+    for (let page = 0; page < 50; page++) {
+      const result: Api.messages.TypeDialogs = await this.client.invoke(new Api.messages.GetDialogs({ offsetDate, offsetId, offsetPeer, limit: 100, hash: bigInt.zero }));
+      if (result instanceof Api.messages.DialogsNotModified) break;
+      for (const chat of result.chats) {
+        if (chat instanceof Api.Channel && chat.accessHash) this.accessHashes.set(chat.id.toString(), chat.accessHash);
+      }
+      for (const dialog of result.dialogs) {
+        if (dialog instanceof Api.Dialog && dialog.peer instanceof Api.PeerChannel && dialog.pts !== undefined) {
+          this.pts.set(dialog.peer.channelId.toString(), dialog.pts);
+        }
+      }
+      const last: Api.TypeDialog | undefined = result.dialogs[result.dialogs.length - 1];
+      const lastMessage = last && result.messages.find((m: Api.TypeMessage) => 'id' in m && m.id === last.topMessage && 'date' in m);
+      if (!(result instanceof Api.messages.DialogsSlice) || !last || !lastMessage || result.dialogs.length < 100) break;
+      offsetDate = (lastMessage as Api.Message).date;
+      offsetId = last.topMessage;
+      offsetPeer = this.inputPeerOf(last.peer) ?? new Api.InputPeerEmpty();
+    }
+    await this.options.peerStore?.save(Object.fromEntries([...this.accessHashes].map(([id, hash]) => [id, hash.toString()])));
+    const unresolved = missing.filter((id) => !this.accessHashes.has(id));
+    if (unresolved.length) this.options.logger?.error('user client: channels not among this account’s dialogs; join them first', { channels: unresolved.map((id) => `-100${id}`) });
+  }
+
+  private inputPeerOf(peer: Api.TypePeer): Api.TypeInputPeer | undefined {
+    if (!(peer instanceof Api.PeerChannel)) return undefined;
+    const hash = this.accessHashes.get(peer.channelId.toString());
+    return hash ? new Api.InputPeerChannel({ channelId: peer.channelId, accessHash: hash }) : undefined;
+  }
+
+  /** The channel as an InputPeerChannel with its access hash; resolves through the dialogs once if unknown. */
+  private async peer(channelId: string): Promise<Api.InputPeerChannel> {
+    const id = bare(channelId);
+    if (!this.accessHashes.has(id)) await this.resolveChannels([channelId]);
+    const hash = this.accessHashes.get(id);
+    if (!hash) throw new Error(`channel ${normalizeChannelId(channelId)} is not among this Telegram account's dialogs; join it first`);
+    return new Api.InputPeerChannel({ channelId: bigInt(id), accessHash: hash });
+  }
+
+  /** The channel's current pts, the baseline for spotting gaps in its updates. */
+  private async startTracking(id: string): Promise<void> {
+    if (this.pts.has(id) || !this.accessHashes.has(id)) return;
+    const input = await this.peer(id);
+    const full = await this.client.invoke(new Api.channels.GetFullChannel({ channel: new Api.InputChannel({ channelId: input.channelId, accessHash: input.accessHash }) }));
+    if (full.fullChat instanceof Api.ChannelFull) this.pts.set(id, full.fullChat.pts);
   }
 
   getHistory(channelId: string, { minId, limit }: { minId: number; limit: number }) {
     return mapped(async () => {
-      const list = await this.client.getMessages(peer(channelId), { minId, limit, reverse: true });
+      const list = await this.client.getMessages(await this.peer(channelId), { minId, limit, reverse: true });
       return list.map(toUserMessage).filter((m): m is UserClientMessage => m !== null);
     });
   }
@@ -69,7 +190,7 @@ export class GramJsUserClient implements TelegramUserClient {
   getHistorySince(channelId: string, { since, afterId, limit }: { since: Date; afterId: number; limit: number }) {
     return mapped(async () => {
       const params = afterId > 0 ? { minId: afterId, limit, reverse: true } : { offsetDate: Math.floor(since.getTime() / 1000) - 1, limit, reverse: true };
-      const list = await this.client.getMessages(peer(channelId), params);
+      const list = await this.client.getMessages(await this.peer(channelId), params);
       return list
         .map(toUserMessage)
         .filter((m): m is UserClientMessage => m !== null && m.messageId > afterId && m.date * 1000 >= since.getTime());
@@ -78,38 +199,108 @@ export class GramJsUserClient implements TelegramUserClient {
 
   latestMessageId(channelId: string) {
     return mapped(async () => {
-      const [latest] = await this.client.getMessages(peer(channelId), { limit: 1 });
+      const [latest] = await this.client.getMessages(await this.peer(channelId), { limit: 1 });
       return latest?.id ?? 0;
     });
   }
 
   onMessage(handler: (message: UserClientMessage, edited: boolean) => void): void {
-    const chats = this.channelIds.map(peer);
-    this.client.addEventHandler((event: NewMessageEvent) => {
-      const m = toUserMessage(event.message);
-      if (m) handler(m, false);
-    }, new NewMessage({ chats }));
-    this.client.addEventHandler((event: EditedMessageEvent) => {
-      const m = toUserMessage(event.message);
-      if (m) handler(m, true);
-    }, new EditedMessage({ chats }));
+    this.messageHandlers.push(handler);
+  }
+
+  onDeleted(handler: (channelId: string, messageIds: number[]) => void): void {
+    this.deletedHandlers.push(handler);
   }
 
   onReconnect(handler: () => void): void {
-    this.client.addEventHandler((update: UpdateConnectionState) => {
-      if (update.state === UpdateConnectionState.connected) handler();
-    }, new Raw({ types: [UpdateConnectionState as never] }));
+    this.reconnectHandlers.push(handler);
+  }
+
+  onDisconnect(handler: () => void): void {
+    this.disconnectHandlers.push(handler);
   }
 
   forward(fromChannelId: string, messageId: number, toChannelId: string) {
     return mapped(async () => {
-      await this.client.forwardMessages(peer(toChannelId), { messages: messageId, fromPeer: peer(fromChannelId) });
+      await this.client.forwardMessages(await this.peer(toChannelId), { messages: messageId, fromPeer: await this.peer(fromChannelId) });
     });
   }
 
   sendText(toChannelId: string, text: string) {
     return mapped(async () => {
-      await this.client.sendMessage(peer(toChannelId), { message: text });
+      await this.client.sendMessage(await this.peer(toChannelId), { message: text });
     });
+  }
+
+  private onUpdate(update: unknown): void {
+    if (update instanceof UpdateConnectionState) {
+      // The first `connected` is the initial connect; later ones follow a dropped connection.
+      if (update.state === UpdateConnectionState.connected && this.connectedOnce) for (const h of this.reconnectHandlers) h();
+      if (update.state === UpdateConnectionState.disconnected && this.connectedOnce) for (const h of this.disconnectHandlers) h();
+      return;
+    }
+    if (!(update instanceof Api.UpdateNewChannelMessage || update instanceof Api.UpdateEditChannelMessage || update instanceof Api.UpdateDeleteChannelMessages)) return;
+    const id = update instanceof Api.UpdateDeleteChannelMessages ? update.channelId.toString() : ((update.message as Api.Message).peerId as Api.PeerChannel | undefined)?.channelId?.toString();
+    if (!id || !this.tracked.has(id)) return;
+    const previous = this.channelQueues.get(id) ?? Promise.resolve();
+    const next = previous
+      .then(() => this.applyInOrder(id, update))
+      .catch((error) => {
+        this.options.logger?.error('user client: could not recover a gap in channel updates; catching up from history', { channelId: `-100${id}`, error: (error as Error).message });
+        for (const h of this.reconnectHandlers) h();
+      });
+    this.channelQueues.set(id, next);
+  }
+
+  /** Passes an update on if it is the next in pts order; fills a gap from the channel difference first. */
+  private async applyInOrder(id: string, update: ChannelUpdate): Promise<void> {
+    const local = this.pts.get(id);
+    if (local !== undefined && update.pts <= local) return; // already seen (a difference delivered it)
+    if (local !== undefined && local + update.ptsCount < update.pts) {
+      this.options.logger?.info('user client: gap in channel updates; fetching the difference', { channelId: `-100${id}`, localPts: local, updatePts: update.pts });
+      await this.fillGap(id, local);
+      if (update.pts <= (this.pts.get(id) ?? 0)) return;
+    }
+    this.emit(update);
+    this.pts.set(id, update.pts);
+  }
+
+  private async fillGap(id: string, from: number): Promise<void> {
+    const input = await this.peer(id);
+    const channel = new Api.InputChannel({ channelId: input.channelId, accessHash: input.accessHash });
+    let pts = from;
+    for (;;) {
+      let diff: Api.updates.TypeChannelDifference;
+      try {
+        diff = await this.client.invoke(new Api.updates.GetChannelDifference({ channel, filter: new Api.ChannelMessagesFilterEmpty(), pts, limit: 100, force: true }));
+      } catch (error) {
+        if (!(error instanceof errors.FloodWaitError)) throw error;
+        this.options.logger?.warn('telegram FLOOD_WAIT: pausing', { seconds: error.seconds });
+        await new Promise((r) => setTimeout(r, (error.seconds + 1) * 1000));
+        continue;
+      }
+      if (diff instanceof Api.updates.ChannelDifferenceTooLong) throw new Error('channel difference too long');
+      if (diff instanceof Api.updates.ChannelDifference) {
+        for (const m of diff.newMessages) this.emitMessage(m, false);
+        for (const u of diff.otherUpdates) if (u instanceof Api.UpdateEditChannelMessage || u instanceof Api.UpdateDeleteChannelMessages) this.emit(u);
+      }
+      pts = diff.pts;
+      this.pts.set(id, pts);
+      if (diff.final) return;
+    }
+  }
+
+  private emit(update: ChannelUpdate): void {
+    if (update instanceof Api.UpdateDeleteChannelMessages) {
+      const channelId = normalizeChannelId(update.channelId.toString());
+      for (const h of this.deletedHandlers) h(channelId, update.messages);
+      return;
+    }
+    this.emitMessage(update.message, update instanceof Api.UpdateEditChannelMessage);
+  }
+
+  private emitMessage(message: Api.TypeMessage, edited: boolean): void {
+    const m = toUserMessage(message);
+    if (m) for (const h of this.messageHandlers) h(m, edited);
   }
 }

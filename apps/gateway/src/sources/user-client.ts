@@ -24,6 +24,12 @@ export class FloodWaitError extends Error {
 /** Telegram refuses forwarding from this chat (CHAT_FORWARDS_RESTRICTED): copy instead. */
 export class ForwardsRestrictedError extends Error {}
 
+/** The session is valid but nobody is logged in on it (AUTH_KEY_UNREGISTERED): run `gateway:login`. */
+export class NotLoggedInError extends Error {}
+
+/** Telegram refused the session (revoked, expired, duplicated, account deactivated): log in again. */
+export class SessionRefusedError extends Error {}
+
 /**
  * What the gateway needs from an MTProto user session. The GramJS adapter implements it in
  * production; tests use a fake, since Telegram's servers cannot be reached from CI.
@@ -39,6 +45,10 @@ export interface TelegramUserClient {
   onMessage(handler: (message: UserClientMessage, edited: boolean) => void): void;
   /** Called after the connection to Telegram is re-established. */
   onReconnect(handler: () => void): void;
+  /** Called when the connection to Telegram is lost (GramJS then reconnects on its own). */
+  onDisconnect?(handler: () => void): void;
+  /** Messages deleted from a channel (updateDeleteChannelMessages), channel id normalised. */
+  onDeleted?(handler: (channelId: string, messageIds: number[]) => void): void;
   forward(fromChannelId: string, messageId: number, toChannelId: string): Promise<void>;
   sendText(toChannelId: string, text: string): Promise<void>;
 }

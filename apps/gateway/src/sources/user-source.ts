@@ -4,13 +4,30 @@ import type { Outbox } from '../outbox/outbox';
 import { sleep } from '../util/sleep';
 import type { Checkpoints } from './checkpoints';
 import { normalizeChannelId } from './channel-id';
-import { FloodWaitError, ForwardsRestrictedError, userMessageToIngest, type TelegramUserClient, type UserClientMessage } from './user-client';
+import {
+  FloodWaitError,
+  ForwardsRestrictedError,
+  NotLoggedInError,
+  SessionRefusedError,
+  userMessageToIngest,
+  type TelegramUserClient,
+  type UserClientMessage,
+} from './user-client';
 
 export interface UserSourceOptions {
   sourceChannelIds: string[];
   destinationChannelId?: string;
   pageSize?: number;
+  /**
+   * Messages deleted from a followed channel (updateDeleteChannelMessages). The outbox and the ingest
+   * contract have no deletion record yet, so deletions are only surfaced here; without a callback
+   * they are logged.
+   */
+  onChannelMessagesDeleted?: (channelId: string, messageIds: number[]) => void | Promise<void>;
 }
+
+/** What `/health` reports for the user client. */
+export type UserSourceState = 'starting' | 'connected' | 'catching_up' | 'disconnected' | 'not_logged_in' | 'session_refused' | 'stopped';
 
 /**
  * The MTProto user session as a message source. GramJS has no gap recovery, so on start and after
@@ -18,7 +35,7 @@ export interface UserSourceOptions {
  * only advances after the outbox append resolved. FLOOD_WAIT is honoured by sleeping it out.
  */
 export class UserSource {
-  state: 'starting' | 'connected' | 'catching_up' | 'disconnected' | 'stopped' = 'starting';
+  state: UserSourceState = 'starting';
   lastError: string | null = null;
   private readonly channels: Set<string>;
   private readonly abort = new AbortController();
@@ -41,8 +58,29 @@ export class UserSource {
       // Serialise live messages so marks advance in order.
       this.queue = this.queue.then(() => this.receive(message, edited)).catch((error) => this.fail(error));
     });
-    this.client.onReconnect(() => void this.catchUp());
-    await this.withFloodWait(() => this.client.connect());
+    this.client.onReconnect(() => {
+      this.metrics.connectionStatus.set({ client: 'user' }, 1);
+      this.logger.info('user client: reconnected to Telegram; catching up');
+      void this.catchUp();
+    });
+    this.client.onDisconnect?.(() => {
+      if (this.abort.signal.aborted) return;
+      this.state = 'disconnected';
+      this.metrics.connectionStatus.set({ client: 'user' }, 0);
+      this.logger.warn('user client: connection to Telegram lost; reconnecting');
+    });
+    this.client.onDeleted?.((channelId, messageIds) => {
+      const channel = normalizeChannelId(channelId);
+      if (!this.channels.has(channel)) return;
+      this.queue = this.queue.then(() => this.deleted(channel, messageIds)).catch((error) => this.fail(error));
+    });
+    try {
+      await this.withFloodWait(() => this.client.connect());
+    } catch (error) {
+      this.state = error instanceof NotLoggedInError ? 'not_logged_in' : error instanceof SessionRefusedError ? 'session_refused' : 'disconnected';
+      this.fail(error);
+      throw error;
+    }
     this.state = 'connected';
     this.metrics.connectionStatus.set({ client: 'user' }, 1);
     await this.catchUp();
@@ -69,7 +107,7 @@ export class UserSource {
           this.fail(error);
         }
       }
-      if (!this.abort.signal.aborted) this.state = 'connected';
+      if (!this.abort.signal.aborted && this.state === 'catching_up') this.state = 'connected';
     })().finally(() => {
       this.catchingUp = null;
     });
@@ -89,7 +127,12 @@ export class UserSource {
       const from = mark;
       const page = await this.withFloodWait(() => this.client.getHistory(channelId, { minId: from, limit: this.options.pageSize ?? 100 }));
       if (!page.length || this.abort.signal.aborted) return;
-      await this.store(page);
+      if (this.options.destinationChannelId) {
+        // Mirrored one by one so a message the live path already stored (and mirrored) is not sent twice.
+        for (const m of page) if (await this.store([m])) await this.forward(m);
+      } else {
+        await this.store(page);
+      }
       mark = Math.max(...page.map((m) => m.messageId));
       await this.marks.advance(channelId, mark);
       this.logger.info('user client: caught up messages missed while away', { channelId, count: page.length, upTo: mark });
@@ -100,16 +143,23 @@ export class UserSource {
     const channelId = normalizeChannelId(message.channelId);
     if (!this.channels.has(channelId)) return;
     const normalised = { ...message, channelId };
-    await this.store([normalised]);
+    const appended = await this.store([normalised]);
     if (!edited) {
       await this.marks.advance(channelId, message.messageId);
-      await this.forward(normalised);
+      // A message seen again (a catch-up and a gap fill can both deliver it) is not mirrored twice.
+      if (appended) await this.forward(normalised);
     }
   }
 
-  private async store(messages: UserClientMessage[]): Promise<void> {
+  private async deleted(channelId: string, messageIds: number[]): Promise<void> {
+    this.logger.info('user client: messages deleted in channel', { channelId, messageIds });
+    await this.options.onChannelMessagesDeleted?.(channelId, messageIds);
+  }
+
+  private async store(messages: UserClientMessage[]): Promise<number> {
     const { appended } = await this.outbox.append(messages.map((m) => userMessageToIngest(m, 'user_client')), 'user_client');
     if (appended) for (const m of messages) this.metrics.messagesReceived.inc({ channel_id: m.channelId, source: 'user_client' });
+    return appended;
   }
 
   /** Optional mirroring to a destination channel; a failure here never affects storage. */

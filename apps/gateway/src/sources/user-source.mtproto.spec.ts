@@ -1,0 +1,285 @@
+// The user client end to end over MTProto: the real GramJS TelegramClient, the gateway's GramJS
+// adapter, UserSource and a real Outbox, against a fake Telegram data center on loopback.
+import { mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Writable } from 'node:stream';
+import bigInt from 'big-integer';
+import request from 'supertest';
+import { TelegramClient } from 'telegram';
+import { StringSession } from 'telegram/sessions';
+import winston from 'winston';
+import { createApp } from '../app';
+import { loadConfig } from '../config';
+import { createGatewayMetrics } from '../metrics';
+import { Outbox } from '../outbox/outbox';
+import { publisherOptions } from '../publisher/options';
+import { Publisher } from '../publisher/publisher';
+import { PEERS_FILE, PeerStore } from '../session/peer-store';
+import { FakeTelegramDc, type FakeChannel } from '../testing/fake-telegram-dc';
+import { until } from '../testing/until';
+import { Checkpoints } from './checkpoints';
+import { GramJsUserClient } from './gramjs-client';
+import { UserSource } from './user-source';
+
+jest.setTimeout(60_000);
+
+let dc: FakeTelegramDc;
+let dir: string;
+let sessionDir: string;
+let outbox: Outbox;
+let signals: FakeChannel;
+let second: FakeChannel;
+let logLines: Array<{ level: string; message: string; [key: string]: unknown }>;
+const running: UserSource[] = [];
+
+const logger = () =>
+  winston.createLogger({
+    format: winston.format.json(),
+    transports: [
+      new winston.transports.Stream({
+        stream: new Writable({
+          write(chunk, _enc, done) {
+            logLines.push(JSON.parse(chunk.toString()));
+            done();
+          },
+        }),
+      }),
+    ],
+  });
+
+beforeEach(async () => {
+  dc = await new FakeTelegramDc().start();
+  signals = dc.addChannel('TP Capital');
+  second = dc.addChannel('TP Capital Opções');
+  dir = mkdtempSync(path.join(tmpdir(), 'mtproto-'));
+  sessionDir = path.join(dir, 'session');
+  mkdirSync(sessionDir, { mode: 0o700 });
+  outbox = await Outbox.open(path.join(dir, 'outbox'), { maxBytes: 10 * 1024 * 1024 });
+  logLines = [];
+});
+
+afterEach(async () => {
+  for (const user of running.splice(0)) await user.stop().catch(() => undefined);
+  await outbox.close();
+  await dc.stop();
+  expect(dc.protocolErrors).toEqual([]);
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** One gateway process's user client: the real adapter with its peer store, marks and UserSource. */
+function gatewayUserClient(session: string, options: { destinationChannelId?: string; onChannelMessagesDeleted?: (c: string, ids: number[]) => void } = {}) {
+  const channelIds = [signals.markedId, second.markedId];
+  const log = logger();
+  const client = new GramJsUserClient(session, 12345, 'api-hash', channelIds, { peerStore: new PeerStore(sessionDir), logger: log, networkSocket: dc.networkSocket });
+  const user = new UserSource(client, outbox, new Checkpoints(path.join(dir, 'outbox', 'user-client-marks.json')), { sourceChannelIds: channelIds, ...options }, log, createGatewayMetrics());
+  running.push(user);
+  return { client, user };
+}
+
+const stored = (channel: FakeChannel) => outbox.pending().filter((e) => e.message.channelId === channel.markedId);
+const storedIds = (channel: FakeChannel) => stored(channel).filter((e) => !e.message.editDate).map((e) => e.message.messageId);
+
+describe('user client over MTProto', () => {
+  it('stores live posts once, edits as new versions, and photos with their id and sizes', async () => {
+    dc.post(signals, 'antiga');
+    const { user } = gatewayUserClient(await dc.createSession());
+    await user.start();
+    expect(user.state).toBe('connected');
+
+    const first = dc.post(signals, 'Compra WINZ25 a 1,00');
+    dc.post(signals, 'gráfico', { photo: { width: 1280, height: 720 } });
+    dc.post(second, 'outro canal');
+    await until(() => outbox.pending().length === 3, 10_000, 'three live posts');
+    dc.edit(signals, first, 'Compra WINZ25 a 1,10');
+    await until(() => outbox.pending().length === 4, 10_000, 'the edit');
+
+    expect(storedIds(signals)).toEqual([2, 3]);
+    expect(storedIds(second)).toEqual([1]);
+    const versions = stored(signals).filter((e) => e.message.messageId === first);
+    expect(versions.map((e) => [e.message.text, Boolean(e.message.editDate)])).toEqual([
+      ['Compra WINZ25 a 1,00', false],
+      ['Compra WINZ25 a 1,10', true],
+    ]);
+    const photo = stored(signals).find((e) => e.message.messageId === 3)?.message.photos;
+    const sent = signals.messages.get(3)?.media as unknown as { photo: { id: { toString(): string } } };
+    expect(photo).toEqual([{ fileId: sent.photo.id.toString(), width: 1280, height: 720 }]);
+  });
+
+  it('reproduces GramJS 2.26 failing to find a channel from a fresh session (no access hash to send)', async () => {
+    const session = await dc.createSession();
+    dc.post(signals, 'enviada com o gateway parado');
+    // What the adapter did before: address the channel by its marked id and let GramJS resolve it.
+    const client = new TelegramClient(new StringSession(session), 12345, 'api-hash', { networkSocket: dc.networkSocket, connectionRetries: 1 });
+    client.setLogLevel('none' as never);
+    await client.connect();
+    try {
+      await expect(client.getMessages(bigInt(signals.markedId), { minId: 0, limit: 10, reverse: true })).rejects.toThrow(/Could not find the input entity/);
+      // GramJS fell back to channels.getChannels with access_hash 0, which Telegram refuses (CHANNEL_INVALID).
+      expect(dc.callCount('channels.GetChannels')).toBe(1);
+      expect(dc.callCount('messages.GetHistory')).toBe(0);
+    } finally {
+      await client.destroy();
+    }
+  });
+
+  it('after a restart, catches up every channel from the session and access hashes on disk', async () => {
+    const session = await dc.createSession();
+    dc.post(signals, 'antes');
+    dc.post(second, 'antes');
+    const first = gatewayUserClient(session).user;
+    await first.start();
+    dc.post(signals, 'ao vivo');
+    await until(() => outbox.pending().length === 1, 10_000, 'the live post');
+    await first.stop();
+    expect(dc.callCount('messages.GetDialogs')).toBe(1);
+    expect(statSync(path.join(sessionDir, PEERS_FILE)).mode & 0o777).toBe(0o600);
+
+    // Down: posts nobody sees live, in both channels.
+    for (let i = 1; i <= 3; i++) dc.post(signals, `perdida ${i}`);
+    dc.post(second, 'perdida no segundo canal');
+
+    const restarted = gatewayUserClient(session).user;
+    await restarted.start();
+    expect(storedIds(signals)).toEqual([2, 3, 4, 5]);
+    expect(storedIds(second)).toEqual([2]);
+    // The access hashes came from the file: no second getDialogs, and nothing asked with a zero hash.
+    expect(dc.callCount('messages.GetDialogs')).toBe(1);
+    expect(dc.callCount('channels.GetChannels')).toBe(0);
+    expect(restarted.lastError).toBeNull();
+  });
+
+  it('after a dropped connection, stores and forwards every post exactly once', async () => {
+    const destination = dc.addChannel('Espelho');
+    const { user } = gatewayUserClient(await dc.createSession(), { destinationChannelId: destination.markedId });
+    await user.start();
+    dc.post(signals, 'um');
+    await until(() => outbox.pending().length === 1, 10_000, 'the first post');
+
+    dc.dropConnections();
+    // Posted while the client is away: Telegram pushes these to nobody.
+    dc.post(signals, 'dois');
+    dc.post(signals, 'três');
+    dc.post(second, 'no outro canal');
+    await until(() => dc.connectionsAccepted >= 2 && dc.openConnections > 0, 20_000, 'the reconnect');
+    dc.post(signals, 'quatro');
+    await until(() => storedIds(signals).length === 4 && storedIds(second).length === 1, 20_000, 'every post');
+
+    expect(storedIds(signals)).toEqual([1, 2, 3, 4]);
+    expect(storedIds(second)).toEqual([1]);
+    await until(() => destination.messages.size === 5, 10_000, 'the mirror');
+    const mirrored = [...destination.messages.values()].map((m) => `${m.fwdFrom?.channelPost}:${m.message}`).sort();
+    expect(mirrored).toEqual(['1:no outro canal', '1:um', '2:dois', '3:três', '4:quatro']);
+    await until(() => user.state === 'connected', 10_000, 'the catch-up to end');
+  });
+
+  it('fills a gap in channel updates from updates.getChannelDifference, edits included', async () => {
+    const { user } = gatewayUserClient(await dc.createSession());
+    await user.start();
+    const first = dc.post(signals, 'um');
+    await until(() => outbox.pending().length === 1, 10_000, 'the first post');
+
+    dc.openGap(signals, 2);
+    dc.post(signals, 'dois (não entregue)');
+    dc.edit(signals, first, 'um (editada, não entregue)');
+    dc.post(signals, 'três');
+    await until(() => outbox.pending().length === 4, 10_000, 'the gap filled');
+
+    expect(dc.callCount('updates.GetChannelDifference')).toBe(1);
+    // A difference lists new messages before other updates, so the edit is not in pts order.
+    expect(stored(signals).map((e) => `${e.message.messageId}${e.message.editDate ? ' (edit)' : ''}: ${e.message.text}`).sort()).toEqual([
+      '1 (edit): um (editada, não entregue)',
+      '1: um',
+      '2: dois (não entregue)',
+      '3: três',
+    ]);
+  });
+
+  it('sleeps out FLOOD_WAIT and logs it', async () => {
+    const session = await dc.createSession();
+    const first = gatewayUserClient(session).user;
+    await first.start();
+    await first.stop();
+    dc.post(signals, 'perdida');
+    dc.injectError({ method: 'messages.GetHistory', error: 'FLOOD_WAIT_1' });
+
+    const restarted = gatewayUserClient(session).user;
+    const started = Date.now();
+    await restarted.start();
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1_900);
+    expect(storedIds(signals)).toEqual([1]);
+    expect(logLines).toContainEqual(expect.objectContaining({ level: 'warn', message: 'telegram FLOOD_WAIT: pausing', seconds: 1 }));
+  });
+
+  it('copies the text when the source channel restricts forwarding', async () => {
+    const restricted = dc.addChannel('Restrito', { noforwards: true });
+    const destination = dc.addChannel('Espelho');
+    signals = restricted;
+    const { user } = gatewayUserClient(await dc.createSession(), { destinationChannelId: destination.markedId });
+    await user.start();
+    dc.post(restricted, 'Venda PETR4 a 38,50');
+    await until(() => destination.messages.size === 1, 10_000, 'the copy');
+
+    expect(dc.callCount('messages.ForwardMessages')).toBe(1);
+    expect(dc.callCount('messages.SendMessage')).toBe(1);
+    const copy = [...destination.messages.values()][0];
+    expect(copy.message).toBe('Venda PETR4 a 38,50');
+    expect(copy.fwdFrom).toBeFalsy();
+  });
+
+  it('reports deletions through onChannelMessagesDeleted', async () => {
+    const deletions: Array<[string, number[]]> = [];
+    const { user } = gatewayUserClient(await dc.createSession(), { onChannelMessagesDeleted: (c, ids) => void deletions.push([c, ids]) });
+    await user.start();
+    const id = dc.post(signals, 'apagada depois');
+    await until(() => outbox.pending().length === 1, 10_000, 'the post');
+    dc.delete(signals, [id]);
+    await until(() => deletions.length === 1, 10_000, 'the deletion');
+    expect(deletions).toEqual([[signals.markedId, [id]]]);
+  });
+});
+
+describe('the user client on /health', () => {
+  const config = loadConfig({ API_SECRET_TOKEN: 't'.repeat(32), TELEGRAM_API_ID: '12345', TELEGRAM_API_HASH: 'api-hash' });
+  const health = async (user: UserSource) => {
+    const metrics = createGatewayMetrics();
+    const log = winston.createLogger({ silent: true });
+    const app = createApp({ config, logger: log, metrics, outbox, publisher: new Publisher(outbox, publisherOptions(config), log, metrics), sources: { userClient: user } });
+    const res = await request(app).get('/health');
+    return { status: res.status, telegram: res.body.checks.telegram };
+  };
+
+  it('is up while connected and while catching up', async () => {
+    const session = await dc.createSession();
+    const first = gatewayUserClient(session).user;
+    await first.start();
+    expect(await health(first)).toEqual({ status: 200, telegram: expect.objectContaining({ status: 'up', details: expect.objectContaining({ userClient: { state: 'connected', lastError: null } }) }) });
+    await first.stop();
+
+    dc.post(signals, 'perdida');
+    dc.injectError({ method: 'messages.GetHistory', error: 'FLOOD_WAIT_2' });
+    const restarted = gatewayUserClient(session).user;
+    const starting = restarted.start();
+    await until(() => restarted.state === 'catching_up', 10_000, 'the catch-up');
+    expect((await health(restarted)).telegram.details.userClient.state).toBe('catching_up');
+    await starting;
+  });
+
+  it('says when the session is not logged in', async () => {
+    const { user } = gatewayUserClient(await dc.createSession({ authorized: false }));
+    await expect(user.start()).rejects.toThrow(/not logged in/);
+    const report = await health(user);
+    expect(report.status).toBe(503);
+    expect(report.telegram.error).toMatch(/userClient is not_logged_in .*gateway:login/);
+  });
+
+  it('says when Telegram refused the session', async () => {
+    const session = await dc.createSession();
+    dc.revokeSessions();
+    const { user } = gatewayUserClient(session);
+    await expect(user.start()).rejects.toThrow(/SESSION_REVOKED/);
+    const report = await health(user);
+    expect(report.status).toBe(503);
+    expect(report.telegram.error).toMatch(/userClient is session_refused .*SESSION_REVOKED/);
+  });
+});
