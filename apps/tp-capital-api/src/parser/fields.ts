@@ -22,6 +22,16 @@ const BUY_LABEL = String.raw`(?<![${L}])(?:PRE[ÇC]O DE (?:COMPRA|ENTRADA)|PONTO
 const BUY_FILLER = String.raw`(?: ?(?:de|entre|em|na faixa de|na regi[ãa]o de|a partir de|acima de|at[ée]|no|na|por)(?![${L}]))?`;
 const SELL_LABEL = String.raw`^(?:VENDA|VENDER|SELL|SHORT)(?![${L}])`;
 
+/** Posts hold a handful of labels; looking at more than this many candidates only serves hostile input. */
+const MAX_CANDIDATES = 40;
+function* first<T>(items: Iterable<T>, limit = MAX_CANDIDATES): Generator<T> {
+  let n = 0;
+  for (const item of items) {
+    if (n++ >= limit) return;
+    yield item;
+  }
+}
+
 export interface AssetRead {
   /** The ticker, when one was found. */
   asset: string | null;
@@ -39,7 +49,7 @@ export function readAsset(text: string): AssetRead {
   let invalidLabel: string | null = null;
   let labelled = false;
   const pattern = new RegExp(String.raw`${ASSET_LABEL}( ?[:=\-] ?| )(?:\$|#)?(${TOKEN})?`, 'gi');
-  for (const match of text.matchAll(pattern)) {
+  for (const match of first(text.matchAll(pattern))) {
     const index = match.index ?? 0;
     const atLineStart = text.slice(text.lastIndexOf('\n', index - 1) + 1, index).trim() === '';
     const hasColon = /[:=-]/.test(match[1]);
@@ -63,7 +73,7 @@ export function readBuy(text: string): BuyRead {
     String.raw`${BUY_LABEL}(?: ?[:=] ?| )?${BUY_FILLER}(?: ?[:=])? ?(?:(${TICKERISH}) ?(?:@|a|em|por|:|-)? ?)?${MONEY}(?:${RANGE_SEP}${MONEY})?(?! ?(?:a[çc][õo]es|contratos|lotes|cotas|x(?![${L}])))`,
     'gi',
   );
-  for (const match of text.matchAll(pattern)) {
+  for (const match of first(text.matchAll(pattern))) {
     if (!isField(text, match.index ?? 0, /^[^\d]*[:=]/.test(match[0]))) continue;
     const ticker = match[1] ? classifyTicker(match[1]) : null;
     // `COMPRA agora 30` is a sentence; `COMPRA WINZ25 @ 120500` names the asset.
@@ -111,13 +121,14 @@ export function readTargets(text: string): TargetsRead {
   const targets: string[] = [];
   const byIndex = new Map<number, string>();
   let final: string | null = null;
+  let highest = 0;
   const INDEX = String.raw`(\d{1,2}|FINAL|GERAL|M[ÁA]XIMO)(?=[ :=\-–º°ª)]|$)[º°ª)]?`;
   const LIST = String.raw`((?:R\$ ?)?${NUM}(?! ?%)(?:(?: ?[,;/] ?| [-–—] | e )(?:R\$ ?)?${NUM}(?! ?%))*)`;
   const pattern = new RegExp(
     String.raw`(?<![${L}0-9])(?:(\d)[º°ª] ?(?:ALVO|TARGET|TP)|ALVOS|TARGETS|OBJETIVOS|(?:ALVO|OBJETIVO|TARGET|TAKE PROFIT|TP|STOP GAIN|GAIN)(?: ?${INDEX})?|T(\d)(?= ))(?![${L}])(?: ?[:=\-–] ?| )${LIST}`,
     'gi',
   );
-  for (const match of text.matchAll(pattern)) {
+  for (const match of first(text.matchAll(pattern))) {
     const values = [...match[4].matchAll(new RegExp(NUM, 'g'))].map((m) => parseBrazilianNumber(m[0]));
     if (values.some((v) => v === null)) continue;
     const label = (match[1] ?? match[2] ?? match[3] ?? '').toUpperCase();
@@ -127,10 +138,11 @@ export function readTargets(text: string): TargetsRead {
     } else if (label) {
       targets.push(values[0] as string);
       byIndex.set(Number(label), values[0] as string);
+      highest = Math.max(highest, Number(label));
     } else {
       for (const value of values as string[]) {
         targets.push(value);
-        byIndex.set(Math.max(0, ...byIndex.keys()) + 1, value);
+        byIndex.set(++highest, value);
       }
     }
   }

@@ -16,8 +16,8 @@ export function normalizePost(text: string): string {
       .replace(/[\p{Extended_Pictographic}\u{1F1E6}-\u{1F1FF}]/gu, ' ')
       .replace(/[*_`]/g, '')
       .replace(/[−]/g, '-')
-      // `B3SAW125 | Compra 0,50 | Alvo 0,80`: each pipe-separated part is a field of its own.
-      .replace(/[ \t]*[|¦][ \t]*/g, '\n')
+      // `B3SAW125 | Compra 0,50 | Alvo 0,80`: each pipe-separated part is a field of its own (lines are trimmed below).
+      .replace(/[|¦]/g, '\n')
       .split('\n')
       .map((line) =>
         line

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { SIGNAL_TEXT } from '../testing/fixtures';
 import { parseSignalMessage, type ParsedSignal, type ParseResult } from './signal-parser';
 
@@ -272,5 +273,68 @@ describe('parseSignalMessage: commentary stays commentary', () => {
     ['Lembrando: sempre respeitem o stop!'],
   ])('%p', (text) => {
     expect(parse(text)).toEqual({ kind: 'message' });
+  });
+});
+
+describe('parseSignalMessage: properties', () => {
+  const cents = (n: number) => `${Math.floor(n / 100)}.${String(n % 100).padStart(2, '0')}`;
+  const ptBr = (n: number) => `${String(Math.floor(n / 100)).replace(/\B(?=(\d{3})+(?!\d))/g, '.')},${String(n % 100).padStart(2, '0')}`;
+  const issuer = fc.constantFrom('PETR', 'VALE', 'BOVA', 'B3SA', 'MGLU', 'CYRE', 'ITUB', 'BBDC', 'LREN', 'ABEV');
+  const ticker = fc.oneof(
+    fc.tuple(issuer, fc.constantFrom('3', '4', '11', '34', '3F')).map(([i, c]) => i + c),
+    fc.tuple(issuer, fc.constantFrom(...'ABCDEFGHIJKLMNOPQRSTUVWX'), fc.integer({ min: 1, max: 999 })).map(([i, s, k]) => `${i}${s}${k}`),
+    fc.constantFrom('WINZ25', 'WDOF26', 'WINFUT', 'WDOFUT', 'WIN$', 'DI1F27'),
+  );
+  // Levels in cents: stop < buy range < target 1 < target 2 < final.
+  const levels = fc
+    .tuple(fc.integer({ min: 1, max: 5_000 }), fc.integer({ min: 1, max: 20_000_000 }), fc.integer({ min: 0, max: 500 }), fc.array(fc.integer({ min: 1, max: 5_000 }), { minLength: 3, maxLength: 3 }))
+    .map(([gap, buyMin, spread, steps]) => {
+      const buyMax = buyMin + spread;
+      const t1 = buyMax + steps[0];
+      return { stop: Math.max(0, buyMin - gap), buyMin, buyMax, t1, t2: t1 + steps[1], final: t1 + steps[1] + steps[2] };
+    })
+    .filter((l) => l.stop < l.buyMin);
+  const layouts: Array<(t: string, l: Record<string, string>) => string> = [
+    (t, l) => `🟢Swing Trade \n \nAtivo: ${t}\nCompra: ${l.buyMin} a ${l.buyMax}\nAlvo 1: ${l.t1}\nAlvo 2: ${l.t2}\nAlvo final: ${l.final}\n\nStop: ${l.stop}`,
+    (t, l) => `DATA 07/10/2025 17:25:59\nCANAL TP Capital\nTIPO Swing Trade\nATIVO ${t}\nCOMPRA ${l.buyMin}-${l.buyMax}\nALVO 1 ${l.t1}\nALVO 2 ${l.t2}\nALVO FINAL ${l.final}\nSTOP ${l.stop}`,
+    (t, l) => `🟢Swing Trade\r\nAtivo: ${t} | Compra de ${l.buyMin} até ${l.buyMax} | Alvo 1: ${l.t1} | Alvo 2: ${l.t2} | Alvo final: ${l.final} | Stop: ${l.stop}`,
+    (t, l) => `🟢 Swing Trade\n📊 Ativo: ${t}\n💰 Compra: R$ ${l.buyMin} – R$ ${l.buyMax}\n🎯 Alvo 1: ${l.t1}\n🎯 Alvo 2: ${l.t2}\n🏁 Alvo final: ${l.final}\n🛑 Stop Loss: ${l.stop}`,
+  ];
+
+  it('reads every level of a generated post exactly, in every layout', () => {
+    fc.assert(
+      fc.property(ticker, levels, fc.integer({ min: 0, max: layouts.length - 1 }), (t, l, layout) => {
+        const written = Object.fromEntries(Object.entries(l).map(([k, v]) => [k, ptBr(v)]));
+        expect(signalOf(parse(layouts[layout](t, written)))).toEqual({
+          asset: t,
+          signalType: 'Swing Trade',
+          buyMin: cents(l.buyMin),
+          buyMax: cents(l.buyMax),
+          targets: [cents(l.t1), cents(l.t2), cents(l.final)],
+          target1: cents(l.t1),
+          target2: cents(l.t2),
+          targetFinal: cents(l.final),
+          stop: cents(l.stop),
+          expiresAt: null,
+        });
+      }),
+    );
+  });
+
+  it('answers any text with one of the four kinds and exact decimals, never throwing', () => {
+    const decimal = /^(0|[1-9]\d*)(\.\d+)?$/;
+    const words = fc.constantFrom('Ativo:', 'Compra', 'Alvo 1', 'Stop', 'TP', 'SL', 'PETR4', 'B3SAW125', '1,04', '1.250,50', 'a', '-', '|', '✅', '%', 'ATINGIDO', 'CANCELADA', '\n', '\r\n', 'até dia 28/10');
+    fc.assert(
+      fc.property(fc.oneof(fc.string({ maxLength: 300 }), fc.array(words, { maxLength: 40 }).map((w) => w.join(' '))), (text) => {
+        const result = parse(text);
+        expect(['signal', 'update', 'warning', 'message']).toContain(result.kind);
+        if (result.kind === 'signal') {
+          const s = result.signal;
+          for (const value of [s.buyMin, s.buyMax, ...s.targets, s.stop].filter((v): v is string => v !== null)) expect(value).toMatch(decimal);
+        }
+        if (result.kind === 'update' && result.update.percentage !== null) expect(result.update.percentage).toMatch(/^-?(0|[1-9]\d*)(\.\d+)?$/);
+      }),
+      { numRuns: 500 },
+    );
   });
 });
