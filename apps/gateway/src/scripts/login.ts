@@ -2,11 +2,68 @@
 // session to SESSION_DIR as a 0600 file in a 0700 folder, encrypted when a key is configured.
 import { createInterface } from 'node:readline/promises';
 import { TelegramClient } from 'telegram';
+import type { PromisedNetSockets } from 'telegram/extensions';
+import { Logger as GramJsLogger, LogLevel } from 'telegram/extensions/Logger';
 import { StringSession } from 'telegram/sessions';
 import { ConfigError, loadConfig } from '../config';
 import { parseEncryptionKey, saveSession } from '../session/session-store';
 
-async function main() {
+export interface LoginInputs {
+  apiId: number;
+  apiHash: string;
+  sessionDir: string;
+  encryptionKey?: Buffer;
+  phoneNumber: () => Promise<string>;
+  phoneCode: () => Promise<string>;
+  /** The two-step verification password; asked only when the account has one. */
+  password: (hint?: string) => Promise<string>;
+  /** A failed step (wrong code or password…): return true to give up, false to ask again. */
+  onError?: (error: Error) => boolean | Promise<boolean>;
+  /**
+   * The session to log in on. Empty in production: GramJS then creates the auth key with Telegram's
+   * RSA/DH exchange. Tests pass a fake data center's pre-shared key nobody is logged in on yet,
+   * because the fake does not implement the key exchange (it would need its own RSA key patched
+   * into GramJS's hard-coded server keys).
+   */
+  session?: string;
+  /** The socket class GramJS dials with (a fake data center's in tests). */
+  networkSocket?: typeof PromisedNetSockets;
+}
+
+/**
+ * Logs in with auth.sendCode, auth.signIn and, for 2FA accounts, account.getPassword and
+ * auth.checkPassword (SRP); then writes the session. Returns the session file's path.
+ */
+export async function login(inputs: LoginInputs): Promise<string> {
+  const client = new TelegramClient(new StringSession(inputs.session ?? ''), inputs.apiId, inputs.apiHash, {
+    connectionRetries: 5,
+    baseLogger: new GramJsLogger(LogLevel.ERROR),
+    ...(inputs.networkSocket ? { networkSocket: inputs.networkSocket } : {}),
+  });
+  let lastError: Error | undefined;
+  try {
+    try {
+      await client.start({
+        phoneNumber: inputs.phoneNumber,
+        phoneCode: inputs.phoneCode,
+        password: inputs.password,
+        onError: async (error) => {
+          lastError = error;
+          return inputs.onError ? inputs.onError(error) : true;
+        },
+      });
+    } catch (error) {
+      // GramJS reports giving up as AUTH_USER_CANCEL; the step that failed is the useful part.
+      if ((error as Error).message === 'AUTH_USER_CANCEL' && lastError) throw lastError;
+      throw error;
+    }
+    return await saveSession(inputs.sessionDir, (client.session as StringSession).save(), inputs.encryptionKey);
+  } finally {
+    await client.destroy();
+  }
+}
+
+async function main(): Promise<number> {
   let config;
   try {
     config = loadConfig();
@@ -23,28 +80,33 @@ async function main() {
   }
   const key = config.userClient.sessionEncryptionKey ? parseEncryptionKey(config.userClient.sessionEncryptionKey) : undefined;
   const rl = createInterface({ input: process.stdin, output: process.stdout });
-  const client = new TelegramClient(new StringSession(''), config.userClient.apiId, config.userClient.apiHash, { connectionRetries: 5 });
-  client.setLogLevel('error' as never);
   try {
-    await client.start({
+    const file = await login({
+      apiId: config.userClient.apiId,
+      apiHash: config.userClient.apiHash,
+      sessionDir: config.sessionDir,
+      encryptionKey: key,
       phoneNumber: () => rl.question('Phone number (international format): '),
       phoneCode: () => rl.question('Code Telegram sent you: '),
-      password: () => rl.question('Two-step verification password (empty if none): '),
-      onError: (error) => console.error(`login error: ${error.message}`),
+      password: (hint) => rl.question(`Two-step verification password${hint ? ` (hint: ${hint})` : ''}: `),
+      onError: (error) => {
+        console.error(`login error: ${error.message}`);
+        return false;
+      },
     });
-    const file = await saveSession(config.sessionDir, (client.session as StringSession).save(), key);
     console.log(`logged in; session written to ${file} (mode 0600${key ? ', AES-256-GCM encrypted' : ''})`);
     return 0;
   } finally {
     rl.close();
-    await client.disconnect();
   }
 }
 
-main().then(
-  (code) => process.exit(code),
-  (error) => {
-    console.error(`login failed: ${(error as Error).message}`);
-    process.exit(1);
-  },
-);
+if (require.main === module) {
+  main().then(
+    (code) => process.exit(code),
+    (error) => {
+      console.error(`login failed: ${(error as Error).message}`);
+      process.exit(1);
+    },
+  );
+}
