@@ -12,6 +12,7 @@ import { createGatewayMetrics } from '../src/metrics';
 import { Outbox } from '../src/outbox/outbox';
 import { Publisher } from '../src/publisher/publisher';
 import { FakeBotApi } from '../src/testing/fake-bot-api';
+import { FakeIngestApi } from '../src/testing/fake-ingest-api';
 import { RecordingApi } from '../src/testing/recording-api';
 
 const ROOT = path.resolve(__dirname, '../../..');
@@ -52,6 +53,24 @@ async function publishThroughput() {
   await outbox.close();
   await sink.stop();
   return { delivered: result.delivered, perSecond: result.delivered / seconds };
+}
+
+/** A backlog of Telegram-sized posts (4,000 characters) through an API with the contract's body limit. */
+async function publishLargeThroughput() {
+  const sink = new FakeIngestApi({ token: TOKEN });
+  const url = await sink.start();
+  const outbox = await Outbox.open(path.join(work, 'publish-large'), { maxBytes: 1024 * 1024 * 1024 });
+  const total = Math.max(600, Math.round(N / 2));
+  for (let i = 0; i < total; i += 100) await outbox.append(Array.from({ length: Math.min(100, total - i) }, () => ({ ...message(), text: 'Análise: suporte em 32,50; resistência em 35,10. '.repeat(80).slice(0, 4_000) })));
+  const publisher = new Publisher(outbox, { endpoints: [url], token: TOKEN, timeoutMs: 10_000, backoffDoublings: 3, retryDelayMs: 100 }, winston.createLogger({ silent: true }), createGatewayMetrics());
+  const started = performance.now();
+  const result = await publisher.drainOnce();
+  const seconds = (performance.now() - started) / 1000;
+  const requests = sink.requests.length;
+  const largestBody = Math.max(...sink.requests.map((r) => r.bytes));
+  await outbox.close();
+  await sink.stop();
+  return { delivered: result.delivered, parked: result.parked, perSecond: result.delivered / seconds, requests, largestBody };
 }
 
 async function gatewayRss() {
@@ -101,6 +120,7 @@ async function main() {
     const noGroup = await appendThroughput('append, fsync each, 64 writers', false, 64);
     const grouped = await appendThroughput('append, group commit, 64 writers', true, 64);
     const publish = await publishThroughput();
+    const publishLarge = await publishLargeThroughput();
     const rss = await gatewayRss();
 
     console.log(`\ngateway benchmark (${N} messages per append run, this machine's disk)\n`);
@@ -109,6 +129,8 @@ async function main() {
       console.log(`${r.label.padEnd(40)}${r.perSecond.toFixed(0).padStart(8)}${String(r.fsyncs).padStart(9)}${(r.perSecond / baseline.perSecond).toFixed(2).padStart(12)}x`);
     }
     console.log(`${'publish backlog to local sink (batches)'.padEnd(40)}${publish.perSecond.toFixed(0).padStart(8)}${'-'.padStart(9)}${(publish.perSecond / baseline.perSecond).toFixed(2).padStart(12)}x`);
+    console.log(`${'publish 4,000-char posts (byte-capped)'.padEnd(40)}${publishLarge.perSecond.toFixed(0).padStart(8)}${'-'.padStart(9)}${(publishLarge.perSecond / baseline.perSecond).toFixed(2).padStart(12)}x`);
+    console.log(`${''.padEnd(40)}${publishLarge.delivered} delivered, ${publishLarge.parked} parked, ${publishLarge.requests} requests, largest body ${(publishLarge.largestBody / 1024).toFixed(0)} KiB`);
     console.log(`${'fake Telegram → gateway → sink (process)'.padEnd(40)}${rss.endToEnd.toFixed(0).padStart(8)}${'-'.padStart(9)}${(rss.endToEnd / baseline.perSecond).toFixed(2).padStart(12)}x`);
     console.log(`\ngateway RSS: idle ${rss.idle.toFixed(0)} MB, peak while ${rss.total} messages flowed ${rss.peak.toFixed(0)} MB`);
   } finally {

@@ -10,7 +10,7 @@ describe('loadConfig', () => {
     expect(config.userClient).toBeUndefined();
     expect(config.disabledSources.bot).toMatch(/TELEGRAM_INGESTION_BOT_TOKEN/);
     expect(config.disabledSources.userClient).toMatch(/TELEGRAM_API_ID/);
-    expect(config).toMatchObject({ port: 4006, host: '127.0.0.1', retryBackoffDoublings: 3, retryDelayMs: 5_000, publishTimeoutMs: 10_000, poisonMaxAttempts: 5, staleAfterMs: 120_000 });
+    expect(config).toMatchObject({ port: 4006, host: '127.0.0.1', retryBackoffDoublings: 3, retryDelayMs: 5_000, publishTimeoutMs: 10_000, poisonMaxAttempts: 8, staleAfterMs: 120_000 });
     expect(config.publishBatchMaxBytes).toBe(MAX_BATCH_BYTES);
     expect(config.outboxMaxBytes).toBe(100 * 1024 * 1024);
   });

@@ -98,7 +98,7 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
     retryBackoffDoublings: int(env, env.RETRY_BACKOFF_DOUBLINGS !== undefined ? 'RETRY_BACKOFF_DOUBLINGS' : 'MAX_RETRY_ATTEMPTS', 3, 0),
     retryDelayMs: int(env, 'RETRY_DELAY_MS', 5_000, 0),
     publishBatchMaxBytes: bounded(env, 'PUBLISH_BATCH_MAX_BYTES', MAX_BATCH_BYTES, 1024, MAX_BATCH_BYTES),
-    poisonMaxAttempts: int(env, 'POISON_MAX_ATTEMPTS', 5, 1),
+    poisonMaxAttempts: int(env, 'POISON_MAX_ATTEMPTS', 8, 1),
     outboxDir: env.OUTBOX_DIR || '.data/gateway/outbox',
     outboxMaxBytes: int(env, 'OUTBOX_MAX_BYTES', 100 * 1024 * 1024, 1024),
     staleAfterMs: int(env, 'OUTBOX_STALE_AFTER_MS', 2 * 60_000, 1_000),

@@ -12,6 +12,8 @@ import { Publisher, type PublisherOptions } from './publisher';
 
 // A loopback stand-in for the API with its real contract validation and body limit (see FakeIngestApi).
 const TOKEN = 'gateway-token-0123456789abcdef0123456789';
+// Real HTTP round trips on a shared 2-core machine: room beyond Jest's 5 s default.
+jest.setTimeout(30_000);
 const CHANNEL = '-1001649127710';
 
 class Capture extends Transport {
@@ -124,6 +126,19 @@ describe('draining past poison messages', () => {
     expect(api.requests.length).toBeLessThan(40);
   });
 
+  it('does not stall behind several poison messages in a row', async () => {
+    const poison = new Set([3, 4, 5, 6]);
+    await outbox.append(Array.from({ length: 40 }, (_, i) => msg(i + 1, poison.has(i + 1) ? `PETR4 +123456,78% ${i + 1}` : `mensagem ${i + 1}`)));
+    const url = await startApi({ crashesOn: crashesApi });
+    const p = publisher(url, { poisonMaxAttempts: 2 });
+    p.start();
+    await until(() => api.stored.size === 36, 15_000, 'the 36 ordinary messages to arrive');
+    for (let id = 41; id <= 45; id++) await outbox.append([msg(id)]);
+    await until(() => outbox.stats().pending === 0, 15_000, 'the poison messages to be parked');
+    expect(outbox.deadLetters().map((e) => e.message.messageId)).toEqual([3, 4, 5, 6]);
+    expect(api.stored.size).toBe(41);
+  });
+
   it('parks nothing when the API fails every request with 500, and delivers everything once it recovers', async () => {
     await outbox.append(Array.from({ length: 50 }, (_, i) => msg(i + 1)));
     const url = await startApi();
@@ -133,7 +148,8 @@ describe('draining past poison messages', () => {
     p.start();
     await until(() => sleeps.length >= 6, 15_000, 'several backoffs');
     expect(outbox.stats().dead).toBe(0);
-    expect(p.isolated.length).toBeLessThanOrEqual(1);
+    // At most a bounded few are set aside before the API itself is taken to be down.
+    expect(p.isolated.length).toBeLessThanOrEqual(8);
     // Bisecting happens within one attempt; the backoff between attempts still grows.
     expect(sleeps.slice(0, 6)).toEqual([5, 10, 20, 40, 40, 40]);
     api.status = null;

@@ -19,7 +19,7 @@ export interface PublisherOptions {
   batchSize?: number;
   /** Most serialized bytes per request (at most the contract's MAX_BATCH_BYTES). */
   maxBatchBytes?: number;
-  /** 5xx answers a message may get on its own, while other messages are stored, before it is parked. */
+  /** 5xx answers a message may get on its own, while other messages are stored, before it is parked (default 8). */
   poisonMaxAttempts?: number;
   /** Longest wait between drain attempts once the doublings are used up. */
   maxDelayMs?: number;
@@ -41,6 +41,14 @@ interface Suspect {
   triedAt: number;
   lastReason: string;
 }
+
+/**
+ * How many messages may be set aside, one after another, before anything is stored again. Past it
+ * the API itself is taken to be failing and the drain backs off; a run of up to this many poison
+ * messages in a row still cannot stall the queue. Set-aside messages are never parked without
+ * evidence (others stored meanwhile), so an outage costs at most this many out-of-order deliveries.
+ */
+const MAX_ISOLATED_WITHOUT_SUCCESS = 8;
 
 const PROGRESS: Step = { kind: 'progress' };
 const RETRY_NOW: Step = { kind: 'retry_now' };
@@ -208,10 +216,9 @@ export class Publisher {
       return RETRY_NOW;
     }
     this.window = Infinity;
-    const isolatedSinceLastSuccess = [...this.suspects].filter(([, s]) => s.strikes === 1 && s.triedAt === this.successes);
-    if (isolatedSinceLastSuccess.length) {
-      // A second message failing alone with nothing stored in between: the API is failing, not a message.
-      for (const [seq] of isolatedSinceLastSuccess) this.suspects.delete(seq);
+    const isolatedSinceLastSuccess = [...this.suspects.values()].filter((s) => s.strikes === 1 && s.triedAt === this.successes).length;
+    if (isolatedSinceLastSuccess >= MAX_ISOLATED_WITHOUT_SUCCESS) {
+      // Message after message fails alone with nothing stored in between: the API is failing, not a message.
       return { kind: 'failed', failure, wakeOnAppend: false };
     }
     const [entry] = batch;
@@ -244,7 +251,7 @@ export class Publisher {
     if (!othersStoredSince) return { kind: 'failed', failure: failure ?? { kind: 'server_error', reason }, wakeOnAppend: true };
     suspect.strikes++;
     suspect.triedAt = this.successes;
-    if (suspect.strikes < (this.options.poisonMaxAttempts ?? 5)) return RETRY_NOW;
+    if (suspect.strikes < (this.options.poisonMaxAttempts ?? 8)) return RETRY_NOW;
     await this.parkPoison(entry, suspect);
     return PROGRESS;
   }
