@@ -4,7 +4,8 @@
  * always sends `Content-Type: application/json` and `X-API-Key`). Each answer is checked field by field and
  * against the response schema the served OpenAPI document declares for it.
  */
-import type { DatabaseHandle } from '@tp/db-schema';
+import { telegramChannels, type DatabaseHandle } from '@tp/db-schema';
+import { eq } from 'drizzle-orm';
 import { GATEWAY_TOKEN_HEADER } from '@tp/ingest-contract';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -262,9 +263,9 @@ describe('channel registry: /telegram-channels and /reload-channels', () => {
       expect(res.status).toBe(400);
       expect(res.body.error).toBe('label and channel_id are required');
     }
-    const destination = await dashboard('post', '/telegram-channels', { body: { label: 'Dest', channel_id: '-1009', channel_type: 'destination', description: '' } });
-    expect(destination.status).toBe(400);
-    expect(destination.body.error).toMatch(/destination/);
+    const badType = await dashboard('post', '/telegram-channels', { body: { label: 'Odd', channel_id: '-1009', channel_type: 'mirror', description: '' } });
+    expect(badType.status).toBe(400);
+    expect(badType.body.error).toMatch(/channel_type/);
     const dup = await dashboard('post', '/telegram-channels', { body: { label: 'again', channel_id: TP, channel_type: 'source', description: '' } });
     expect(dup.status).toBe(409);
     expect(typeof dup.body.error).toBe('string');
@@ -285,6 +286,12 @@ describe('channel registry: /telegram-channels and /reload-channels', () => {
     expect(deleted.body).toEqual({ success: true });
     expect((await dashboard('get', '/telegram-channels')).body.data.map((c: { id: string }) => c.id)).not.toContain(id);
     expect((await dashboard('delete', `/telegram-channels/${id}`, { template: '/telegram-channels/{id}' })).status).toBe(404);
+    // Soft delete: the row stays (status 'deleted'); registering the channel again revives it.
+    const [kept] = await database.db.select().from(telegramChannels).where(eq(telegramChannels.id, id));
+    expect(kept.status).toBe('deleted');
+    const revived = await dashboard('post', '/telegram-channels', { body: { label: 'Back', channel_id: '-1005000000005', channel_type: 'source', description: '' } });
+    expect([revived.status, revived.body.channel.id]).toEqual([201, id]);
+    expect((await dashboard('post', '/reload-channels')).body.channels).toContain('-1005000000005');
     expect(gateway.requests.filter((r) => r.path === '/control/reload-channels').every((r) => r.token === GATEWAY_TOKEN)).toBe(true);
   });
 

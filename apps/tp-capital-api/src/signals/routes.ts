@@ -243,7 +243,7 @@ export function signalRoutes(db: Database): RouteSpec[] {
             channel: c?.label ?? channelId,
             channel_id: channelId,
             label: c?.label ?? null,
-            is_active: c?.isActive ?? null,
+            is_active: c ? c.status === 'active' : null,
             signal_count: Number(s?.signalCount ?? 0),
             last_signal: iso(s?.lastSignal ?? null),
           };

@@ -1,5 +1,5 @@
 import { isUniqueViolation, signals, telegramChannels, type Database } from '@tp/db-schema';
-import { asc, desc, eq, inArray, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, ne, sql } from 'drizzle-orm';
 import { HttpError } from '../http/errors';
 import { iso } from '../http/query';
 
@@ -8,13 +8,14 @@ type ChannelRow = typeof telegramChannels.$inferSelect;
 export const CHANNEL_STATUSES = ['active', 'inactive', 'deleted'] as const;
 export type ChannelStatus = (typeof CHANNEL_STATUSES)[number];
 export const CHANNEL_TYPES = ['source', 'destination'] as const;
+export type ChannelType = (typeof CHANNEL_TYPES)[number];
 
 /** The registry as the dashboard sees it (snake_case, the original API's names). */
 export interface ChannelView {
   id: string;
   label: string;
   channel_id: string;
-  channel_type: 'source';
+  channel_type: ChannelType;
   description: string | null;
   status: Exclude<ChannelStatus, 'deleted'>;
   signal_count: number;
@@ -34,16 +35,10 @@ export interface ChannelChange {
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-/**
- * The table has no channel_type column, so every registered channel is a source the gateway reads;
- * a destination is configured on the gateway itself. Refusing it beats silently listening to it.
- */
-function assertSource(channelType: string | undefined): void {
-  if (channelType !== undefined && channelType !== 'source') {
-    throw new HttpError(400, 'unsupported_channel_type', `channel_type '${channelType}' cannot be registered here: only source channels are stored; the destination channel is configured on the gateway`, [
-      { path: 'channel_type', message: "must be 'source'" },
-    ]);
-  }
+function channelType(value: string | undefined): ChannelType | undefined {
+  if (value === undefined) return undefined;
+  if ((CHANNEL_TYPES as readonly string[]).includes(value)) return value as ChannelType;
+  throw new HttpError(400, 'validation_failed', `channel_type must be one of ${CHANNEL_TYPES.join(', ')}`, [{ path: 'channel_type', message: `must be one of ${CHANNEL_TYPES.join(', ')}` }]);
 }
 
 function notFound(id: string): never {
@@ -70,9 +65,9 @@ function view(row: ChannelRow, stats?: { count: number; last: Date | null }): Ch
     id: row.id,
     label: row.label,
     channel_id: row.channelId,
-    channel_type: 'source',
+    channel_type: row.channelType as ChannelType,
     description: row.description,
-    status: row.isActive ? 'active' : 'inactive',
+    status: row.status === 'inactive' ? 'inactive' : 'active',
     signal_count: stats?.count ?? 0,
     last_signal: iso(stats?.last ?? null),
     created_at: iso(row.createdAt),
@@ -83,9 +78,9 @@ function view(row: ChannelRow, stats?: { count: number; last: Date | null }): Ch
 export class ChannelRegistry {
   constructor(private readonly db: Database) {}
 
-  /** Every registered channel with its signal count, newest update first. */
+  /** Every registered channel (deleted ones excluded) with its signal count, newest update first. */
   async list(): Promise<ChannelView[]> {
-    const rows = await this.db.select().from(telegramChannels).orderBy(desc(telegramChannels.updatedAt), asc(telegramChannels.label));
+    const rows = await this.db.select().from(telegramChannels).where(ne(telegramChannels.status, 'deleted')).orderBy(desc(telegramChannels.updatedAt), asc(telegramChannels.label));
     const stats = await statsFor(this.db, rows.map((r) => r.channelId));
     return rows.map((r) => view(r, stats.get(r.channelId)));
   }
@@ -93,25 +88,28 @@ export class ChannelRegistry {
   async get(id: string): Promise<ChannelView> {
     if (!UUID.test(id)) notFound(id);
     const [row] = await this.db.select().from(telegramChannels).where(eq(telegramChannels.id, id)).limit(1);
-    if (!row) notFound(id);
+    if (!row || row.status === 'deleted') notFound(id);
     return view(row, (await statsFor(this.db, [row.channelId])).get(row.channelId));
   }
 
   async create(input: { label: string; channel_id: string | number; channel_type?: string; description?: string | null; status?: ChannelStatus }): Promise<ChannelView> {
-    assertSource(input.channel_type);
+    const type = channelType(input.channel_type) ?? 'source';
     if (input.status === 'deleted') throw new HttpError(400, 'validation_failed', "a new channel cannot have status 'deleted'", [{ path: 'status', message: 'must be active or inactive' }]);
+    const values = { label: input.label.trim(), channelId: String(input.channel_id), channelType: type, description: input.description ?? null, status: input.status ?? 'active', updatedAt: new Date() };
+    // Registering a deleted channel again revives its row (and keeps its history's label).
     const [row] = await this.db
       .insert(telegramChannels)
-      .values({ label: input.label.trim(), channelId: String(input.channel_id), description: input.description ?? null, isActive: input.status !== 'inactive' })
-      .returning()
-      .catch(conflict);
+      .values(values)
+      .onConflictDoUpdate({ target: telegramChannels.channelId, set: values, setWhere: eq(telegramChannels.status, 'deleted') })
+      .returning();
+    if (!row) throw new HttpError(409, 'conflict', 'a channel with this channel_id is already registered');
     return view(row);
   }
 
-  /** Applies a partial change; `status: 'deleted'` removes the channel like `remove`. */
+  /** Applies a partial change; `status: 'deleted'` deletes the channel like `remove`. */
   async update(id: string, change: ChannelChange): Promise<ChannelView | null> {
     if (!UUID.test(id)) notFound(id);
-    assertSource(change.channel_type);
+    const type = channelType(change.channel_type);
     if (change.status === 'deleted') {
       await this.remove(id);
       return null;
@@ -120,19 +118,26 @@ export class ChannelRegistry {
     if (change.label !== undefined) set.label = change.label.trim();
     if (change.channel_id !== undefined) set.channelId = String(change.channel_id);
     if (change.description !== undefined) set.description = change.description;
-    if (change.status !== undefined) set.isActive = change.status === 'active';
-    const [row] = await this.db.update(telegramChannels).set(set).where(eq(telegramChannels.id, id)).returning().catch(conflict);
+    if (change.status !== undefined) set.status = change.status;
+    if (type !== undefined) set.channelType = type;
+    const [row] = await this.db
+      .update(telegramChannels)
+      .set(set)
+      .where(and(eq(telegramChannels.id, id), ne(telegramChannels.status, 'deleted')))
+      .returning()
+      .catch(conflict);
     if (!row) notFound(id);
     return view(row, (await statsFor(this.db, [row.channelId])).get(row.channelId));
   }
 
-  /**
-   * Removes a channel from the registry (and so from the gateway's allow-list). Without a status column
-   * the row itself goes; its signals and messages stay.
-   */
+  /** Soft delete: the channel leaves the list and the gateway's allow-list; its row, signals and messages stay. */
   async remove(id: string): Promise<ChannelView> {
     if (!UUID.test(id)) notFound(id);
-    const [row] = await this.db.delete(telegramChannels).where(eq(telegramChannels.id, id)).returning();
+    const [row] = await this.db
+      .update(telegramChannels)
+      .set({ status: 'deleted', updatedAt: new Date() })
+      .where(and(eq(telegramChannels.id, id), ne(telegramChannels.status, 'deleted')))
+      .returning();
     if (!row) notFound(id);
     return view(row);
   }
@@ -142,7 +147,7 @@ export class ChannelRegistry {
     return this.db
       .select({ channelId: telegramChannels.channelId, label: telegramChannels.label })
       .from(telegramChannels)
-      .where(eq(telegramChannels.isActive, true))
+      .where(and(eq(telegramChannels.status, 'active'), eq(telegramChannels.channelType, 'source')))
       .orderBy(asc(telegramChannels.channelId));
   }
 

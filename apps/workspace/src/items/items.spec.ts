@@ -2,7 +2,6 @@ import { createDatabase, workspaceItems, type DatabaseHandle } from '@tp/db-sche
 import type { Express } from 'express';
 import request from 'supertest';
 import { buildTestApp } from '../testing/test-app';
-import { allowDynamicCategories } from './dynamic-categories.testing';
 
 let app: Express;
 let database: DatabaseHandle;
@@ -11,7 +10,6 @@ const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f
 
 beforeAll(async () => {
   ({ app, database } = await buildTestApp());
-  await allowDynamicCategories(database.db);
 }, 60_000);
 afterAll(() => database.close());
 

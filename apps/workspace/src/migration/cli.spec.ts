@@ -4,7 +4,6 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { DatabaseHandle } from '@tp/db-schema';
 import { createTestDatabase } from '@tp/db-schema/testing';
-import { allowDynamicCategories } from '../items/dynamic-categories.testing';
 import { parseMigrateLowDbArgs, progressReporter, runLowDbMigration, type OutputStream } from './cli';
 
 /** Collects what the command writes, as a terminal or as a pipe. */
@@ -96,7 +95,6 @@ describe('runLowDbMigration', () => {
   let dir: string;
   beforeAll(async () => {
     database = await createTestDatabase();
-    await allowDynamicCategories(database.db);
   }, 60_000);
   afterAll(() => database.close());
   beforeEach(() => {

@@ -6,7 +6,6 @@ import { queryRows, workspaceItems, type DatabaseHandle } from '@tp/db-schema';
 import { createTestDatabase } from '@tp/db-schema/testing';
 import { eq, sql } from 'drizzle-orm';
 import request from 'supertest';
-import { allowDynamicCategories } from '../items/dynamic-categories.testing';
 import { buildTestApp } from '../testing/test-app';
 import { derivedItemId } from './lowdb-file';
 import { migrateLowDb, MigrationError, type MigrationProgress } from './lowdb-migration';
@@ -16,7 +15,6 @@ let dir: string;
 
 beforeAll(async () => {
   database = await createTestDatabase();
-  await allowDynamicCategories(database.db);
 }, 60_000);
 afterAll(() => database.close());
 beforeEach(() => {

@@ -11,6 +11,10 @@ import { telegramChannels } from './tables';
 describe('embedded PostgreSQL server', () => {
   let dir: string;
   let server: EmbeddedServer | undefined;
+  const running = (): EmbeddedServer => {
+    if (!server) throw new Error('no server from the previous step');
+    return server;
+  };
 
   beforeAll(() => {
     dir = mkdtempSync(path.join(tmpdir(), 'tp-embedded-'));
@@ -41,13 +45,13 @@ describe('embedded PostgreSQL server', () => {
     expect(error).toBeInstanceOf(EmbeddedServerRunningError);
     expect((error as Error).message).toContain(`pid ${server?.pid}`);
     // The first server is unharmed.
-    const handle = createDatabase(server!.url);
+    const handle = createDatabase(running().url);
     await handle.ping();
     await handle.close();
   }, 60_000);
 
   it('keeps data across a stop and a start on the same directory', async () => {
-    await server!.stop();
+    await running().stop();
     expect(findRunningServer(options().dataDir)).toBeNull();
     server = await startEmbeddedServer(options());
     const handle = createDatabase(server.url);
@@ -57,7 +61,7 @@ describe('embedded PostgreSQL server', () => {
   }, 60_000);
 
   it('stops a server found through its lock file', async () => {
-    const pid = server!.pid;
+    const pid = running().pid;
     expect(await stopRunningServer(options().dataDir)).toBe(true);
     expect(() => process.kill(pid, 0)).toThrow();
     server = undefined;

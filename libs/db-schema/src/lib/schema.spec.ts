@@ -121,11 +121,16 @@ describe('db-schema migrations and keys', () => {
     expect(installed[0].n).toBe(0);
   });
 
-  it('enforces the workspace item vocabularies with check constraints', async () => {
+  it('accepts any category slug and enforces the item vocabularies with check constraints', async () => {
     const item = { id: 'abc', title: 't', description: 'd', category: 'dashboard', priority: 'low' };
     await handle.db.insert(workspaceItems).values(item);
-    const error = await rejection(handle.db.insert(workspaceItems).values({ ...item, id: 'abd', category: 'other' }));
-    expect(String((error as { cause?: { message?: string } }).cause?.message ?? error)).toMatch(/category_check/);
+    await handle.db.insert(workspaceItems).values({ ...item, id: 'abe', category: 'infra-2025' });
+    for (const category of ['Not A Slug', 'x'.repeat(101)]) {
+      const error = await rejection(handle.db.insert(workspaceItems).values({ ...item, id: 'abd', category }));
+      expect(String((error as { cause?: { message?: string } }).cause?.message ?? error)).toMatch(/category_check/);
+    }
+    const bad = await rejection(handle.db.insert(workspaceItems).values({ ...item, id: 'abf', priority: 'urgent' }));
+    expect(String((bad as { cause?: { message?: string } }).cause?.message ?? bad)).toMatch(/priority_check/);
     const [stored] = await handle.db.select().from(workspaceItems).where(eq(workspaceItems.id, 'abc'));
     expect(stored.status).toBe('new');
     expect(stored.tags).toEqual([]);

@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import {
   bigint,
   boolean,
+  check,
   index,
   integer,
   jsonb,
@@ -42,6 +43,8 @@ export const forwardedMessages = tpCapital.table(
     parseKind: text('parse_kind'),
     parseWarning: text('parse_warning'),
     parserVersion: integer('parser_version'),
+    /** When Telegram reported the message deleted; the row itself is kept. */
+    deletedAt: tstz('deleted_at'),
     ingestedAt: tstz('ingested_at').notNull().defaultNow(),
     updatedAt: tstz('updated_at').notNull().defaultNow(),
   },
@@ -90,6 +93,8 @@ export const signals = tpCapital.table(
     expiresAt: tstz('expires_at'),
     rawMessage: text('raw_message').notNull(),
     parserVersion: integer('parser_version').notNull(),
+    /** When the signal's message was deleted in Telegram; the signal is kept and marked. */
+    deletedAt: tstz('deleted_at'),
     ingestedAt: tstz('ingested_at').notNull().defaultNow(),
     updatedAt: tstz('updated_at').notNull().defaultNow(),
   },
@@ -142,15 +147,28 @@ export const ingestLogs = tpCapital.table(
   (t) => [index('ingest_logs_created_idx').on(t.createdAt.desc())],
 );
 
-export const telegramChannels = tpCapital.table('telegram_channels', {
-  id: uuid('id').primaryKey().defaultRandom(),
-  channelId: text('channel_id').notNull().unique('telegram_channels_channel_key'),
-  label: text('label').notNull(),
-  description: text('description'),
-  isActive: boolean('is_active').notNull().default(true),
-  createdAt: tstz('created_at').notNull().defaultNow(),
-  updatedAt: tstz('updated_at').notNull().defaultNow(),
-});
+/**
+ * The channel registry managed from the dashboard. Deleting is soft (`status = 'deleted'`), so a
+ * channel's history keeps its label; registering a deleted channel again revives its row.
+ */
+export const telegramChannels = tpCapital.table(
+  'telegram_channels',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    channelId: text('channel_id').notNull().unique('telegram_channels_channel_key'),
+    label: text('label').notNull(),
+    description: text('description'),
+    /** `source` channels are read by the gateway; a `destination` receives its forwards. */
+    channelType: text('channel_type').notNull().default('source'),
+    status: text('status').notNull().default('active'),
+    createdAt: tstz('created_at').notNull().defaultNow(),
+    updatedAt: tstz('updated_at').notNull().defaultNow(),
+  },
+  (t) => [
+    check('telegram_channels_status_check', sql`${t.status} in ('active', 'inactive', 'deleted')`),
+    check('telegram_channels_type_check', sql`${t.channelType} in ('source', 'destination')`),
+  ],
+);
 
 export const telegramBots = tpCapital.table('telegram_bots', {
   id: uuid('id').primaryKey().defaultRandom(),

@@ -34,7 +34,8 @@ export const workspaceItems = workspaceSchema.table(
     updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
   },
   (t) => [
-    check('workspace_items_category_check', sql`${t.category} in (${inList(WORKSPACE_CATEGORIES)})`),
+    // Categories are dynamic slugs, as in the original workspace (WORKSPACE_CATEGORIES are the built-in six).
+    check('workspace_items_category_check', sql`${t.category} ~ '^[a-z0-9-]+$' and length(${t.category}) <= 100`),
     check('workspace_items_priority_check', sql`${t.priority} in (${inList(WORKSPACE_PRIORITIES)})`),
     check('workspace_items_status_check', sql`${t.status} in (${inList(WORKSPACE_STATUSES)})`),
     index('workspace_items_status_idx').on(t.status),
