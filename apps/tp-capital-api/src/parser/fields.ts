@@ -98,9 +98,10 @@ function isField(text: string, index: number, hasColon: boolean): boolean {
   const lineStart = text.lastIndexOf('\n', index - 1) + 1;
   const before = text.slice(lineStart, index).trim();
   if (before === '') return true;
-  if (/[|;/:\-–—,.]$/.test(before)) return true;
+  // A separator, not the end of a sentence: `VALE3 - rompeu 62,00. Compra acima de 62,50` is analysis.
+  if (/[|;/:\-–—]$/.test(before)) return true;
   const lastWord = before.split(' ').pop() ?? '';
-  return classifyTicker(lastWord) !== null || /^\d[\d.,]*$/.test(lastWord);
+  return classifyTicker(lastWord) !== null;
 }
 
 export function isSellSignal(text: string): boolean {

@@ -271,6 +271,7 @@ describe('parseSignalMessage: commentary stays commentary', () => {
     ['A live de hoje foi cancelada, remarcamos para amanhã.'],
     ['Boa oportunidade de compra em PETR4 na região de 30,00, mas aguardem o sinal.'],
     ['Lembrando: sempre respeitem o stop!'],
+    ['VALE3 - O ativo rompeu a resistência em 62,00. Compra acima de 62,50 com alvo em 65,00 e stop em 60,80.'],
   ])('%p', (text) => {
     expect(parse(text)).toEqual({ kind: 'message' });
   });
