@@ -7,6 +7,7 @@ import { Writable } from 'node:stream';
 import bigInt from 'big-integer';
 import request from 'supertest';
 import { TelegramClient } from 'telegram';
+import { Logger, LogLevel } from 'telegram/extensions/Logger';
 import { StringSession } from 'telegram/sessions';
 import winston from 'winston';
 import { createApp } from '../app';
@@ -110,8 +111,7 @@ describe('user client over MTProto', () => {
     const session = await dc.createSession();
     dc.post(signals, 'enviada com o gateway parado');
     // What the adapter did before: address the channel by its marked id and let GramJS resolve it.
-    const client = new TelegramClient(new StringSession(session), 12345, 'api-hash', { networkSocket: dc.networkSocket, connectionRetries: 1 });
-    client.setLogLevel('none' as never);
+    const client = new TelegramClient(new StringSession(session), 12345, 'api-hash', { networkSocket: dc.networkSocket, connectionRetries: 1, baseLogger: new Logger(LogLevel.NONE) });
     await client.connect();
     try {
       await expect(client.getMessages(bigInt(signals.markedId), { minId: 0, limit: 10, reverse: true })).rejects.toThrow(/Could not find the input entity/);

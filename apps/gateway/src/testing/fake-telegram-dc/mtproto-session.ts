@@ -95,8 +95,10 @@ const u32 = (n: number) => {
  * rpc_result#f35c6d01 req_msg_id:long result:Object. GramJS has a reader for it but no writer, so
  * the frame is built from its constructor id; large results go out gzip_packed as Telegram does.
  */
+export const GZIP_ABOVE_BYTES = 512;
+
 export function rpcResult(reqMsgId: BigInteger, result: Buffer): Buffer {
-  const body = result.length > 512 ? Buffer.concat([u32(GZIPPacked.CONSTRUCTOR_ID), serializeBytes(gzipSync(result))]) : result;
+  const body = result.length > GZIP_ABOVE_BYTES ? Buffer.concat([u32(GZIPPacked.CONSTRUCTOR_ID), serializeBytes(gzipSync(result))]) : result;
   return Buffer.concat([u32(RPCResult.CONSTRUCTOR_ID), toSignedLittleBuffer(reqMsgId, 8), body]);
 }
 

@@ -5,7 +5,7 @@ import { Api } from 'telegram/tl';
 import { PromisedNetSockets } from 'telegram/extensions';
 import { decryptFromClient, encryptForClient, generateAuthKey, randomLong, sessionString, type PresharedKey } from './crypto';
 import { TcpFullFramer } from './framing';
-import { readClientEnvelope, rpcError, rpcResult, ServerSession, type ClientMessage } from './mtproto-session';
+import { GZIP_ABOVE_BYTES, readClientEnvelope, rpcError, rpcResult, ServerSession, type ClientMessage } from './mtproto-session';
 import { handleRpc, methodName, RpcFailure, type AuthState, type LoginSettings } from './rpc-handlers';
 import { FakeWorld, type ChannelEvent, type FakeChannel, type PhotoSpec } from './world';
 
@@ -48,6 +48,10 @@ export class FakeTelegramDc {
   readonly calls = new Map<string, number>();
   /** TCP connections accepted so far. */
   connectionsAccepted = 0;
+  /** bad_server_salt notices sent (GramJS always starts a session with salt 0). */
+  badSaltsSent = 0;
+  /** RPC results sent gzip_packed. */
+  gzippedResults = 0;
   private readonly keys = new Map<string, RegisteredKey>();
   private readonly live = new Set<Connection>();
   private readonly injected: InjectedError[] = [];
@@ -186,6 +190,7 @@ export class FakeTelegramDc {
     }
     if (!envelope.salt.equals(key.salt)) {
       // GramJS starts with salt 0; Telegram tells it the right one and it resends.
+      this.badSaltsSent++;
       const bad = new Api.BadServerSalt({ badMsgId: envelope.outerMsgId, badMsgSeqno: 0, errorCode: 48, newServerSalt: key.salt });
       return this.send(connection, Buffer.from(bad.getBytes()), true, false);
     }
@@ -222,6 +227,7 @@ export class FakeTelegramDc {
       if (!(error instanceof RpcFailure)) throw error;
       result = rpcError(error.code, error.errorMessage);
     }
+    if (result.length > GZIP_ABOVE_BYTES) this.gzippedResults++;
     this.send(connection, rpcResult(message.msgId, result), true, true);
   }
 

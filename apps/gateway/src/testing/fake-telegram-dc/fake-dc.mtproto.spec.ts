@@ -1,0 +1,102 @@
+// The fake data center's own protocol behaviour, checked through the real GramJS client.
+import bigInt from 'big-integer';
+import { Api, TelegramClient, errors } from 'telegram';
+import { Logger, LogLevel } from 'telegram/extensions/Logger';
+import { StringSession } from 'telegram/sessions';
+import { decryptFromClient, encryptForClient, generateAuthKey } from './crypto';
+import { TcpFullFramer } from './framing';
+import { FakeTelegramDc } from './server';
+
+jest.setTimeout(30_000);
+
+let dc: FakeTelegramDc;
+let client: TelegramClient;
+
+beforeEach(async () => {
+  dc = await new FakeTelegramDc().start();
+  client = new TelegramClient(new StringSession(await dc.createSession()), 12345, 'api-hash', {
+    networkSocket: dc.networkSocket,
+    connectionRetries: 1,
+    floodSleepThreshold: 0,
+    baseLogger: new Logger(LogLevel.NONE),
+  });
+  await client.connect();
+});
+afterEach(async () => {
+  await client.destroy();
+  await dc.stop();
+  expect(dc.protocolErrors).toEqual([]);
+});
+
+const rpcErrorOf = async (promise: Promise<unknown>) => {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(errors.RPCError);
+  return (error as errors.RPCError).errorMessage;
+};
+
+describe('fake Telegram DC', () => {
+  it('corrects GramJS’s initial salt with bad_server_salt, and the resent call succeeds', async () => {
+    const [me] = await client.invoke(new Api.users.GetUsers({ id: [new Api.InputUserSelf()] }));
+    expect((me as Api.User).self).toBe(true);
+    expect(dc.badSaltsSent).toBeGreaterThanOrEqual(1);
+    // invokeWithLayer(initConnection(help.getConfig)) on connect, counted by its inner method.
+    expect(dc.callCount('help.GetConfig')).toBe(1);
+  });
+
+  it('refuses a channel asked for with a zero or wrong access hash (CHANNEL_INVALID), accepts the right one', async () => {
+    const channel = dc.addChannel('TP Capital');
+    const ask = (accessHash: bigInt.BigInteger) => client.invoke(new Api.channels.GetChannels({ id: [new Api.InputChannel({ channelId: channel.id, accessHash })] }));
+    expect(await rpcErrorOf(ask(bigInt.zero))).toBe('CHANNEL_INVALID');
+    expect(await rpcErrorOf(ask(channel.accessHash.add(1)))).toBe('CHANNEL_INVALID');
+    const ok = (await ask(channel.accessHash)) as Api.messages.Chats;
+    expect((ok.chats[0] as Api.Channel).title).toBe('TP Capital');
+  });
+
+  it('pages history like Telegram and gzips large results', async () => {
+    const channel = dc.addChannel('TP Capital');
+    for (let i = 1; i <= 150; i++) dc.post(channel, `sinal ${i}`);
+    const peer = new Api.InputPeerChannel({ channelId: channel.id, accessHash: channel.accessHash });
+    const after = await client.getMessages(peer, { minId: 120, limit: 100, reverse: true });
+    expect([...after].map((m) => m.id)).toEqual(Array.from({ length: 30 }, (_, i) => 121 + i));
+    const all = await client.getMessages(peer, { limit: 150 });
+    expect(all.length).toBe(150);
+    expect(all[0].id).toBe(150);
+    expect(dc.gzippedResults).toBeGreaterThan(0);
+  });
+
+  it('answers ping_delay_disconnect with pong', async () => {
+    const pingId = bigInt(424242);
+    const pong = (await (client as unknown as { _sender: { send(r: unknown): Promise<Api.Pong> } })._sender.send(new Api.PingDelayDisconnect({ pingId, disconnectDelay: 60 }))) as Api.Pong;
+    expect(pong.pingId.equals(pingId)).toBe(true);
+  });
+
+  it('returns injected RPC errors the number of times asked', async () => {
+    dc.injectError({ method: 'updates.GetState', error: 'FLOOD_WAIT_7', times: 2 });
+    for (let i = 0; i < 2; i++) {
+      const error = await client.invoke(new Api.updates.GetState()).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(errors.FloodWaitError);
+      expect((error as errors.FloodWaitError).seconds).toBe(7);
+    }
+    await expect(client.invoke(new Api.updates.GetState())).resolves.toBeInstanceOf(Api.updates.State);
+    expect(dc.callCount('updates.GetState')).toBe(3);
+  });
+});
+
+describe('fake DC transport and crypto', () => {
+  it('rejects a TCP Full packet whose CRC32 does not match', () => {
+    const sender = new TcpFullFramer();
+    const packet = sender.encode(Buffer.from('payload!'));
+    expect(new TcpFullFramer().push(packet)).toEqual([Buffer.from('payload!')]);
+    packet[10] ^= 0xff;
+    expect(() => new TcpFullFramer().push(packet)).toThrow(/CRC32/);
+  });
+
+  it('derives different keys per direction: a server message does not decrypt as a client one', () => {
+    const key = generateAuthKey();
+    const plain = Buffer.alloc(64, 7);
+    expect(() => decryptFromClient(key, encryptForClient(key, plain))).toThrow(/msg_key/);
+  });
+});
