@@ -1,4 +1,4 @@
-import { Router } from 'express';
+import { Router, type Response } from 'express';
 
 /** A named probe; resolves (optionally with details) when healthy, throws when not. */
 export type HealthCheck = () => Promise<unknown>;
@@ -59,12 +59,31 @@ export async function runHealthChecks(checks: Record<string, HealthCheck>, optio
   };
 }
 
-/** `GET /health`: 200 when every check passes, 503 naming the failing checks otherwise. */
+export interface LivenessReport {
+  status: 'alive';
+  service?: string;
+  uptimeSeconds: number;
+}
+
+/**
+ * Three probes over the same checks:
+ * - `GET /health`: every check, 200 or 503 naming the failing ones (dashboards, `status` scripts);
+ * - `GET /health/live`: the process answers; runs no check, so a database blip never gets a
+ *   healthy process restarted by a liveness probe;
+ * - `GET /health/ready`: the dependencies are usable (the same checks), for readiness probes,
+ *   container healthchecks and load balancers.
+ */
 export function createHealthRouter(checks: Record<string, HealthCheck>, options: HealthOptions = {}): Router {
   const router = Router();
-  router.get('/health', async (_req, res) => {
-    const report = await runHealthChecks(checks, options);
-    res.status(report.status === 'healthy' ? 200 : 503).json(report);
+  const report = async (res: Response) => {
+    const result = await runHealthChecks(checks, options);
+    res.status(result.status === 'healthy' ? 200 : 503).set('Cache-Control', 'no-store').json(result);
+  };
+  router.get('/health', (_req, res) => report(res));
+  router.get('/health/ready', (_req, res) => report(res));
+  router.get('/health/live', (_req, res) => {
+    const live: LivenessReport = { status: 'alive', service: options.service, uptimeSeconds: Math.round(process.uptime()) };
+    res.set('Cache-Control', 'no-store').json(live);
   });
   return router;
 }

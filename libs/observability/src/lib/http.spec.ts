@@ -66,3 +66,50 @@ describe('createHealthRouter', () => {
     expect(res.body.checks.slow.error).toBe('timed out after 50 ms');
   });
 });
+
+describe('liveness and readiness', () => {
+  const failingDatabase = () => {
+    let calls = 0;
+    const check = async () => {
+      calls++;
+      throw new Error('connection refused');
+    };
+    return { check, calls: () => calls };
+  };
+
+  it('answers /health/live 200 without running any check, even while a dependency is down', async () => {
+    const database = failingDatabase();
+    const app = express().use(createHealthRouter({ database: database.check }, { service: 'svc' }));
+    const res = await request(app).get('/health/live').expect(200);
+    expect(res.body).toMatchObject({ status: 'alive', service: 'svc' });
+    expect(typeof res.body.uptimeSeconds).toBe('number');
+    expect(res.headers['cache-control']).toBe('no-store');
+    expect(database.calls()).toBe(0);
+  });
+
+  it('answers /health/ready 503 naming the dependency that is not usable', async () => {
+    const database = failingDatabase();
+    const app = express().use(createHealthRouter({ database: database.check, disk: async () => undefined }));
+    const res = await request(app).get('/health/ready').expect(503);
+    expect(res.body.failing).toEqual(['database']);
+    expect(res.body.checks.database.error).toBe('connection refused');
+    expect(database.calls()).toBe(1);
+  });
+
+  it('answers /health/ready 200 once every dependency is usable, with the same report as /health', async () => {
+    let up = false;
+    const app = express().use(
+      createHealthRouter({
+        database: async () => {
+          if (!up) throw new Error('starting');
+        },
+      }),
+    );
+    await request(app).get('/health/ready').expect(503);
+    up = true;
+    const ready = await request(app).get('/health/ready').expect(200);
+    const health = await request(app).get('/health').expect(200);
+    expect(ready.body.status).toBe('healthy');
+    expect(Object.keys(ready.body.checks)).toEqual(Object.keys(health.body.checks));
+  });
+});

@@ -14,7 +14,7 @@ export interface ServiceMetrics {
 }
 
 /** The route pattern of a request (`/signals/:id`), never its raw path, to bound label cardinality. */
-function routeLabel(req: Request): string {
+export function routeLabel(req: Request): string {
   const pattern = req.route?.path;
   if (typeof pattern === 'string') return `${req.baseUrl}${pattern}` || '/';
   return 'unmatched';
