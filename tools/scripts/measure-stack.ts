@@ -17,6 +17,8 @@ interface Proc {
   pid: number;
   ppid: number;
   rssKb: number;
+  /** Proportional set size: shared pages (PostgreSQL's shared memory) divided among their sharers. */
+  pssKb: number;
   args: string;
 }
 
@@ -27,7 +29,8 @@ function processes(): Proc[] {
       try {
         const status = readFileSync(`/proc/${d}/status`, 'utf8');
         const args = readFileSync(`/proc/${d}/cmdline`, 'utf8').replace(/\0/g, ' ').trim();
-        return [{ pid: Number(d), ppid: Number(/PPid:\s+(\d+)/.exec(status)?.[1]), rssKb: Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0), args }];
+        const rollup = readFileSync(`/proc/${d}/smaps_rollup`, 'utf8');
+        return [{ pid: Number(d), ppid: Number(/PPid:\s+(\d+)/.exec(status)?.[1]), rssKb: Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0), pssKb: Number(/Pss:\s+(\d+)/.exec(rollup)?.[1] ?? 0), args }];
       } catch {
         return [];
       }
@@ -89,7 +92,6 @@ async function main(): Promise<void> {
   const ports = { API_PORT: String(await freePort()), WORKSPACE_PORT: String(await freePort()), GATEWAY_PORT: String(await freePort()) };
   const env: Record<string, string> = { DATA_DIR: data, ...ports, LOG_LEVEL: 'warn' };
   delete process.env.DATABASE_URL;
-  execFileSync(path.join(root, 'node_modules/.bin/nx'), ['run-many', '-t', 'build', '-p', 'gateway', 'tp-capital-api', 'workspace'], { cwd: root, stdio: 'ignore' });
 
   const first = await startStack(env);
   const token = readFileSync(path.join(data, 'gateway-token'), 'utf8').trim();
@@ -108,6 +110,7 @@ async function main(): Promise<void> {
   const postgres = tree.filter((p) => /^postgres|\/bin\/postgres /.test(p.args));
   const orchestrator = tree.filter((p) => !services.includes(p) && !postgres.includes(p));
   const mb = (list: Proc[]) => list.reduce((sum, p) => sum + p.rssKb, 0) / 1024;
+  const pssMb = (list: Proc[]) => list.reduce((sum, p) => sum + p.pssKb, 0) / 1024;
 
   // A second client of the running server, as an operator would run it.
   const items = Array.from({ length: 20 }, (_, i) => ({ id: `item-${1_700_000_000_000 + i}-abc${String(i).padStart(4, '0')}`, title: `Item ${i}`, description: 'migrated', category: 'documentacao', priority: 'medium', status: 'new', tags: [], createdAt: new Date(1_700_000_000_000 + i).toISOString(), updatedAt: null }));
@@ -131,7 +134,7 @@ async function main(): Promise<void> {
   console.log(`  RSS after ingesting one message:`);
   for (const p of services) console.log(`    ${p.args.match(/dist\/apps\/([\w-]+)/)?.[1]?.padEnd(28)} ${(p.rssKb / 1024).toFixed(0)} MB`);
   console.log(`    ${`PostgreSQL (${postgres.length} processes)`.padEnd(28)} ${mb(postgres).toFixed(0)} MB`);
-  console.log(`  services + database                ${mb([...services, ...postgres]).toFixed(0)} MB (bar ≤ 350 MB)`);
+  console.log(`  services + database                ${mb([...services, ...postgres]).toFixed(0)} MB RSS (bar ≤ 350 MB); ${pssMb([...services, ...postgres]).toFixed(0)} MB PSS`);
   console.log(`  npm start itself (npm + launcher)  ${mb(orchestrator).toFixed(0)} MB, not counted above`);
   console.log(`  migrate-lowdb of 20 items while the stack ran, then a restart: ${listed.data.length} items (expected 21)`);
   console.log(`  SIGTERM to npm start: ${firstStop.leftovers.length + secondStop.leftovers.length} processes left behind (stopped in ${firstStop.ms} ms and ${secondStop.ms} ms)`);

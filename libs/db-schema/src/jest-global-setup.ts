@@ -19,6 +19,8 @@ export default async function startTestServer(): Promise<void> {
     dataDir: path.join(dir, 'data'),
     passwordFile: path.join(dir, 'password'),
     ephemeral: true,
+    // Test files run in parallel workers, each with its own pool and scratch database.
+    maxConnections: 200,
     unsafeFast: true,
   });
   process.env.DATABASE_URL = server.adminUrl;

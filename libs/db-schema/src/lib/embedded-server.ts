@@ -22,6 +22,8 @@ export interface EmbeddedServerOptions {
   database?: string;
   /** Remove the data directory on `stop()` (scratch servers in tests). */
   ephemeral?: boolean;
+  /** Connection slots; the stack needs a few dozen, a parallel test run more. Default 50. */
+  maxConnections?: number;
   /** Trade durability for speed (`fsync=off`): only for throw-away test servers. */
   unsafeFast?: boolean;
   /** Server log lines. */
@@ -134,9 +136,11 @@ export async function startEmbeddedServer(options: EmbeddedServerOptions): Promi
       '-c', 'listen_addresses=127.0.0.1',
       // TCP only: no socket file to collide with the machine's own PostgreSQL.
       '-c', 'unix_socket_directories=',
-      // Sized for a pipeline of a few hundred messages an hour, not for a shared server.
+      // Sized for a pipeline of a few hundred messages an hour, not for a shared server: small
+      // buffers, and synchronous I/O instead of PostgreSQL 18's pool of I/O worker processes.
       '-c', 'shared_buffers=16MB',
-      '-c', 'max_connections=100',
+      '-c', 'io_method=sync',
+      '-c', `max_connections=${options.maxConnections ?? 50}`,
       ...(options.unsafeFast ? ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'] : []),
     ],
     onLog,
