@@ -33,6 +33,18 @@ describe('fake Telegram → gateway → API → database', () => {
     expect(signal?.targets).toEqual([1.15, 2.15, 3.5]);
   });
 
+  it("reaches the dashboard's read in under 5 s, with the fields the dashboard reads", async () => {
+    const posted = performance.now();
+    const post = stack.telegram.channelPost(CHANNEL, SIGNAL('PETR4'));
+    // Exactly the dashboard's call: newest first, filtered by channel.
+    const row = await until(async () => (await stack.get(`/signals?limit=100&channel=${CHANNEL}`)).data.find((s: Row) => s.message_id === post.message_id), Boolean, 5_000, 'the signal on the dashboard');
+    console.log(`fake Telegram → GET /signals: ${(performance.now() - posted).toFixed(0)} ms`);
+    expect(typeof row?.ts).toBe('number');
+    expect(row?.ts).toBe(post.date * 1000);
+    expect(row?.channel).toBe(String(CHANNEL));
+    expect(row).toMatchObject({ asset: 'PETR4', signal_type: 'Swing Trade', raw_message: SIGNAL('PETR4') });
+  });
+
   it('stores commentary as a message without creating a signal', async () => {
     const before = (await stack.signals()).length;
     const post = stack.telegram.channelPost(CHANNEL, 'Bom dia, traders! Mercado abrindo em alta.');
