@@ -1,10 +1,11 @@
 import type { Database } from '@tp/db-schema';
-import { createHealthRouter, type Logger, type ServiceMetrics } from '@tp/observability';
+import { createHealthRouter, requestContext, type Logger, type ServiceMetrics } from '@tp/observability';
 import cors from 'cors';
 import express from 'express';
 import helmet from 'helmet';
 import { Gauge } from 'prom-client';
 import type { WorkspaceConfig } from './config';
+import { requireApiKeyForWrites } from './http/api-key';
 import { errorHandler } from './http/errors';
 import { rejectUnstorableText } from './http/text-safety';
 import { categoryRoutes } from './items/categories';
@@ -34,11 +35,14 @@ export function createApp(deps: AppDeps): express.Express {
 
   const app = express();
   app.disable('x-powered-by');
+  app.use(requestContext({ logger: deps.logger }));
   app.use(deps.metrics.httpMiddleware);
   app.use(createHealthRouter({ database: deps.ping }, { service: 'workspace' }));
   app.get('/metrics', deps.metrics.metricsHandler);
   app.use(helmet());
-  app.use(cors({ origin: deps.config.corsOrigins, exposedHeaders: ['ETag', 'Location'], allowedHeaders: ['Content-Type', 'If-Match'] }));
+  app.use(cors({ origin: deps.config.corsOrigins, exposedHeaders: ['ETag', 'Location'], allowedHeaders: ['Content-Type', 'If-Match', 'X-API-Key'] }));
+  // Checked before the body is parsed: an unauthenticated write costs no JSON parsing.
+  app.use(['/api/items', '/items', '/api/categories', '/categories'], requireApiKeyForWrites(deps.config.apiKey));
   app.use(express.json({ limit: deps.config.bodyLimit }));
   app.use(rejectUnstorableText);
   // The original service answered on both prefixes; the dashboard uses either, depending on its proxy.

@@ -16,3 +16,19 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ DATABASE_URL, PORT: 'http' })).toThrow(/PORT/);
   });
 });
+
+describe('WORKSPACE_API_KEY', () => {
+  it('is optional: without it writes stay open', () => {
+    expect(loadConfig({ DATABASE_URL }).apiKey).toBeUndefined();
+    expect(loadConfig({ DATABASE_URL, WORKSPACE_API_KEY: '' }).apiKey).toBeUndefined();
+  });
+
+  it('refuses a key shorter than 16 characters, naming the variable but not the value', () => {
+    expect(() => loadConfig({ DATABASE_URL, WORKSPACE_API_KEY: 'short-key' })).toThrow(/WORKSPACE_API_KEY must be at least 16 characters/);
+    expect(() => loadConfig({ DATABASE_URL, WORKSPACE_API_KEY: 'short-key' })).not.toThrow(/short-key/);
+  });
+
+  it('keeps a long enough key', () => {
+    expect(loadConfig({ DATABASE_URL, WORKSPACE_API_KEY: 'x'.repeat(16) }).apiKey).toBe('x'.repeat(16));
+  });
+});

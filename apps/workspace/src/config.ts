@@ -9,6 +9,8 @@ export interface WorkspaceConfig {
   dbConnectAttempts: number;
   dbRetryDelayMs: number;
   logLevel: string;
+  /** `WORKSPACE_API_KEY`: when set, write routes require it in `X-API-Key`. */
+  apiKey?: string;
 }
 
 export class ConfigError extends Error {}
@@ -21,6 +23,13 @@ function int(env: Env, name: string, fallback: number, min = 0): number {
   const value = Number(raw);
   if (!Number.isInteger(value) || value < min) throw new ConfigError(`${name} must be an integer >= ${min} (got "${raw}")`);
   return value;
+}
+
+function apiKey(env: Env): string | undefined {
+  const raw = env.WORKSPACE_API_KEY;
+  if (raw === undefined || raw === '') return undefined;
+  if (raw.length < 16) throw new ConfigError('WORKSPACE_API_KEY must be at least 16 characters when set');
+  return raw;
 }
 
 function databaseUrl(env: Env): string {
@@ -43,5 +52,6 @@ export function loadConfig(env: Env = process.env): WorkspaceConfig {
     dbConnectAttempts: int(env, 'DB_CONNECT_ATTEMPTS', 5, 1),
     dbRetryDelayMs: int(env, 'DB_RETRY_DELAY_MS', 2_000, 0),
     logLevel: env.LOG_LEVEL || 'info',
+    apiKey: apiKey(env),
   };
 }

@@ -1,9 +1,10 @@
 import { openDatabase } from '@tp/db-schema';
-import { createLogger, createMetrics, installGracefulShutdown } from '@tp/observability';
+import { createLogger, createMetrics, installGracefulShutdown, requireSupportedNode } from '@tp/observability';
 import { createApp } from './app';
 import { ConfigError, loadConfig } from './config';
 
 async function main(): Promise<void> {
+  requireSupportedNode('workspace');
   let config;
   try {
     config = loadConfig();
@@ -14,7 +15,7 @@ async function main(): Promise<void> {
     }
     throw error;
   }
-  const logger = createLogger('workspace', { level: config.logLevel });
+  const logger = createLogger('workspace', { level: config.logLevel, secrets: [config.apiKey] });
   const database = await openDatabase({
     url: config.databaseUrl,
     applicationName: 'workspace',
