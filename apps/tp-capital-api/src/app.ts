@@ -34,7 +34,6 @@ export interface AppDeps {
 export function createApp(deps: AppDeps): express.Express {
   const { config, metrics, logger } = deps;
   const ingestService = new IngestService(deps.db, { signalInserted: (type) => metrics.signalsInserted.inc({ signal_type: type ?? 'unknown' }) }, {
-    logRetention: config.logRetention,
     preparedStatements: config.preparedStatements,
   });
   const ingest = ingestRoutes(ingestService, metrics);
@@ -47,7 +46,9 @@ export function createApp(deps: AppDeps): express.Express {
 
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', 'loopback');
+  // Off unless TRUST_PROXY says which proxies to believe: otherwise any client could rotate
+  // X-Forwarded-For past the rate limiter.
+  app.set('trust proxy', config.trustProxy);
   app.use(metrics.httpMiddleware);
   // CORS on every route, /health and /metrics included: the dashboard reads them from another origin.
   app.use(cors({ origin: config.corsOrigins, allowedHeaders: ['Content-Type', 'X-API-Key'], methods: ['GET', 'POST', 'PUT', 'DELETE'] }));

@@ -1,4 +1,5 @@
 import { redactUrl } from '@tp/db-schema';
+import { parseTrustProxy, type TrustProxy } from './proxy/trust-proxy';
 /** Every setting of tp-capital-api, read from the environment once at startup. */
 export interface ApiConfig {
   port: number;
@@ -15,6 +16,10 @@ export interface ApiConfig {
   dbRetryDelayMs: number;
   logLevel: string;
   logRetention: number;
+  /** How often `ingest_logs` is pruned to `logRetention` rows, off the request path. */
+  logPruneIntervalMs: number;
+  /** Which peers' `X-Forwarded-For` names the client (rate limiting, logs); off by default. */
+  trustProxy: TrustProxy;
   /** Named prepared statements; turn off behind PgBouncer < 1.21 in transaction mode. */
   preparedStatements: boolean;
   /** Base URL of the gateway's control endpoints (`/control/reload-channels`, `/control/sync-messages`). */
@@ -64,6 +69,12 @@ function databaseUrl(env: Env): string {
   return raw;
 }
 
+function trustProxy(env: Env): TrustProxy {
+  const parsed = parseTrustProxy(env.TRUST_PROXY);
+  if ('error' in parsed) throw new ConfigError(parsed.error);
+  return parsed.value;
+}
+
 export function loadConfig(env: Env = process.env): ApiConfig {
   const gatewayToken = env.GATEWAY_SECRET_TOKEN ?? '';
   if (gatewayToken.length < MIN_GATEWAY_TOKEN_LENGTH) {
@@ -90,6 +101,8 @@ export function loadConfig(env: Env = process.env): ApiConfig {
     dbRetryDelayMs: int(env, 'DB_RETRY_DELAY_MS', 2_000, 0),
     logLevel: env.LOG_LEVEL || 'info',
     logRetention: int(env, 'LOG_RETENTION', 5_000, 100),
+    logPruneIntervalMs: int(env, 'LOG_PRUNE_INTERVAL_MS', 60_000, 1_000),
+    trustProxy: trustProxy(env),
     preparedStatements: bool(env, 'DB_PREPARED_STATEMENTS', true),
     gatewayControlUrl: url(env, 'GATEWAY_CONTROL_URL', 'http://127.0.0.1:4006'),
     gatewayControlTimeoutMs: int(env, 'GATEWAY_CONTROL_TIMEOUT_MS', 15_000, 1),
@@ -106,6 +119,7 @@ export function describeConfig(config: ApiConfig): Record<string, unknown> {
     database: redactUrl(config.databaseUrl),
     corsOrigins: config.corsOrigins,
     rateLimit: `${config.rateLimitMax}/${config.rateLimitWindowMs}ms`,
+    trustProxy: config.trustProxy,
     // origin + path only: a URL may carry credentials.
     gatewayControl: `${new URL(config.gatewayControlUrl).origin}${new URL(config.gatewayControlUrl).pathname}`,
   };

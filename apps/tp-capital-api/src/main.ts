@@ -1,10 +1,12 @@
 import { openDatabase } from '@tp/db-schema';
-import { createLogger, installGracefulShutdown } from '@tp/observability';
+import { createLogger, installGracefulShutdown, requireSupportedNode } from '@tp/observability';
 import { createApp } from './app';
 import { ConfigError, describeConfig, loadConfig } from './config';
 import { createApiMetrics } from './metrics';
+import { startLogRetention } from './retention/log-retention';
 
 async function main(): Promise<void> {
+  requireSupportedNode('tp-capital-api');
   let config;
   try {
     config = loadConfig();
@@ -37,7 +39,18 @@ async function main(): Promise<void> {
     process.exit(1);
   });
 
-  installGracefulShutdown(server, { logger, onClose: () => database.close() });
+  const retention = startLogRetention(database.db, {
+    keep: config.logRetention,
+    intervalMs: config.logPruneIntervalMs,
+    onError: (error) => logger.warn('ingest log prune failed; retrying at the next interval', { error: (error as Error).message }),
+  });
+  installGracefulShutdown(server, {
+    logger,
+    onClose: () => {
+      retention.stop();
+      return database.close();
+    },
+  });
 }
 
 main().catch((error) => {

@@ -47,15 +47,6 @@ const SERVICE_PATHS: Record<string, unknown> = {
   },
 };
 
-/**
- * Response schemas of the ingest routes, whose specs (owned by the ingest module) document statuses only.
- * Kept loose on purpose: the per-item result shape belongs to the ingest module.
- */
-const INGEST_RESPONSES: Record<string, Schema> = {
-  'post /ingest': obj({ status: { const: 'ok' } }),
-  'post /ingest/batch': obj({ status: { const: 'ok' }, results: { type: 'array', items: { type: 'object', required: ['status'], properties: { status: str } } } }),
-};
-
 /** Strips ajv-only keywords so the schema is a clean OpenAPI 3.1 (JSON Schema 2020-12) value. */
 function clean(schema: Schema): Schema {
   return JSON.parse(JSON.stringify(schema, (key, value) => (key === '$id' ? undefined : value)));
@@ -66,7 +57,6 @@ function response(route: RouteSpec, status: number, doc: ResponseDoc): Record<st
   let schema: Schema | undefined = typeof doc === 'string' ? undefined : doc.schema;
   // The rate limiter answers before a route runs, so its 429 keeps the app-wide error shape.
   if (status >= 400) schema = route.legacyErrors && status !== 429 ? legacyErrorSchema : { $ref: '#/components/schemas/Error' };
-  schema ??= status < 300 ? INGEST_RESPONSES[`${route.method} ${route.path}`] : undefined;
   return schema ? { description, content: { 'application/json': { schema: clean(schema) } } } : { description };
 }
 

@@ -1,15 +1,14 @@
 // `npx nx run tp-capital-api:reparse [-- --all]`: re-parses stored messages with the current parser.
 import { openLocalDatabase } from '@tp/db-schema/embedded';
-import { IngestService } from '../ingest/ingest-service';
+import { reparseStoredMessages } from '../ingest/reparse';
 import { PARSER_VERSION } from '../parser/signal-parser';
 
 async function main() {
   const all = process.argv.includes('--all');
   // DATABASE_URL, else the checkout's embedded server (started for this run if `npm start` is not running).
   const database = await openLocalDatabase({ applicationName: 'tp-capital-api-reparse', databaseUrl: process.env.DATABASE_URL || undefined, dataDir: process.env.DATA_DIR });
-  const service = new IngestService(database.db, { signalInserted: () => undefined });
   const started = Date.now();
-  const result = await service.reparse({
+  const result = await reparseStoredMessages(database.db, {
     all,
     onProgress: (done, total) => process.stderr.write(`\rreparsed ${done}/${total} (${total ? Math.round((100 * done) / total) : 100}%)`),
   });

@@ -1,0 +1,144 @@
+import { forwardedMessages, ingestLogs, queryRowsPrepared, signals, type Database } from '@tp/db-schema';
+import { sql } from 'drizzle-orm';
+import { PARSER_VERSION } from '../parser/signal-parser';
+import { refusalWarning, withSavepoint } from './derived-guard';
+import { keyOf, parseColumns, type PreparedMessage } from './message-rows';
+
+/** Which candidates were new (inserted) and the signal each new signal message got. */
+export interface InsertedBatch {
+  insertedKeys: Set<string>;
+  signalIds: Map<string, number>;
+}
+
+// A stable order keeps lock acquisition consistent between concurrent batches.
+const byKey = (a: PreparedMessage, b: PreparedMessage) =>
+  a.m.channelId.localeCompare(b.m.channelId) || a.m.messageId - b.m.messageId || a.ts.getTime() - b.ts.getTime();
+
+function rowOf({ m, ts, parsed }: PreparedMessage) {
+  const s = parsed.kind === 'signal' ? parsed.signal : undefined;
+  const parse = parseColumns(parsed);
+  return {
+    channel_id: m.channelId,
+    message_id: m.messageId,
+    message_ts: ts.toISOString(),
+    text: m.text,
+    channel_title: m.channelTitle ?? null,
+    source: m.source,
+    edit_date: m.editDate ?? null,
+    reply_to_message_id: m.replyToMessageId ?? null,
+    media_group_id: m.mediaGroupId ?? null,
+    photos: m.photos ?? null,
+    forwarded_from: m.forwardedFrom ?? null,
+    parse_kind: parse.parseKind,
+    parse_warning: parse.parseWarning,
+    parser_version: parse.parserVersion,
+    asset: s?.asset ?? null,
+    signal_type: s?.signalType ?? null,
+    buy_min: s?.buyMin ?? null,
+    buy_max: s?.buyMax ?? null,
+    target_1: s?.target1 ?? null,
+    target_2: s?.target2 ?? null,
+    target_final: s?.targetFinal ?? null,
+    targets: s?.targets ?? null,
+    stop: s?.stop ?? null,
+    expires_at: s?.expiresAt?.toISOString() ?? null,
+  };
+}
+
+/**
+ * Inserts the new messages of a batch with their signals and log lines. Uniqueness is the
+ * database's job (ON CONFLICT on the message key), never a SELECT-then-INSERT.
+ */
+export class BatchStore {
+  constructor(
+    private readonly onSignalInserted: (signalType: string | null) => void,
+    private readonly preparedStatements = false,
+  ) {}
+
+  /**
+   * One statement: insert the raw messages (ON CONFLICT DO NOTHING on the message key), the signals
+   * of exactly the rows that were new, and their log lines. The batch travels as one JSON parameter.
+   * Atomic: a refusal of any value writes nothing.
+   */
+  async insert(tx: Database, candidates: PreparedMessage[]): Promise<InsertedBatch> {
+    const rows = [...candidates].sort(byKey).map(rowOf);
+    const result = await queryRowsPrepared<{ t: 'm' | 's'; channel_id: string; message_id: string | number; ts: Date | string; id: string | number | null; signal_type: string | null }>(
+      tx,
+      this.preparedStatements ? `tp_ingest_v${PARSER_VERSION}` : undefined,
+      sql`with incoming as (
+            select * from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as x(
+              channel_id text, message_id bigint, message_ts timestamptz, text text, channel_title text, source text,
+              edit_date timestamptz, reply_to_message_id bigint, media_group_id text, photos jsonb, forwarded_from jsonb,
+              parse_kind text, parse_warning text, parser_version int,
+              asset text, signal_type text, buy_min numeric, buy_max numeric, target_1 numeric, target_2 numeric,
+              target_final numeric, targets numeric[], stop numeric, expires_at timestamptz)
+          ),
+          ins as (
+            insert into ${forwardedMessages} (channel_id, message_id, message_ts, text, channel_title, source, edit_date,
+              reply_to_message_id, media_group_id, photos, forwarded_from, parse_kind, parse_warning, parser_version)
+            select channel_id, message_id, message_ts, text, channel_title, source, edit_date,
+              reply_to_message_id, media_group_id, photos, forwarded_from, parse_kind, parse_warning, parser_version
+            from incoming
+            on conflict do nothing
+            returning channel_id, message_id, message_ts
+          ),
+          sig as (
+            insert into ${signals} (ts, channel_id, message_id, asset, signal_type, buy_min, buy_max, target_1, target_2,
+              target_final, targets, stop, expires_at, raw_message, parser_version)
+            select i.message_ts, i.channel_id, i.message_id, i.asset, i.signal_type, i.buy_min, i.buy_max, i.target_1, i.target_2,
+              i.target_final, coalesce(i.targets, '{}'), i.stop, i.expires_at, i.text, i.parser_version
+            from incoming i join ins using (channel_id, message_id, message_ts)
+            where i.parse_kind = 'signal'
+            on conflict do nothing
+            returning id, channel_id, message_id, ts, signal_type, asset, buy_min, buy_max
+          ),
+          logged as (
+            insert into ${ingestLogs} (level, event, message, channel_id, message_id)
+            select 'info', 'signal_created', concat_ws(' ', asset, signal_type, 'buy', buy_min::float8 || '–' || buy_max::float8), channel_id, message_id from sig
+            union all
+            select 'warn', 'parse_warning', i.parse_warning, i.channel_id, i.message_id
+            from incoming i join ins using (channel_id, message_id, message_ts)
+            where i.parse_kind = 'warning'
+            returning 1
+          )
+          select 'm' as t, channel_id, message_id, message_ts as ts, null::bigint as id, null::text as signal_type from ins
+          union all
+          select 's', channel_id, message_id, ts, id, signal_type from sig`,
+    );
+    const insertedKeys = new Set<string>();
+    const signalIds = new Map<string, number>();
+    for (const r of result) {
+      const key = keyOf({ channelId: r.channel_id, messageId: Number(r.message_id), ts: new Date(r.ts) });
+      if (r.t === 'm') insertedKeys.add(key);
+      else {
+        signalIds.set(key, Number(r.id));
+        this.onSignalInserted(r.signal_type);
+      }
+    }
+    return { insertedKeys, signalIds };
+  }
+
+  /**
+   * `insert` inside the transaction `tx`, guarded by savepoints. When the database refuses the batch,
+   * each message is inserted on its own; one whose signal is refused is stored again without it, its
+   * parse replaced (in `candidates`) by a warning saying why. Only the raw message is unconditional.
+   */
+  async insertGuarded(tx: Database, candidates: PreparedMessage[]): Promise<InsertedBatch> {
+    const whole = await withSavepoint(tx, (sp) => this.insert(sp, candidates));
+    if (whole.ok) return whole.value;
+    const merged: InsertedBatch = { insertedKeys: new Set(), signalIds: new Map() };
+    const ordered = [...candidates].sort(byKey);
+    for (const p of ordered) {
+      const attempt = await withSavepoint(tx, (sp) => this.insert(sp, [p]));
+      let one: InsertedBatch;
+      if (attempt.ok) one = attempt.value;
+      else {
+        p.parsed = { kind: 'warning', warning: refusalWarning(`${p.parsed.kind === 'signal' ? 'signal' : 'derived data'} not stored:`, attempt.error) };
+        one = await this.insert(tx, [p]);
+      }
+      one.insertedKeys.forEach((k) => merged.insertedKeys.add(k));
+      one.signalIds.forEach((id, k) => merged.signalIds.set(k, id));
+    }
+    return merged;
+  }
+}

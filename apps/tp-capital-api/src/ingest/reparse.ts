@@ -1,0 +1,59 @@
+import { forwardedMessages, type Database } from '@tp/db-schema';
+import { and, asc, eq, gt, isNull, lt, or, sql } from 'drizzle-orm';
+import { applyLifecycleUpdate, syncSignal } from '../lifecycle/signal-lifecycle';
+import { parseSignalMessage, PARSER_VERSION } from '../parser/signal-parser';
+import { storableParse } from './derived-bounds';
+import { refusalWarning, withSavepoint } from './derived-guard';
+import { parseColumns } from './message-rows';
+
+export interface ReparseOptions {
+  /** Every message, not only those parsed by an older parser version. */
+  all?: boolean;
+  pageSize?: number;
+  onProgress?: (done: number, total: number) => void;
+}
+
+/**
+ * Re-parses stored messages with the current parser: those parsed by an older version, or all of
+ * them with `all`. Idempotent: a second run finds nothing stale; signals keep their status. A
+ * message whose derived data cannot be stored is recorded as a warning, as ingest would.
+ */
+export async function reparseStoredMessages(db: Database, options: ReparseOptions = {}): Promise<{ scanned: number; changedKind: number }> {
+  const stale = options.all ? undefined : or(isNull(forwardedMessages.parserVersion), lt(forwardedMessages.parserVersion, PARSER_VERSION));
+  const [{ total }] = await db.select({ total: sql<number>`count(*)::int` }).from(forwardedMessages).where(stale);
+  let done = 0;
+  let changed = 0;
+  let lastId = 0;
+  for (;;) {
+    const page = await db
+      .select()
+      .from(forwardedMessages)
+      .where(and(gt(forwardedMessages.id, lastId), stale))
+      .orderBy(asc(forwardedMessages.id))
+      .limit(options.pageSize ?? 500);
+    if (page.length === 0) break;
+    await db.transaction(async (tx) => {
+      for (const row of page) {
+        let parsed = storableParse(parseSignalMessage(row.text, row.messageTs));
+        const message = { channelId: row.channelId, messageId: row.messageId, ts: row.messageTs, text: row.text, replyToMessageId: row.replyToMessageId };
+        const derived = await withSavepoint(tx, async (sp) => {
+          await syncSignal(sp, message, parsed);
+          if (parsed.kind === 'update') await applyLifecycleUpdate(sp, message, row.messageTs, parsed.update);
+        });
+        if (!derived.ok) {
+          parsed = { kind: 'warning', warning: refusalWarning(`${parsed.kind === 'update' ? 'update not applied' : 'signal not stored'}:`, derived.error) };
+          await syncSignal(tx, message, parsed);
+        }
+        if (row.parseKind !== parsed.kind) changed++;
+        await tx
+          .update(forwardedMessages)
+          .set({ ...parseColumns(parsed), updatedAt: new Date() })
+          .where(and(eq(forwardedMessages.id, row.id), eq(forwardedMessages.messageTs, row.messageTs)));
+      }
+    });
+    lastId = page[page.length - 1].id;
+    done += page.length;
+    options.onProgress?.(done, total);
+  }
+  return { scanned: done, changedKind: changed };
+}
