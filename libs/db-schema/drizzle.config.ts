@@ -5,7 +5,8 @@ import { defineConfig } from 'drizzle-kit';
 export default defineConfig({
   dialect: 'postgresql',
   schema: './src/lib/tables/index.ts',
-  out: './migrations',
+  // DRIZZLE_OUT lets the migrations check generate into a scratch copy.
+  out: process.env.DRIZZLE_OUT ?? './migrations',
   schemaFilter: ['tp_capital', 'workspace'],
   dbCredentials: { url: process.env.DATABASE_URL ?? 'postgres://localhost:5432/postgres' },
   migrations: { schema: 'drizzle', table: '__drizzle_migrations' },

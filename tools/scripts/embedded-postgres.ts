@@ -2,8 +2,10 @@
 //   serve   run it in the foreground until SIGTERM/SIGINT (what scripts/start.sh runs in the background)
 //   url     print the connection string of the running server
 //   stop    stop the running server
+//   migrate apply pending migrations to DATABASE_URL, else to this server (started for the run if needed)
+import path from 'node:path';
 import { Command } from 'commander';
-import { findRunningServer, findWorkspaceRoot, localServerPaths, runningServerUrl, startEmbeddedServer, stopRunningServer } from '@tp/db-schema/embedded';
+import { findRunningServer, findWorkspaceRoot, localServerPaths, openLocalDatabase, runningServerUrl, startEmbeddedServer, stopRunningServer } from '@tp/db-schema/embedded';
 import { openDatabase } from '@tp/db-schema';
 
 const program = new Command('embedded-postgres')
@@ -52,6 +54,15 @@ program
     const running = findRunningServer(paths().dataDir);
     await stopRunningServer(paths().dataDir);
     console.log(running ? `stopped PostgreSQL (pid ${running.pid})` : 'not running');
+  });
+
+program
+  .command('migrate')
+  .description('apply pending migrations to DATABASE_URL, else to this server (started for the run when none runs)')
+  .action(async () => {
+    const database = await openLocalDatabase({ applicationName: 'db-migrate', databaseUrl: process.env.DATABASE_URL || undefined, dataDir: path.dirname(paths().dataDir) });
+    console.log(`migrations applied to ${database.target} (${database.origin})`);
+    await database.close();
   });
 
 program.parseAsync().catch((error: Error) => {
