@@ -1,6 +1,6 @@
 import type { Database } from '@tp/db-schema';
 import { MAX_INGEST_BODY_BYTES } from '@tp/ingest-contract';
-import { createHealthRouter, type Logger } from '@tp/observability';
+import { createHealthRouter, requestContext, type Logger } from '@tp/observability';
 import cors from 'cors';
 import express, { Router } from 'express';
 import { rateLimit } from 'express-rate-limit';
@@ -49,6 +49,7 @@ export function createApp(deps: AppDeps): express.Express {
   // Off unless TRUST_PROXY says which proxies to believe: otherwise any client could rotate
   // X-Forwarded-For past the rate limiter.
   app.set('trust proxy', config.trustProxy);
+  app.use(requestContext({ logger }));
   app.use(metrics.httpMiddleware);
   // CORS on every route, /health and /metrics included: the dashboard reads them from another origin.
   app.use(cors({ origin: config.corsOrigins, allowedHeaders: ['Content-Type', 'X-API-Key'], methods: ['GET', 'POST', 'PUT', 'DELETE'] }));
