@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { FitChange, IngestMessage } from '@tp/ingest-contract';
-import { createLogger, installGracefulShutdown } from '@tp/observability';
+import { createLogger, installGracefulShutdown, requireSupportedNode } from '@tp/observability';
 import { createApp, type SourceStatus } from './app';
 import { ConfigError, loadConfig, type GatewayConfig } from './config';
 import { createGatewayMetrics } from './metrics';
@@ -20,6 +20,7 @@ function fatal(message: string): never {
 }
 
 async function main(): Promise<void> {
+  requireSupportedNode('gateway');
   let config: GatewayConfig;
   try {
     config = loadConfig();
