@@ -18,6 +18,7 @@ import { publisherOptions } from '../publisher/options';
 import { Publisher } from '../publisher/publisher';
 import { PEERS_FILE, PeerStore } from '../session/peer-store';
 import { FakeTelegramDc, type FakeChannel } from '../testing/fake-telegram-dc';
+import { RecordingApi } from '../testing/recording-api';
 import { until } from '../testing/until';
 import { Checkpoints } from './checkpoints';
 import { GramJsUserClient } from './gramjs-client';
@@ -78,7 +79,8 @@ function gatewayUserClient(session: string, options: { destinationChannelId?: st
   return { client, user };
 }
 
-const stored = (channel: FakeChannel) => outbox.pending().filter((e) => e.message.channelId === channel.markedId);
+/** Everything the outbox holds for the channel, published or not, in arrival order. */
+const stored = (channel: FakeChannel) => outbox.unprocessed(channel.markedId, Infinity);
 const storedIds = (channel: FakeChannel) => stored(channel).filter((e) => !e.message.editDate).map((e) => e.message.messageId);
 
 describe('user client over MTProto', () => {
@@ -149,8 +151,13 @@ describe('user client over MTProto', () => {
     expect(restarted.lastError).toBeNull();
   });
 
-  it('after a dropped connection, stores and forwards every post exactly once', async () => {
+  it('after a dropped connection, stores, publishes and forwards every post exactly once', async () => {
     const destination = dc.addChannel('Espelho');
+    const token = 'r'.repeat(32);
+    const api = new RecordingApi(token);
+    const config = loadConfig({ API_SECRET_TOKEN: token, API_ENDPOINTS: await api.start() });
+    const publisher = new Publisher(outbox, publisherOptions(config), winston.createLogger({ silent: true }), createGatewayMetrics());
+    publisher.start();
     const { user } = gatewayUserClient(await dc.createSession(), { destinationChannelId: destination.markedId });
     await user.start();
     dc.post(signals, 'um');
@@ -171,6 +178,13 @@ describe('user client over MTProto', () => {
     const mirrored = [...destination.messages.values()].map((m) => `${m.fwdFrom?.channelPost}:${m.message}`).sort();
     expect(mirrored).toEqual(['1:no outro canal', '1:um', '2:dois', '3:três', '4:quatro']);
     await until(() => user.state === 'connected', 10_000, 'the catch-up to end');
+    expect(logLines).toContainEqual(expect.objectContaining({ level: 'warn', message: 'user client: connection to Telegram lost; reconnecting' }));
+
+    await until(() => api.received.size === 5, 10_000, 'the API to receive every post');
+    await publisher.stop();
+    await api.stop();
+    expect([...api.received.keys()].sort()).toEqual([...[1, 2, 3, 4].map((id) => `${signals.markedId}:${id}`), `${second.markedId}:1`].sort());
+    expect(api.duplicates).toBe(0);
   });
 
   it('fills a gap in channel updates from updates.getChannelDifference, edits included', async () => {
