@@ -4,6 +4,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { FakeBotApi } from './testing/fake-bot-api';
+import { FakeIngestApi } from './testing/fake-ingest-api';
 import { RecordingApi } from './testing/recording-api';
 import { until } from './testing/until';
 
@@ -93,6 +94,55 @@ describe('gateway crash safety (real processes, SIGKILL)', () => {
       await api.stop();
     }
   }, 180_000);
+
+  it('keeps delivering behind a post the API cannot store, across a SIGKILL, then parks it and says so', async () => {
+    const telegram = new FakeBotApi();
+    const api = new FakeIngestApi({ token: TOKEN, crashesOn: (m) => m.text.includes('+123456,78%') });
+    const apiUrl = await api.start();
+    await telegram.start();
+    const channel = -1001649127710;
+    const env = { TELEGRAM_INGESTION_BOT_TOKEN: telegram.token, TELEGRAM_API_ROOT: telegram.url, API_ENDPOINTS: apiUrl, OUTBOX_DIR: path.join(dir, 'outbox'), RETRY_DELAY_MS: '50', POISON_MAX_ATTEMPTS: '3' };
+    const ordinary = (from: number) => Array.from({ length: 30 }, (_, i) => from + i);
+    const arrived = (ids: number[]) => ids.every((id) => api.has(String(channel), id));
+    try {
+      const port = await freePort();
+      const first = startGateway({ ...env, GATEWAY_PORT: String(port) });
+      await until(() => /listening/.test(first.output()), 30_000, 'the gateway to start');
+      const postedAt = Date.now();
+      telegram.channelPost(channel, 'PETR4 ALVO 1 ATINGIDO ✅\n+123456,78%', { message_id: 1 });
+      for (const id of ordinary(2)) telegram.channelPost(channel, `mensagem ${id}`, { message_id: id });
+      await until(() => arrived(ordinary(2)), 30_000, '30 posts behind the poison post');
+      expect(Date.now() - postedAt).toBeLessThan(30_000);
+      first.child.kill('SIGKILL');
+      await first.exited;
+
+      // After a crash the poison post is first in the queue again: it must not hold the rest.
+      const secondPort = await freePort();
+      const second = startGateway({ ...env, GATEWAY_PORT: String(secondPort) });
+      await until(() => /listening/.test(second.output()), 30_000, 'the gateway to restart');
+      for (const id of ordinary(32)) telegram.channelPost(channel, `mensagem ${id}`, { message_id: id });
+      await until(() => arrived(ordinary(32)), 30_000, '30 posts after the restart');
+      // It is parked only on evidence: it fails again each time other posts have been stored since.
+      for (let id = 62; id < 72 && !/parked a message the API keeps failing on/.test(second.output()); id++) {
+        telegram.channelPost(channel, `mensagem ${id}`, { message_id: id });
+        await until(() => api.has(String(channel), id), 30_000, `post ${id}`);
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      await until(() => /parked a message the API keeps failing on/.test(second.output()), 30_000, 'the poison post to be parked');
+      const health = await fetch(`http://127.0.0.1:${secondPort}/health`);
+      expect(health.status).toBe(503);
+      expect(((await health.json()) as { checks: { outbox: { error: string } } }).checks.outbox.error).toMatch(/parked after repeated 5xx/);
+      expect(readFileSync(path.join(dir, 'outbox', 'dead-letter.jsonl'), 'utf8')).toContain('+123456,78%');
+      expect(api.has(String(channel), 1)).toBe(false);
+      expect(api.stored.size).toBeGreaterThanOrEqual(61);
+      expect(api.stored.has(`${channel}:1`)).toBe(false);
+      second.child.kill('SIGTERM');
+      expect(await second.exited).toBe(0);
+    } finally {
+      await telegram.stop();
+      await api.stop();
+    }
+  }, 150_000);
 
   it('refuses to start when the session folder is readable by others, naming the fix', async () => {
     const sessionDir = path.join(dir, 'session');
