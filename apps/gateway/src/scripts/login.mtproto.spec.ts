@@ -48,7 +48,6 @@ describe('login', () => {
       sessionDir,
       encryptionKey: key,
       session: unauthorised,
-      networkSocket: dc.networkSocket,
       phoneNumber: async () => dc.login.phone,
       phoneCode: async () => dc.login.code,
       password: async () => passwords.shift() as string,
@@ -68,7 +67,7 @@ describe('login', () => {
     const session = loadSession(sessionDir, key) as string;
     expect(dc.isAuthorized(session)).toBe(true);
     const outbox = await Outbox.open(path.join(dir, 'outbox'), { maxBytes: 1024 * 1024 });
-    const client = new GramJsUserClient(session, 12345, 'api-hash', [channel.markedId], { peerStore: new PeerStore(sessionDir), networkSocket: dc.networkSocket });
+    const client = new GramJsUserClient(session, 12345, 'api-hash', [channel.markedId], { peerStore: new PeerStore(sessionDir) });
     const user = new UserSource(client, outbox, new Checkpoints(path.join(dir, 'marks.json')), { sourceChannelIds: [channel.markedId] }, logger, createGatewayMetrics());
     try {
       await user.start();

@@ -7,6 +7,7 @@ import { Logger as GramJsLogger, LogLevel } from 'telegram/extensions/Logger';
 import { StringSession } from 'telegram/sessions';
 import { ConfigError, loadConfig } from '../config';
 import { parseEncryptionKey, saveSession } from '../session/session-store';
+import { dcSocketFor } from '../sources/gramjs-client';
 
 export interface LoginInputs {
   apiId: number;
@@ -26,7 +27,7 @@ export interface LoginInputs {
    * into GramJS's hard-coded server keys).
    */
   session?: string;
-  /** The socket class GramJS dials with (a fake data center's in tests). */
+  /** The socket class GramJS dials with; by default GramJS's own, or the session's port for a DC on loopback. */
   networkSocket?: typeof PromisedNetSockets;
 }
 
@@ -35,10 +36,11 @@ export interface LoginInputs {
  * auth.checkPassword (SRP); then writes the session. Returns the session file's path.
  */
 export async function login(inputs: LoginInputs): Promise<string> {
+  const networkSocket = inputs.networkSocket ?? dcSocketFor(inputs.session ?? '');
   const client = new TelegramClient(new StringSession(inputs.session ?? ''), inputs.apiId, inputs.apiHash, {
     connectionRetries: 5,
     baseLogger: new GramJsLogger(LogLevel.ERROR),
-    ...(inputs.networkSocket ? { networkSocket: inputs.networkSocket } : {}),
+    ...(networkSocket ? { networkSocket } : {}),
   });
   let lastError: Error | undefined;
   try {

@@ -3,7 +3,7 @@ import bigInt, { type BigInteger } from 'big-integer';
 import { Api, TelegramClient } from 'telegram';
 import { errors } from 'telegram';
 import { Raw } from 'telegram/events';
-import type { PromisedNetSockets } from 'telegram/extensions';
+import { PromisedNetSockets } from 'telegram/extensions';
 import { Logger as GramJsLogger, LogLevel } from 'telegram/extensions/Logger';
 import { UpdateConnectionState } from 'telegram/network';
 import { StringSession } from 'telegram/sessions';
@@ -59,11 +59,25 @@ export interface GramJsUserClientOptions {
   /** Where channel access hashes are kept beside the session; without it they are resolved on every start. */
   peerStore?: PeerStore;
   logger?: Logger;
-  /**
-   * The socket class GramJS dials with. Tests pass the fake data center's: GramJS 2.26 dials port 80
-   * whatever port the session holds.
-   */
+  /** The socket class GramJS dials with; by default GramJS's own (see dcSocketFor). */
   networkSocket?: typeof PromisedNetSockets;
+}
+
+/**
+ * GramJS 2.26 dials port 80 whatever port the session holds. Telegram listens there, but a data
+ * center on loopback is a local fake (tests, debugging): for it, dial the session's port.
+ */
+export function dcSocketFor(session: string): typeof PromisedNetSockets | undefined {
+  if (!session) return undefined;
+  const parsed = new StringSession(session);
+  const address = parsed.serverAddress;
+  const port = parsed.port;
+  if (!address || !port || !/^(127\.\d+\.\d+\.\d+|::1)$/.test(address)) return undefined;
+  return class SessionPortSocket extends PromisedNetSockets {
+    override connect(_port: number, ip: string) {
+      return super.connect(port, ip);
+    }
+  };
 }
 
 type ChannelUpdate = Api.UpdateNewChannelMessage | Api.UpdateEditChannelMessage | Api.UpdateDeleteChannelMessages;
@@ -94,13 +108,14 @@ export class GramJsUserClient implements TelegramUserClient {
     private readonly channelIds: string[],
     private readonly options: GramJsUserClientOptions = {},
   ) {
+    const networkSocket = options.networkSocket ?? dcSocketFor(session);
     this.client = new TelegramClient(new StringSession(session), apiId, apiHash, {
       connectionRetries: Infinity,
       autoReconnect: true,
       floodSleepThreshold: 0,
       // Its own logger from the start: the default one prints at info level before setLogLevel runs.
       baseLogger: new GramJsLogger(LogLevel.ERROR),
-      ...(options.networkSocket ? { networkSocket: options.networkSocket } : {}),
+      ...(networkSocket ? { networkSocket } : {}),
     });
     this.tracked = new Set(channelIds.map(bare));
     for (const [id, hash] of Object.entries(options.peerStore?.load() ?? {})) this.accessHashes.set(id, bigInt(hash));

@@ -73,7 +73,8 @@ afterEach(async () => {
 function gatewayUserClient(session: string, options: { destinationChannelId?: string; onChannelMessagesDeleted?: (c: string, ids: number[]) => void } = {}) {
   const channelIds = [signals.markedId, second.markedId];
   const log = logger();
-  const client = new GramJsUserClient(session, 12345, 'api-hash', channelIds, { peerStore: new PeerStore(sessionDir), logger: log, networkSocket: dc.networkSocket });
+  // No socket override: the adapter dials the session's port itself for a DC on loopback.
+  const client = new GramJsUserClient(session, 12345, 'api-hash', channelIds, { peerStore: new PeerStore(sessionDir), logger: log });
   const user = new UserSource(client, outbox, new Checkpoints(path.join(dir, 'outbox', 'user-client-marks.json')), { sourceChannelIds: channelIds, ...options }, log, createGatewayMetrics());
   running.push(user);
   return { client, user };

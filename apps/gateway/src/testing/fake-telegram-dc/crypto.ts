@@ -24,13 +24,12 @@ export function authKeyId(key: Buffer): Buffer {
 
 /**
  * A GramJS StringSession that already holds the auth key, so the client skips the RSA/DH exchange
- * and starts with encrypted messages. The port stored is 80: StringSession writes it as a signed
- * 16-bit number (ephemeral ports overflow) and GramJS 2.26 dials 80 whatever the session says
- * (see FakeTelegramDc.networkSocket).
+ * and starts with encrypted messages. StringSession writes the port as a signed 16-bit number, so
+ * it must be at most 32767; GramJS itself ignores it (see FakeTelegramDc.networkSocket).
  */
-export async function sessionString(dcId: number, ip: string, key: Buffer): Promise<string> {
+export async function sessionString(dcId: number, ip: string, port: number, key: Buffer): Promise<string> {
   const session = new StringSession('');
-  session.setDC(dcId, ip, 80);
+  session.setDC(dcId, ip, port);
   const authKey = new AuthKey();
   await authKey.setKey(key);
   session.setAuthKey(authKey);

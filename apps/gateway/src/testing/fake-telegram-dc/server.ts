@@ -62,11 +62,26 @@ export class FakeTelegramDc {
   /** Errors from a client packet the fake could not read (a protocol bug worth failing a test on). */
   readonly protocolErrors: string[] = [];
 
-  async start(): Promise<this> {
-    this.server = createServer((socket) => this.accept(socket));
-    await new Promise<void>((resolve) => this.server?.listen(0, '127.0.0.1', resolve));
-    this.port = (this.server?.address() as AddressInfo).port;
-    return this;
+  /**
+   * Listens on 127.0.0.1. The port is kept at or below 32767 because StringSession stores it as a
+   * signed 16-bit number; with it in the session, a gateway process finds this DC on its own.
+   */
+  async start(options: { port?: number } = {}): Promise<this> {
+    for (let attempt = 0; ; attempt++) {
+      const port = options.port ?? 20_000 + Math.floor(Math.random() * 12_000);
+      const server = createServer((socket) => this.accept(socket));
+      try {
+        await new Promise<void>((resolve, reject) => {
+          server.once('error', reject);
+          server.listen(port, '127.0.0.1', resolve);
+        });
+        this.server = server;
+        this.port = (server.address() as AddressInfo).port;
+        return this;
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE' || options.port !== undefined || attempt > 50) throw error;
+      }
+    }
   }
 
   async stop(): Promise<void> {
@@ -77,6 +92,7 @@ export class FakeTelegramDc {
   /**
    * GramJS 2.26's TelegramClient.connect() dials port 80 (443 with WSS) whatever port the session
    * holds; this socket class, passed as the client's `networkSocket`, dials this DC's port instead.
+   * (The gateway's adapter does the same by itself for a DC on loopback.)
    */
   get networkSocket(): typeof PromisedNetSockets {
     const port = () => this.port;
@@ -94,7 +110,7 @@ export class FakeTelegramDc {
   async createSession(options: { authorized?: boolean } = {}): Promise<string> {
     const key = generateAuthKey();
     this.keys.set(key.id.toString('hex'), { key, auth: { authorized: options.authorized ?? true, revoked: false }, salt: randomLong() });
-    return sessionString(2, '127.0.0.1', key.key);
+    return sessionString(2, '127.0.0.1', this.port, key.key);
   }
 
   /** Telegram ended the session (logged out elsewhere): every call gets SESSION_REVOKED. */
