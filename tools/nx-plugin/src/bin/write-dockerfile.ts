@@ -2,15 +2,15 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { renderDockerfile, renderDockerignore } from '../lib/dockerfile';
+import { DEFAULT_HEALTH_PATH, renderDockerfile, renderDockerignore } from '../lib/dockerfile';
 
 const { values } = parseArgs({ options: { project: { type: 'string' }, out: { type: 'string' }, port: { type: 'string' }, health: { type: 'string' }, 'node-options': { type: 'string' } } });
 if (!values.project || !values.out || !values.port) {
-  console.error('usage: write-dockerfile --project=<name> --out=<dir> --port=<n> [--health=/health] [--node-options=...]');
+  console.error('usage: write-dockerfile --project=<name> --out=<dir> --port=<n> [--health=/health/ready] [--node-options=...]');
   process.exit(2);
 }
 mkdirSync(values.out, { recursive: true });
 const file = path.join(values.out, 'Dockerfile');
-writeFileSync(file, renderDockerfile({ project: values.project, port: Number(values.port), healthPath: values.health ?? '/health', nodeOptions: values['node-options'] ?? '', entry: 'main.js' }));
+writeFileSync(file, renderDockerfile({ project: values.project, port: Number(values.port), healthPath: values.health ?? DEFAULT_HEALTH_PATH, nodeOptions: values['node-options'] ?? '', entry: 'main.js' }));
 writeFileSync(path.join(values.out, '.dockerignore'), renderDockerignore());
 console.log(`wrote ${file}`);

@@ -37,12 +37,18 @@ function parse(dockerfile: string): Array<[string, string]> {
 
 describe('dockerfile inference', () => {
   it('gives container apps cached dockerfile and docker-build targets that depend on the build', async () => {
-    project('apps/api', { name: 'api', tags: ['type:app', 'deploy:container'], metadata: { port: 4005, healthPath: '/health' } });
+    project('apps/api', { name: 'api', tags: ['type:app', 'deploy:container'], metadata: { port: 4005, healthPath: '/health/ready' } });
     const targets = await targetsOf('apps/api');
     expect(targets.dockerfile).toMatchObject({ dependsOn: ['build'], cache: true, outputs: ['{workspaceRoot}/dist/apps/api/Dockerfile', '{workspaceRoot}/dist/apps/api/.dockerignore'] });
     expect(targets.dockerfile.command).toContain('--port=4005');
+    expect(targets.dockerfile.command).toContain('--health=/health/ready');
     expect(targets['docker-build']).toMatchObject({ dependsOn: ['build', 'dockerfile'], cache: true, inputs: ['production', '^production', '{projectRoot}/package.json'] });
     expect(targets['docker-build'].command).toContain('--tag=tp-capital/api:1.2.3');
+  });
+
+  it('health-checks the readiness endpoint when the project names none', async () => {
+    project('apps/web', { name: 'web', tags: ['deploy:container'], metadata: { port: 3200 } });
+    expect((await targetsOf('apps/web')).dockerfile.command).toContain('--health=/health/ready');
   });
 
   it('infers nothing for apps not tagged for containers (the gateway runs on the host)', async () => {
@@ -54,7 +60,7 @@ describe('dockerfile inference', () => {
 });
 
 describe('renderDockerfile', () => {
-  const dockerfile = renderDockerfile({ project: 'api', port: 4005, healthPath: '/health', nodeOptions: '--max-old-space-size=128', entry: 'main.js' });
+  const dockerfile = renderDockerfile({ project: 'api', port: 4005, healthPath: '/health/ready', nodeOptions: '--max-old-space-size=128', entry: 'main.js' });
   const steps = parse(dockerfile);
 
   it('is multi-stage on node:20-alpine', () => {
@@ -70,7 +76,7 @@ describe('renderDockerfile', () => {
     const user = steps.filter(([k]) => k === 'USER').map(([, v]) => v);
     expect(user).toEqual(['node']);
     expect(steps).toContainEqual(['EXPOSE', '4005']);
-    expect(steps.find(([k]) => k === 'HEALTHCHECK')?.[1]).toContain('http://127.0.0.1:4005/health');
+    expect(steps.find(([k]) => k === 'HEALTHCHECK')?.[1]).toContain('http://127.0.0.1:4005/health/ready');
     expect(steps).toContainEqual(['ENTRYPOINT', '["/sbin/tini", "--"]']);
     expect(steps.find(([k, v]) => k === 'RUN' && v.includes('tini'))).toBeDefined();
     expect(steps.at(-1)).toEqual(['CMD', '["node", "main.js"]']);

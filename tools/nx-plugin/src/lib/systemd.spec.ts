@@ -1,10 +1,12 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { CreateNodesContext } from '@nx/devkit';
 import { createNodes } from '../index';
-import { DEFAULT_UNIT, renderSystemdUnit } from './systemd';
+import { DEFAULT_UNIT, renderSystemdUnit, type UnitSpec } from './systemd';
 
 let root: string;
 beforeEach(() => {
@@ -27,6 +29,14 @@ describe('systemd inference', () => {
     const [[, result]] = await createNodes[1](['apps/gateway/project.json'], {}, context);
     const target = result.projects?.['apps/gateway']?.targets?.['systemd-unit'];
     expect(target).toMatchObject({ dependsOn: ['build'], cache: true, outputs: ['{workspaceRoot}/dist/apps/gateway/tp-capital-gateway.service'] });
+  });
+
+  it('passes the port and the live endpoint from the project metadata to the generator', async () => {
+    mkdirSync(path.join(root, 'apps/gateway'), { recursive: true });
+    writeFileSync(path.join(root, 'apps/gateway/project.json'), JSON.stringify({ name: 'gateway', tags: ['deploy:systemd'], metadata: { port: 4100, healthPath: '/health/live' } }));
+    const context: CreateNodesContext = { workspaceRoot: root, nxJsonConfiguration: {} };
+    const [[, result]] = await createNodes[1](['apps/gateway/project.json'], {}, context);
+    expect(result.projects?.['apps/gateway']?.targets?.['systemd-unit']?.command).toMatch(/--port=4100 --live-path=\/health\/live$/);
   });
 });
 
@@ -65,5 +75,61 @@ describe('renderSystemdUnit', () => {
     const exposure = Number(security.match(/Overall exposure level for [\w.-]+: ([\d.]+)/)?.[1]);
     expect(exposure).toBeLessThanOrEqual(2.0);
     expect(security).toMatch(/\bOK\b/);
+  });
+});
+
+/** The ExecStartPost probe of a unit, run as systemd would run it, against `env`. */
+function runLiveProbe(spec: UnitSpec, env: Record<string, string>): Promise<{ code: number | null; stderr: string }> {
+  const line = renderSystemdUnit(spec)
+    .split('\n')
+    .find((l) => l.startsWith('ExecStartPost='));
+  const script = line?.match(/^ExecStartPost=\S+ -e "(.*)"$/)?.[1];
+  if (!script) throw new Error(`no ExecStartPost probe in the unit: ${line}`);
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['-e', script], { env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    child.on('exit', (code) => resolve({ code, stderr }));
+  });
+}
+
+describe('the unit waits for the live endpoint after start', () => {
+  const spec: UnitSpec = { ...DEFAULT_UNIT, description: 'x', nodePath: process.execPath };
+
+  it('probes /health/live, never the dependency checks, with no character systemd would expand', () => {
+    const line = renderSystemdUnit(spec)
+      .split('\n')
+      .find((l) => l.startsWith('ExecStartPost='));
+    expect(line).toContain("'/health/live'");
+    expect(line).toContain("process.env.GATEWAY_PORT||'4006'");
+    expect(line?.slice('ExecStartPost='.length)).not.toMatch(/[$%\\]/);
+  });
+
+  it('succeeds once the gateway answers 200 on /health/live, retrying while it does not', async () => {
+    const paths: string[] = [];
+    const server = createServer((req, res) => {
+      paths.push(req.url ?? '');
+      res.statusCode = paths.length < 3 ? 503 : 200;
+      res.end();
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const result = await runLiveProbe(spec, { GATEWAY_PORT: String(port), GATEWAY_HOST: '0.0.0.0' });
+      expect(result.code).toBe(0);
+      expect(paths).toEqual(['/health/live', '/health/live', '/health/live']);
+    } finally {
+      server.close();
+    }
+  });
+
+  it('fails the start, naming the URL, when nothing answers within the timeout', async () => {
+    const server = createServer();
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const { port } = server.address() as AddressInfo;
+    await new Promise((r) => server.close(r));
+    const result = await runLiveProbe({ ...spec, liveTimeoutSec: 1 }, { GATEWAY_PORT: String(port) });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(`gateway: no answer from http://127.0.0.1:${port}/health/live within 1 s`);
   });
 });

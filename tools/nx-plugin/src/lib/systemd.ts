@@ -10,6 +10,12 @@ export interface UnitSpec {
   environmentFile: string;
   nodePath: string;
   nodeOptions: string;
+  /** The gateway's port when `GATEWAY_PORT` is not in the environment file. */
+  port: number;
+  /** Probed after start: the liveness endpoint, which never depends on Telegram or the API. */
+  livePath: string;
+  /** How long `systemctl start` waits for the live endpoint before the start counts as failed. */
+  liveTimeoutSec: number;
 }
 
 export const DEFAULT_UNIT: Omit<UnitSpec, 'description'> = {
@@ -19,7 +25,26 @@ export const DEFAULT_UNIT: Omit<UnitSpec, 'description'> = {
   environmentFile: '/etc/tp-capital/gateway.env',
   nodePath: '/usr/bin/node',
   nodeOptions: '--max-semi-space-size=2 --max-old-space-size=96',
+  port: 4006,
+  livePath: '/health/live',
+  liveTimeoutSec: 60,
 };
+
+/**
+ * A one-line Node.js script for ExecStartPost: polls the live endpoint on GATEWAY_HOST/GATEWAY_PORT
+ * (from the environment file) until it answers 200, exits 1 after the timeout. No `$`, `%` or `"`:
+ * systemd would expand or split them.
+ */
+export function liveProbeScript(spec: Pick<UnitSpec, 'port' | 'livePath' | 'liveTimeoutSec'>): string {
+  return [
+    `const h=process.env.GATEWAY_HOST||'127.0.0.1'`,
+    `const host=h==='0.0.0.0'||h==='::'?'127.0.0.1':h.includes(':')?'['+h+']':h`,
+    `const url='http://'+host+':'+(process.env.GATEWAY_PORT||'${spec.port}')+'${spec.livePath}'`,
+    `const end=Date.now()+${spec.liveTimeoutSec * 1000}`,
+    `const probe=()=>fetch(url,{signal:AbortSignal.timeout(2000)}).then((r)=>{if(!r.ok)throw new Error(String(r.status));process.exit(0)}).catch(()=>{if(Date.now()>end){console.error('gateway: no answer from '+url+' within ${spec.liveTimeoutSec} s');process.exit(1)}setTimeout(probe,500)})`,
+    `probe()`,
+  ].join(';');
+}
 
 /**
  * The gateway's systemd unit: the design's settings (restart policy, limits, read-only system with
@@ -49,6 +74,9 @@ Environment="NODE_OPTIONS=${spec.nodeOptions}"
 Environment=OUTBOX_DIR=${outbox}
 Environment=SESSION_DIR=${session}
 ExecStart=${spec.nodePath} ${spec.installDir}/main.js
+# \`systemctl start\` succeeds once ${spec.livePath} answers (liveness: the process serves HTTP; it runs
+# no dependency check). Monitoring polls /health/ready; /health names every failing check.
+ExecStartPost=${spec.nodePath} -e "${liveProbeScript(spec)}"
 Restart=on-failure
 RestartSec=10s
 TimeoutStopSec=30s
@@ -102,9 +130,11 @@ WantedBy=multi-user.target
 export function inferSystemdTarget(project: ProjectFile): Record<string, TargetConfiguration> {
   if (!project.tags?.includes('deploy:systemd') || !project.name) return {};
   const out = distDir(project.name);
+  const port = project.metadata?.port ?? DEFAULT_UNIT.port;
+  const livePath = project.metadata?.healthPath ?? DEFAULT_UNIT.livePath;
   return {
     'systemd-unit': {
-      command: `${tsRunner} tools/nx-plugin/src/bin/write-systemd-unit.ts --out=${out}/tp-capital-gateway.service`,
+      command: `${tsRunner} tools/nx-plugin/src/bin/write-systemd-unit.ts --out=${out}/tp-capital-gateway.service --port=${port} --live-path=${livePath}`,
       options: { cwd: '{workspaceRoot}' },
       dependsOn: ['build'],
       inputs: ['{projectRoot}/project.json', '{workspaceRoot}/tools/nx-plugin/src/lib/systemd.ts', { env: 'GATEWAY_USER' }, { env: 'GATEWAY_INSTALL_DIR' }, { env: 'GATEWAY_STATE_DIR' }],
