@@ -38,7 +38,7 @@ describe('infra/compose/docker-compose.yml', () => {
 
   it('fails fast on missing secrets and never passes a Telegram variable to a container', () => {
     const text = readFileSync(infra('compose/docker-compose.yml'), 'utf8');
-    for (const secret of ['TIMESCALEDB_PASSWORD', 'GATEWAY_SECRET_TOKEN', 'API_KEY', 'GRAFANA_ADMIN_PASSWORD']) expect(text).toMatch(new RegExp(`\\$\\{${secret}:\\?[^}]+\\}`));
+    for (const secret of ['TIMESCALEDB_PASSWORD', 'GATEWAY_SECRET_TOKEN', 'API_KEY', 'WORKSPACE_API_KEY', 'GRAFANA_ADMIN_PASSWORD']) expect(text).toMatch(new RegExp(`\\$\\{${secret}:\\?[^}]+\\}`));
     for (const service of Object.values(services)) {
       expect(JSON.stringify(service.environment ?? {})).not.toMatch(/TELEGRAM|SESSION/i);
       expect(JSON.stringify(service.volumes ?? [])).not.toMatch(/session/i);
