@@ -160,12 +160,15 @@ export class GramJsUserClient implements TelegramUserClient {
           this.pts.set(dialog.peer.channelId.toString(), dialog.pts);
         }
       }
+      // Found them all, or no more pages: stop. Otherwise page after the last dialog, as Telegram asks.
+      if (missing.every((id) => this.accessHashes.has(id))) break;
       const last: Api.TypeDialog | undefined = result.dialogs[result.dialogs.length - 1];
-      const lastMessage = last && result.messages.find((m: Api.TypeMessage) => 'id' in m && m.id === last.topMessage && 'date' in m);
-      if (!(result instanceof Api.messages.DialogsSlice) || !last || !lastMessage || result.dialogs.length < 100) break;
-      offsetDate = (lastMessage as Api.Message).date;
+      const nextPeer: Api.TypeInputPeer | undefined = last && this.inputPeerOf(last.peer);
+      if (!(result instanceof Api.messages.DialogsSlice) || !last || !nextPeer) break;
+      const lastMessage = result.messages.find((m: Api.TypeMessage) => m instanceof Api.Message && m.id === last.topMessage) as Api.Message | undefined;
+      offsetDate = lastMessage?.date ?? 0;
       offsetId = last.topMessage;
-      offsetPeer = this.inputPeerOf(last.peer) ?? new Api.InputPeerEmpty();
+      offsetPeer = nextPeer;
     }
     await this.options.peerStore?.save(Object.fromEntries([...this.accessHashes].map(([id, hash]) => [id, hash.toString()])));
     const unresolved = missing.filter((id) => !this.accessHashes.has(id));

@@ -152,6 +152,19 @@ describe('user client over MTProto', () => {
     expect(restarted.lastError).toBeNull();
   });
 
+  it('finds a channel beyond the first page of dialogs', async () => {
+    // The followed channels posted long ago; 150 busier dialogs come first.
+    dc.post(signals, 'antiga', { date: 1_700_000_000 });
+    dc.post(second, 'antiga', { date: 1_700_000_000 });
+    for (let i = 0; i < 150; i++) dc.post(dc.addChannel(`outro ${i}`), 'recente');
+    const { user } = gatewayUserClient(await dc.createSession());
+    await user.start();
+    expect(dc.callCount('messages.GetDialogs')).toBe(2);
+    dc.post(signals, 'ao vivo');
+    await until(() => storedIds(signals).length === 1, 10_000, 'the live post');
+    expect(user.lastError).toBeNull();
+  });
+
   it('after a dropped connection, stores, publishes and forwards every post exactly once', async () => {
     const destination = dc.addChannel('Espelho');
     const token = 'r'.repeat(32);

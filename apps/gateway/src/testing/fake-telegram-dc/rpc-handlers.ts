@@ -89,11 +89,20 @@ function channelDifference(ctx: RpcContext, req: Api.updates.GetChannelDifferenc
   );
 }
 
-function dialogs(ctx: RpcContext): Buffer {
-  const channels = [...ctx.world.channels.values()];
+/**
+ * messages.getDialogs: newest top message first, paged after offset_peer; a page short of the
+ * whole list is a messages.dialogsSlice with the total count, as Telegram sends it.
+ */
+function dialogs(ctx: RpcContext, req: Api.messages.GetDialogs): Buffer {
+  const topDate = (c: FakeChannel) => ctx.world.history(c)[0]?.date ?? 0;
+  const all = [...ctx.world.channels.values()].sort((a, b) => topDate(b) - topDate(a) || b.id.compare(a.id));
+  const after = req.offsetPeer instanceof Api.InputPeerChannel ? all.findIndex((c) => c.id.equals((req.offsetPeer as Api.InputPeerChannel).channelId)) + 1 : 0;
+  const channels = all.slice(after, after + (req.limit || 100));
   const tops = channels.map((c) => ctx.world.history(c)[0]).filter((m): m is Api.Message => m !== undefined);
+  const Page = channels.length < all.length ? Api.messages.DialogsSlice : Api.messages.Dialogs;
   return Buffer.from(
-    new Api.messages.Dialogs({
+    new Page({
+      count: all.length,
       dialogs: channels.map(
         (c) =>
           new Api.Dialog({
@@ -253,7 +262,7 @@ export async function handleRpc(ctx: RpcContext, obj: unknown, onEvent: (c: Fake
   if (obj instanceof Api.updates.GetState) return Buffer.from(new Api.updates.State({ pts: 1, qts: 0, date: now(), seq: 0, unreadCount: 0 }).getBytes());
   if (obj instanceof Api.updates.GetDifference) return Buffer.from(new Api.updates.DifferenceEmpty({ date: now(), seq: 0 }).getBytes());
   if (obj instanceof Api.updates.GetChannelDifference) return channelDifference(ctx, obj);
-  if (obj instanceof Api.messages.GetDialogs) return dialogs(ctx);
+  if (obj instanceof Api.messages.GetDialogs) return dialogs(ctx, obj);
   if (obj instanceof Api.channels.GetChannels) {
     const chats = obj.id.map((input) => world.chatOf(channelFor(ctx, input)));
     return Buffer.from(new Api.messages.Chats({ chats }).getBytes());

@@ -128,7 +128,7 @@ export class FakeTelegramDc {
   }
 
   /** Posts to a channel and pushes updateNewChannelMessage to connected clients. Returns the message id. */
-  post(channel: FakeChannel, text: string, options: { photo?: PhotoSpec } = {}): number {
+  post(channel: FakeChannel, text: string, options: { photo?: PhotoSpec; date?: number } = {}): number {
     const event = this.world.post(channel, text, options);
     this.publish(channel, event);
     return (event.update as Api.UpdateNewChannelMessage).message.id;
