@@ -1,4 +1,4 @@
-import { forwardedMessages, queryRows, signalEvents, signals, type DatabaseHandle } from '@tp/db-schema';
+import { forwardedMessages, queryRows, signalEvents, signals, type Database, type DatabaseHandle } from '@tp/db-schema';
 import { GATEWAY_TOKEN_HEADER } from '@tp/ingest-contract';
 import { and, eq, sql } from 'drizzle-orm';
 import type { Express } from 'express';
@@ -155,5 +155,22 @@ describe('a database refusal of derived data', () => {
     expect(row).toMatchObject({ text: signalText('ZZZZ3'), parseKind: 'warning' });
     const left = await queryRows<{ n: number }>(database.db, sql`select count(*)::int as n from ${signals} where id = ${created.body.signalId}`);
     expect(left[0].n).toBe(0);
+  });
+});
+
+describe('failures that are not about the message', () => {
+  it('answers 503 database_busy when the database keeps deadlocking, after three attempts', async () => {
+    let attempts = 0;
+    const deadlocking = {
+      execute: async () => {
+        attempts++;
+        throw Object.assign(new Error('deadlock detected'), { code: '40P01' });
+      },
+    } as unknown as Database;
+    const busy = await buildTestApp({}, { db: deadlocking, target: 'fake', ping: async () => undefined, close: async () => undefined });
+    const res = await request(busy.app).post('/ingest').set(GATEWAY_TOKEN_HEADER, GATEWAY_TOKEN).send(message()).expect(503);
+    expect(res.body.error.code).toBe('database_busy');
+    expect(res.headers['retry-after']).toBe('1');
+    expect(attempts).toBe(3);
   });
 });
