@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { open, rename } from 'node:fs/promises';
 import path from 'node:path';
 import { assertPrivate } from './session-store';
@@ -39,6 +39,7 @@ export class PeerStore {
     } finally {
       await handle.close();
     }
+    chmodSync(tmp, 0o600); // a leftover temp file keeps its old mode when reopened
     await rename(tmp, file);
   }
 }
