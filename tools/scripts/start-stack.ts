@@ -94,9 +94,9 @@ async function waitHealthy(): Promise<void> {
   while (pending.size > 0 && !stopping) {
     for (const service of pending) {
       try {
-        const res = await fetch(`http://127.0.0.1:${service.port}/health`, { signal: AbortSignal.timeout(1_000) });
+        const res = await fetch(`http://127.0.0.1:${service.port}/health/ready`, { signal: AbortSignal.timeout(1_000) });
         pending.delete(service);
-        log(`✔ ${service.name} on http://${host}:${service.port} (/health ${res.status})`);
+        log(`✔ ${service.name} on http://${host}:${service.port} (/health/ready ${res.status})`);
       } catch {
         /* not up yet */
       }
