@@ -122,10 +122,13 @@ export class BatchStore {
    * `insert` inside the transaction `tx`, guarded by savepoints. When the database refuses the batch,
    * each message is inserted on its own; one whose signal is refused is stored again without it, its
    * parse replaced (in `candidates`) by a warning saying why. Only the raw message is unconditional.
+   * `alreadyRefused` goes straight to one by one (the same batch was just refused outside a transaction).
    */
-  async insertGuarded(tx: Database, candidates: PreparedMessage[]): Promise<InsertedBatch> {
-    const whole = await withSavepoint(tx, (sp) => this.insert(sp, candidates));
-    if (whole.ok) return whole.value;
+  async insertGuarded(tx: Database, candidates: PreparedMessage[], options: { alreadyRefused?: boolean } = {}): Promise<InsertedBatch> {
+    if (!options.alreadyRefused) {
+      const whole = await withSavepoint(tx, (sp) => this.insert(sp, candidates));
+      if (whole.ok) return whole.value;
+    }
     const merged: InsertedBatch = { insertedKeys: new Set(), signalIds: new Map() };
     const ordered = [...candidates].sort(byKey);
     for (const p of ordered) {

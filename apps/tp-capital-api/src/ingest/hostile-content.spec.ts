@@ -135,6 +135,21 @@ describe('a database refusal of derived data', () => {
     expect(again.body.results).toEqual(Array(3).fill({ status: 'ok', skipped: true }));
   });
 
+  it('stores a refused signal with a warning inside a batch that also carries an update', async () => {
+    const created = await post(message({ channelId: CHANNEL, text: signalText('EGIE3'), timestamp: '2025-10-20T10:00:00Z' })).expect(200);
+    const refused = message({ channelId: CHANNEL, text: signalText('ZZZZ3'), timestamp: '2025-10-21T09:00:00Z' });
+    const update = message({ channelId: CHANNEL, text: 'EGIE3 ALVO 1 ATINGIDO +5%', timestamp: '2025-10-21T10:00:00Z' });
+    const res = await post({ messages: [refused, update] }, '/ingest/batch').expect(200);
+    expect(res.body.results).toEqual([
+      { status: 'ok', skipped: false, signalId: null },
+      { status: 'ok', skipped: false, signalId: null },
+    ]);
+    expect((await storedRows(CHANNEL, refused.messageId as number))[0]).toMatchObject({ parseKind: 'warning', parseWarning: expect.stringMatching(/refused by the database/) });
+    expect((await storedRows(CHANNEL, update.messageId as number))[0].parseKind).toBe('update');
+    const [signal] = await database.db.select().from(signals).where(eq(signals.id, created.body.signalId));
+    expect(signal).toMatchObject({ status: 'target_1_hit', lastResultPct: '5.0000' });
+  });
+
   it('stores an update with a warning when its lifecycle event is refused, leaving the signal open', async () => {
     const created = await post(message({ channelId: CHANNEL, text: signalText('RENT3'), timestamp: '2025-10-20T10:00:00Z' })).expect(200);
     const update = message({ channelId: CHANNEL, text: 'RENT3 ALVO 1 ATINGIDO +42%', timestamp: '2025-10-21T10:00:00Z' });

@@ -48,15 +48,17 @@ export class IngestService {
       const prepared = prepareMessages(messages);
       const needsTransaction = prepared.some((p) => p.parsed.kind === 'update' || p.m.editDate);
       try {
+        let refused = false;
         if (!needsTransaction) {
           try {
-            return await this.store(this.db, prepared, false);
+            return await this.store(this.db, prepared, null);
           } catch (error) {
-            // Nothing was written: store again in a transaction, message by message where refused.
+            // Nothing was written: store again in a transaction, message by message.
             if (!isDerivedDataRefusal(error)) throw error;
+            refused = true;
           }
         }
-        return await this.db.transaction((tx) => this.store(tx, prepared, true));
+        return await this.db.transaction((tx) => this.store(tx, prepared, { alreadyRefused: refused }));
       } catch (error) {
         const state = sqlState(error);
         if (state === '40P01' || state === '40001') {
@@ -68,7 +70,8 @@ export class IngestService {
     }
   }
 
-  private async store(tx: Database, prepared: PreparedMessage[], inTransaction: boolean): Promise<IngestOutcome[]> {
+  /** `guarded`: in a transaction, with savepoints (see `BatchStore.insertGuarded`); null: the one atomic statement. */
+  private async store(tx: Database, prepared: PreparedMessage[], guarded: { alreadyRefused: boolean } | null): Promise<IngestOutcome[]> {
     const outcomes: IngestOutcome[] = new Array(prepared.length);
     // The first occurrence of a key is inserted; repeats inside the batch go through the duplicate/edit path.
     const firsts = new Map<string, PreparedMessage>();
@@ -78,7 +81,7 @@ export class IngestService {
       else firsts.set(p.key, p);
     }
     const candidates = [...firsts.values()];
-    const { insertedKeys, signalIds } = inTransaction ? await this.batch.insertGuarded(tx, candidates) : await this.batch.insert(tx, candidates);
+    const { insertedKeys, signalIds } = guarded ? await this.batch.insertGuarded(tx, candidates, guarded) : await this.batch.insert(tx, candidates);
     const fresh = candidates.filter((p) => insertedKeys.has(p.key));
     const conflicts = candidates.filter((p) => !insertedKeys.has(p.key));
 
