@@ -59,6 +59,11 @@ describe('POST /parse', () => {
     expect(res.body.data).toMatchObject({ parse_kind: 'warning', parse_warning: expect.stringMatching(/stop 1.05 is not below/), signal: null, update: null });
   });
 
+  it('previews a value its column cannot hold as the warning ingest stores, not as a signal', async () => {
+    const res = await preview({ text: 'Ativo: PETR4\nCompra: 1234567890123,00\nAlvo: 1234567890124,00\nStop: 1,00' }).expect(200);
+    expect(res.body.data).toMatchObject({ parse_kind: 'warning', parse_warning: expect.stringMatching(/buy price 1234567890123.00 does not fit numeric\(18,6\)/), signal: null, update: null });
+  });
+
   it('requires the API key', async () => {
     const res = await request(app).post('/parse').send({ text: SIGNAL_TEXT }).expect(401);
     expect(res.body.error).toMatchObject({ code: 'unauthorized', message: 'missing X-API-Key header' });

@@ -1,5 +1,6 @@
 import { MAX_TEXT_LENGTH, SAFE_TEXT_PATTERN } from '@tp/ingest-contract';
 import type { RouteSpec } from '../http/route';
+import { storableParse } from '../ingest/derived-bounds';
 import { int, json, nullable, obj, str } from '../openapi';
 import { parseSignalMessage, PARSER_VERSION, type ParseResult } from '../parser/signal-parser';
 
@@ -95,7 +96,8 @@ export function parseRoutes(): RouteSpec[] {
       },
       handler: async ({ res, body }) => {
         const { text, timestamp } = body as { text: string; timestamp?: string };
-        res.json({ data: previewParse(parseSignalMessage(text, timestamp ? new Date(timestamp) : new Date())) });
+        // The same bounds ingest applies: a value its column cannot hold previews as the warning ingest stores.
+        res.json({ data: previewParse(storableParse(parseSignalMessage(text, timestamp ? new Date(timestamp) : new Date()))) });
       },
     },
   ];
