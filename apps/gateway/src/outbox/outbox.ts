@@ -1,6 +1,5 @@
 import { EventEmitter } from 'node:events';
 import { mkdirSync, rmSync } from 'node:fs';
-import { open, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { fitToContract, type FitChange, type IngestMessage } from '@tp/ingest-contract';
 import { replaceFile } from './atomic-file';
@@ -8,6 +7,7 @@ import { recordsFor, worthCompacting } from './compaction';
 import { DeadLetterFile, type DeadLetterLine } from './dead-letters';
 import { messageKey, type OutboxEntry } from './entry';
 import { lockOutbox } from './lock';
+import { LogWriter } from './log-writer';
 import { entriesToMarkProcessed, unprocessedEntries } from './pull-cursor';
 import { closeLog, openLog } from './record-log';
 import { decodeRecord, encodeRecords, type DeadLetterKind, type LogRecord, type MessageRecord } from './records';
@@ -51,12 +51,6 @@ export class OutboxFullError extends Error {
 
 const LOG_FILE = 'outbox.log';
 
-interface QueuedWrite {
-  buf: Buffer;
-  resolve: () => void;
-  reject: (error: unknown) => void;
-}
-
 /**
  * The gateway's durable outbox: every message is fsync'd here before its source is acknowledged,
  * and stays until the API confirms it. Survives SIGKILL at any instant: a torn tail is cut off on
@@ -72,20 +66,14 @@ export class Outbox extends EventEmitter {
   /** Seqs of pending entries in arrival order, so the publisher's hot path never scans delivered ones. */
   private pendingSeqs = new Set<number>();
   private nextSeq = 1;
-  private fileBytes = 0;
-  private queue: QueuedWrite[] = [];
-  private flushing = false;
-  private compacting: Promise<void> | null = null;
   private closed = false;
   private tornBytesRecovered = 0;
   private readonly deadLetterFile: DeadLetterFile;
-  /** fsync calls so far (group commit makes this much smaller than the number of appends). */
-  fsyncs = 0;
   private readonly now: () => number;
 
   private constructor(
     readonly dir: string,
-    private handle: FileHandle,
+    private readonly log: LogWriter,
     private readonly options: OutboxOptions,
   ) {
     super();
@@ -103,10 +91,9 @@ export class Outbox extends EventEmitter {
     rmSync(`${file}.compact`, { force: true });
     const { fd, scan } = openLog(file);
     closeLog(fd);
-    const outbox = new Outbox(dir, await open(file, 'a', 0o600), options);
+    const outbox = new Outbox(dir, await LogWriter.open(file, scan.validBytes, options.groupCommit !== false), options);
     outbox.unlock = unlock;
     outbox.tornBytesRecovered = scan.tornBytes;
-    outbox.fileBytes = scan.validBytes;
     for (const payload of scan.records) outbox.apply(decodeRecord(payload), payload.length + 8);
     outbox.restorePendingOrder();
     return outbox;
@@ -148,36 +135,17 @@ export class Outbox extends EventEmitter {
     }
   }
 
-  private write(records: LogRecord[]): Promise<void> {
-    if (this.closed) return Promise.reject(new Error('outbox is closed'));
-    const buf = encodeRecords(records);
-    return new Promise((resolve, reject) => {
-      this.queue.push({ buf, resolve, reject });
-      this.flush();
-    });
+  /** fsync calls so far (group commit makes this much smaller than the number of appends). */
+  get fsyncs(): number {
+    return this.log.fsyncs;
   }
 
-  /** Group commit: whatever queued while the previous write+fsync ran goes out in one write+fsync. */
-  private flush(): void {
-    if (this.flushing || this.compacting || this.queue.length === 0) return;
-    this.flushing = true;
-    const batch = this.options.groupCommit === false ? this.queue.splice(0, 1) : this.queue.splice(0);
-    const data = batch.length === 1 ? batch[0].buf : Buffer.concat(batch.map((p) => p.buf));
-    (async () => {
-      let written = 0;
-      while (written < data.length) written += (await this.handle.write(data, written, data.length - written)).bytesWritten;
-      await this.handle.datasync();
-      this.fsyncs++;
-      this.fileBytes += data.length;
-    })()
-      .then(
-        () => batch.forEach((p) => p.resolve()),
-        (error) => batch.forEach((p) => p.reject(error)),
-      )
-      .finally(() => {
-        this.flushing = false;
-        this.flush();
-      });
+  private get fileBytes(): number {
+    return this.log.bytes;
+  }
+
+  private write(records: LogRecord[]): Promise<void> {
+    return this.log.write(encodeRecords(records));
   }
 
   /**
@@ -355,7 +323,7 @@ export class Outbox extends EventEmitter {
   }
 
   private maybeCompact(): void {
-    if (this.closed || this.compacting) return;
+    if (this.closed || this.log.busy) return;
     if (worthCompacting(this.fileBytes, this.liveBytes())) this.compact().catch((error) => this.emit('error', error));
   }
 
@@ -364,15 +332,11 @@ export class Outbox extends EventEmitter {
    * directory. A crash at any point leaves either the old or the new complete log.
    */
   compact(): Promise<void> {
-    this.compacting ??= (async () => {
-      while (this.flushing) await new Promise((r) => setTimeout(r, 1));
+    return this.log.exclusive(async () => {
       const keep = [...this.entries.values()].filter((e) => this.isRetained(e));
       const data = encodeRecords(recordsFor(keep));
       const file = path.join(this.dir, LOG_FILE);
       await replaceFile(file, data, '.compact');
-      await this.handle.close();
-      this.handle = await open(file, 'a', 0o600);
-      this.fileBytes = data.length;
       const kept = new Set(keep);
       for (const [seq, entry] of this.entries) {
         if (!kept.has(entry)) {
@@ -380,11 +344,8 @@ export class Outbox extends EventEmitter {
           if (this.keys.get(messageKey(entry.message)) === seq) this.keys.delete(messageKey(entry.message));
         }
       }
-    })().finally(() => {
-      this.compacting = null;
-      this.flush();
+      return { file, bytes: data.length };
     });
-    return this.compacting;
   }
 
   stats(): OutboxStats {
@@ -414,11 +375,8 @@ export class Outbox extends EventEmitter {
   }
 
   async close(): Promise<void> {
-    while (this.flushing || this.queue.length || this.compacting) {
-      await (this.compacting ?? new Promise((r) => setTimeout(r, 1)));
-    }
     this.closed = true;
-    await this.handle.close();
+    await this.log.close();
     this.unlock();
   }
 }

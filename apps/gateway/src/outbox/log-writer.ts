@@ -1,0 +1,94 @@
+import { open, type FileHandle } from 'node:fs/promises';
+
+interface QueuedWrite {
+  buf: Buffer;
+  resolve: () => void;
+  reject: (error: unknown) => void;
+}
+
+/**
+ * Appends framed records to the log and fsyncs them. With group commit, whatever is queued while
+ * the previous write+fsync runs goes out in one write+fsync; a write resolves only once on disk.
+ */
+export class LogWriter {
+  /** fsync calls so far (group commit makes this much smaller than the number of writes). */
+  fsyncs = 0;
+  private queue: QueuedWrite[] = [];
+  private flushing = false;
+  private exclusiveRun: Promise<void> | null = null;
+  private closed = false;
+
+  constructor(
+    private handle: FileHandle,
+    /** Bytes in the log file. */
+    public bytes: number,
+    private readonly groupCommit: boolean,
+  ) {}
+
+  static async open(file: string, bytes: number, groupCommit: boolean): Promise<LogWriter> {
+    return new LogWriter(await open(file, 'a', 0o600), bytes, groupCommit);
+  }
+
+  get busy(): boolean {
+    return this.exclusiveRun !== null;
+  }
+
+  write(buf: Buffer): Promise<void> {
+    if (this.closed) return Promise.reject(new Error('outbox is closed'));
+    return new Promise((resolve, reject) => {
+      this.queue.push({ buf, resolve, reject });
+      this.flush();
+    });
+  }
+
+  private flush(): void {
+    if (this.flushing || this.exclusiveRun || this.queue.length === 0) return;
+    this.flushing = true;
+    const batch = this.groupCommit ? this.queue.splice(0) : this.queue.splice(0, 1);
+    const data = batch.length === 1 ? batch[0].buf : Buffer.concat(batch.map((p) => p.buf));
+    (async () => {
+      let written = 0;
+      while (written < data.length) written += (await this.handle.write(data, written, data.length - written)).bytesWritten;
+      await this.handle.datasync();
+      this.fsyncs++;
+      this.bytes += data.length;
+    })()
+      .then(
+        () => batch.forEach((p) => p.resolve()),
+        (error) => batch.forEach((p) => p.reject(error)),
+      )
+      .finally(() => {
+        this.flushing = false;
+        this.flush();
+      });
+  }
+
+  /**
+   * Runs `replace` with no write in flight and none started until it settles, then appends to the
+   * file it names (compaction renames a new log over the old one). Concurrent calls share one run.
+   */
+  exclusive(replace: () => Promise<{ file: string; bytes: number } | null>): Promise<void> {
+    this.exclusiveRun ??= (async () => {
+      while (this.flushing) await new Promise((r) => setTimeout(r, 1));
+      const replaced = await replace();
+      if (replaced) {
+        await this.handle.close();
+        this.handle = await open(replaced.file, 'a', 0o600);
+        this.bytes = replaced.bytes;
+      }
+    })().finally(() => {
+      this.exclusiveRun = null;
+      this.flush();
+    });
+    return this.exclusiveRun;
+  }
+
+  /** Waits for queued writes and a running exclusive section, then closes the file. */
+  async close(): Promise<void> {
+    while (this.flushing || this.queue.length || this.exclusiveRun) {
+      await (this.exclusiveRun ?? new Promise((r) => setTimeout(r, 1)));
+    }
+    this.closed = true;
+    await this.handle.close();
+  }
+}
