@@ -4,3 +4,4 @@ export * from './lib/health';
 export * from './lib/shutdown';
 export * from './lib/request-context';
 export * from './lib/node-version';
+export * from './lib/progress';
