@@ -51,6 +51,11 @@ export class BotSource {
     this.running ??= this.loop();
   }
 
+  /** Applies a new allow-list from the next batch of updates on; empty accepts every channel post. */
+  setAllowedChatIds(chatIds: string[]): void {
+    this.options.allowedChatIds = [...chatIds];
+  }
+
   async stop(): Promise<void> {
     this.abort.abort();
     await this.running;

@@ -94,7 +94,7 @@ export class GramJsUserClient implements TelegramUserClient {
   private readonly pts = new Map<string, number>();
   /** Per-channel chain so updates (and gap fills) of one channel are handled in pts order. */
   private readonly channelQueues = new Map<string, Promise<void>>();
-  private readonly tracked: Set<string>;
+  private tracked: Set<string>;
   private messageHandlers: Array<(m: UserClientMessage, edited: boolean) => void> = [];
   private deletedHandlers: Array<(channelId: string, ids: number[]) => void> = [];
   private reconnectHandlers: Array<() => void> = [];
@@ -105,7 +105,7 @@ export class GramJsUserClient implements TelegramUserClient {
     session: string,
     apiId: number,
     apiHash: string,
-    private readonly channelIds: string[],
+    channelIds: string[],
     private readonly options: GramJsUserClientOptions = {},
   ) {
     const networkSocket = options.networkSocket ?? dcSocketFor(session);
@@ -128,9 +128,20 @@ export class GramJsUserClient implements TelegramUserClient {
       // users.getUsers(self): proves the session is logged in, and primes GramJS's self peer so it
       // does not issue that call in the middle of dispatching updates (which reorders them).
       await this.client.getMe(true);
-      await this.resolveChannels(this.channelIds);
-      for (const id of this.channelIds) await this.startTracking(bare(id));
+      const channelIds = [...this.tracked];
+      await this.resolveChannels(channelIds);
+      for (const id of channelIds) await this.startTracking(id);
       this.connectedOnce = true;
+    });
+  }
+
+  /** The allow-list changed: resolve and start following new channels; updates of others are ignored. */
+  setChannels(channelIds: string[]): Promise<void> {
+    return mapped(async () => {
+      this.tracked = new Set(channelIds.map(bare));
+      if (!this.connectedOnce) return;
+      await this.resolveChannels(channelIds);
+      for (const id of channelIds) await this.startTracking(bare(id));
     });
   }
 

@@ -49,6 +49,8 @@ export interface TelegramUserClient {
   onDisconnect?(handler: () => void): void;
   /** Messages deleted from a channel (updateDeleteChannelMessages), channel id normalised. */
   onDeleted?(handler: (channelId: string, messageIds: number[]) => void): void;
+  /** Starts following these channels' live updates (and stops following others). */
+  setChannels?(channelIds: string[]): Promise<void>;
   forward(fromChannelId: string, messageId: number, toChannelId: string): Promise<void>;
   sendText(toChannelId: string, text: string): Promise<void>;
 }

@@ -37,9 +37,10 @@ export type UserSourceState = 'starting' | 'connected' | 'catching_up' | 'discon
 export class UserSource {
   state: UserSourceState = 'starting';
   lastError: string | null = null;
-  private readonly channels: Set<string>;
+  private channels: Set<string>;
   private readonly abort = new AbortController();
-  private catchingUp: Promise<void> | null = null;
+  /** The running catch-up and what it has stored so far, per channel. */
+  private catchingUp: Promise<Record<string, number>> | null = null;
   private queue: Promise<void> = Promise.resolve();
 
   constructor(
@@ -95,43 +96,73 @@ export class UserSource {
     this.metrics.connectionStatus.set({ client: 'user' }, 0);
   }
 
-  /** Fetches what each channel posted after its high-water mark. Concurrent calls share one run. */
-  catchUp(): Promise<void> {
+  /** The channels read now. */
+  channelIds(): string[] {
+    return [...this.channels];
+  }
+
+  /**
+   * Applies a new allow-list without a restart: channels added are followed live and caught up
+   * (from their latest message, like any new channel), channels removed are ignored from now on.
+   */
+  async setChannels(channelIds: string[]): Promise<void> {
+    const next = new Set(channelIds.map(normalizeChannelId));
+    const added = [...next].filter((id) => !this.channels.has(id));
+    this.channels = next;
+    await this.client.setChannels?.([...next]);
+    this.logger.info('user client: channel allow-list applied', { channels: [...next], added });
+    if (added.length && this.state !== 'starting' && this.state !== 'not_logged_in' && this.state !== 'session_refused') await this.catchUp();
+  }
+
+  /**
+   * Fetches what each channel posted after its high-water mark; answers how many messages each
+   * channel yielded. Concurrent calls share one run.
+   */
+  catchUp(): Promise<Record<string, number>> {
     this.catchingUp ??= (async () => {
       this.state = 'catching_up';
+      const found: Record<string, number> = {};
       for (const channelId of this.channels) {
         if (this.abort.signal.aborted) break;
         try {
-          await this.catchUpChannel(channelId);
+          found[channelId] = await this.catchUpChannel(channelId);
         } catch (error) {
           this.fail(error);
         }
       }
       if (!this.abort.signal.aborted && this.state === 'catching_up') this.state = 'connected';
+      return found;
     })().finally(() => {
       this.catchingUp = null;
     });
     return this.catchingUp;
   }
 
-  private async catchUpChannel(channelId: string): Promise<void> {
+  /** Catches one channel up; answers how many new messages reached the outbox. */
+  private async catchUpChannel(channelId: string): Promise<number> {
     let mark = this.marks.get(channelId);
     if (mark === undefined) {
       // First run: start from now. Older history is what `gateway:backfill` is for.
       mark = await this.withFloodWait(() => this.client.latestMessageId(channelId));
       await this.marks.advance(channelId, mark);
       this.logger.info('user client: tracking channel from its latest message', { channelId, messageId: mark });
-      return;
+      return 0;
     }
+    let stored = 0;
     for (;;) {
       const from = mark;
       const page = await this.withFloodWait(() => this.client.getHistory(channelId, { minId: from, limit: this.options.pageSize ?? 100 }));
-      if (!page.length || this.abort.signal.aborted) return;
+      if (!page.length || this.abort.signal.aborted) return stored;
       if (this.options.destinationChannelId) {
         // Mirrored one by one so a message the live path already stored (and mirrored) is not sent twice.
-        for (const m of page) if (await this.store([m])) await this.forward(m);
+        for (const m of page) {
+          if (await this.store([m])) {
+            stored++;
+            await this.forward(m);
+          }
+        }
       } else {
-        await this.store(page);
+        stored += await this.store(page);
       }
       mark = Math.max(...page.map((m) => m.messageId));
       await this.marks.advance(channelId, mark);

@@ -78,20 +78,24 @@ export function gatewayControlRoutes(gateway: GatewayControl, registry: ChannelR
       tag: 'gateway',
       auth: 'gateway',
       responses: {
-        200: json('{ channelIds, channels: [{ channelId, label }], version }', obj({ channelIds, channels: { type: 'array', items: obj({ channelId: str, label: str }) }, version: str })),
+        200: json(
+          '{ channelIds, channels: [{ channelId, label }], registered, version }; registered counts source channels not deleted (paused included): 0 means the registry is unused and the gateway keeps its configured channels',
+          obj({ channelIds, channels: { type: 'array', items: obj({ channelId: str, label: str }) }, registered: int, version: str }),
+        ),
         304: 'Unchanged since the ETag sent in If-None-Match',
         401: 'Missing or wrong X-Gateway-Token',
       },
       handler: async ({ req, res }) => {
         const channels = await registry.activeSources();
-        const version = createHash('sha256').update(JSON.stringify(channels)).digest('hex').slice(0, 32);
+        const registered = await registry.registeredSourceCount();
+        const version = createHash('sha256').update(JSON.stringify({ channels, registered })).digest('hex').slice(0, 32);
         const etag = `"${version}"`;
         res.set('ETag', etag).set('Cache-Control', 'no-cache');
         if (req.get('If-None-Match') === etag) {
           res.status(304).end();
           return;
         }
-        res.json({ channelIds: channels.map((c) => c.channelId), channels, version });
+        res.json({ channelIds: channels.map((c) => c.channelId), channels, registered, version });
       },
     },
   ];

@@ -151,6 +151,15 @@ export class ChannelRegistry {
       .orderBy(asc(telegramChannels.channelId));
   }
 
+  /** Source channels registered and not deleted, paused ones included. */
+  async registeredSourceCount(): Promise<number> {
+    const [row] = await this.db
+      .select({ n: sql<number>`count(*)::int` })
+      .from(telegramChannels)
+      .where(and(ne(telegramChannels.status, 'deleted'), eq(telegramChannels.channelType, 'source')));
+    return Number(row?.n ?? 0);
+  }
+
   /** Labels by Telegram channel id, to show a signal's channel by name. */
   async labels(): Promise<Map<string, string>> {
     const rows = await this.db.select({ channelId: telegramChannels.channelId, label: telegramChannels.label }).from(telegramChannels);
