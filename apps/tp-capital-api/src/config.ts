@@ -11,7 +11,6 @@ export interface ApiConfig {
   corsOrigins: string[];
   rateLimitWindowMs: number;
   rateLimitMax: number;
-  bodyLimit: string;
   dbConnectAttempts: number;
   dbRetryDelayMs: number;
   logLevel: string;
@@ -96,7 +95,6 @@ export function loadConfig(env: Env = process.env): ApiConfig {
       .filter(Boolean),
     rateLimitWindowMs: int(env, 'RATE_LIMIT_WINDOW_MS', 60_000, 1),
     rateLimitMax: int(env, 'RATE_LIMIT_MAX', 120, 1),
-    bodyLimit: env.BODY_LIMIT || '1mb',
     dbConnectAttempts: int(env, 'DB_CONNECT_ATTEMPTS', 5, 1),
     dbRetryDelayMs: int(env, 'DB_RETRY_DELAY_MS', 2_000, 0),
     logLevel: env.LOG_LEVEL || 'info',
