@@ -95,6 +95,22 @@ export const signals = tpCapital.table(
     parserVersion: integer('parser_version').notNull(),
     /** When the signal's message was deleted in Telegram; the signal is kept and marked. */
     deletedAt: tstz('deleted_at'),
+    // Outcome, derived from the signal's events (apps/tp-capital-api lifecycle): the channel's way,
+    // target (or stop) ÷ buy_min − 1, in percent.
+    resultPct: numeric('result_pct', { precision: 9, scale: 4 }),
+    /** What `result_pct` is measured at: `target_<n>` (the highest target hit) or `stop`. */
+    resultBasis: text('result_basis'),
+    /** Highest target number hit (the final target counts as the last of `targets`). */
+    highestTarget: integer('highest_target'),
+    /** First hit of each target: `{ "1": "<ISO time>", ... }`. */
+    targetHits: jsonb('target_hits').$type<Record<string, string>>().notNull().default({}),
+    firstTargetAt: tstz('first_target_at'),
+    stoppedAt: tstz('stopped_at'),
+    /**
+     * Version of the lifecycle rules the outcome was derived with; null for rows older than the
+     * outcome columns, which `reparse` re-derives. New signals have no events, so they start current.
+     */
+    lifecycleVersion: integer('lifecycle_version').default(1),
     ingestedAt: tstz('ingested_at').notNull().defaultNow(),
     updatedAt: tstz('updated_at').notNull().defaultNow(),
   },
@@ -121,6 +137,8 @@ export const signalEvents = tpCapital.table(
     messageId: bigint('message_id', { mode: 'number' }).notNull(),
     messageTs: tstz('message_ts').notNull(),
     eventType: text('event_type').notNull(),
+    /** The target a hit refers to, resolved when applied (`ALVO ATINGIDO` → the next one; final → the last). */
+    target: integer('target'),
     percentage: numeric('percentage', { precision: 9, scale: 4 }),
     rawMessage: text('raw_message').notNull(),
     createdAt: tstz('created_at').notNull().defaultNow(),
