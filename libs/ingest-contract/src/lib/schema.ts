@@ -86,6 +86,39 @@ export const ingestBatchSchema = {
   },
 } as const;
 
+/** Most message ids in one deletion record; the gateway splits larger Telegram deletions. */
+export const MAX_DELETION_IDS = 100;
+
+/**
+ * Messages deleted from a channel, as the gateway sends them to `POST /ingest/deletions`. The API
+ * records the deletion (a `deleted_at` on the message and its signal) and never removes a row.
+ */
+export const ingestDeletionSchema = {
+  $id: 'https://schemas.tp-capital.local/ingest-deletion.json',
+  title: 'IngestDeletion',
+  type: 'object',
+  additionalProperties: false,
+  required: ['channelId', 'messageIds', 'deletedAt', 'source'],
+  properties: {
+    channelId: {
+      type: 'string',
+      pattern: '^-?[0-9]{1,20}$',
+      description: 'Telegram chat id, e.g. "-1001649127710".',
+    },
+    messageIds: {
+      type: 'array',
+      minItems: 1,
+      maxItems: MAX_DELETION_IDS,
+      uniqueItems: true,
+      items: positiveInt32,
+      description: `Telegram ids of the deleted messages, 1–${MAX_DELETION_IDS}, each once.`,
+    },
+    deletedAt: { ...isoDateTime, description: 'When the gateway learned of the deletion (Telegram does not date deletions), UTC.' },
+    source: { type: 'string', enum: MESSAGE_SOURCES },
+  },
+} as const;
+
 export type IngestMessage = FromSchema<typeof ingestMessageSchema>;
+export type IngestDeletion = FromSchema<typeof ingestDeletionSchema>;
 export type IngestBatch = FromSchema<typeof ingestBatchSchema>;
 export type MessageSource = (typeof MESSAGE_SOURCES)[number];

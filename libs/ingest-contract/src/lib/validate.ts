@@ -1,6 +1,6 @@
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
-import { ingestBatchSchema, ingestMessageSchema, SAFE_TEXT_PATTERN, type IngestBatch, type IngestMessage } from './schema';
+import { ingestBatchSchema, ingestDeletionSchema, ingestMessageSchema, SAFE_TEXT_PATTERN, type IngestBatch, type IngestDeletion, type IngestMessage } from './schema';
 import { TIMESTAMP_PATTERN } from './timestamp';
 
 /** One reason a payload was rejected; `path` is a dotted field path (`messages.3.messageId`), '' for the root. */
@@ -16,6 +16,7 @@ addFormats(ajv, ['date-time']);
 
 const messageValidator = ajv.compile<IngestMessage>(ingestMessageSchema);
 const batchValidator = ajv.compile<IngestBatch>(ingestBatchSchema);
+const deletionValidator = ajv.compile<IngestDeletion>(ingestDeletionSchema);
 
 function toPath(error: ErrorObject): string {
   const segments = error.instancePath.split('/').slice(1);
@@ -30,6 +31,8 @@ function toMessage(error: ErrorObject): string {
       return 'is required';
     case 'additionalProperties':
       return 'is not an allowed property';
+    case 'uniqueItems':
+      return `must not repeat an item (items ${String(error.params.j)} and ${String(error.params.i)} are equal)`;
     case 'enum':
       return `must be one of ${(error.params.allowedValues as unknown[]).map(String).join(', ')}`;
     case 'format':
@@ -70,4 +73,8 @@ export function validateIngestMessage(payload: unknown): ValidationResult<Ingest
 
 export function validateIngestBatch(payload: unknown): ValidationResult<IngestBatch> {
   return run(batchValidator, payload);
+}
+
+export function validateIngestDeletion(payload: unknown): ValidationResult<IngestDeletion> {
+  return run(deletionValidator, payload);
 }
