@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { CreateNodesContext } from '@nx/devkit';
 import { createNodes } from '../index';
-import { DEFAULT_UNIT, renderSystemdUnit, type UnitSpec } from './systemd';
+import { DEFAULT_UNIT, renderSystemdUnit, toolCommand, type UnitSpec } from './systemd';
 
 let root: string;
 beforeEach(() => {
@@ -60,7 +60,7 @@ describe('renderSystemdUnit', () => {
   it('takes the user and install folder from options', () => {
     const custom = renderSystemdUnit({ ...DEFAULT_UNIT, description: 'x', user: 'trader', installDir: '/srv/gw', stateDir: '/srv/gw-state' });
     expect(custom).toContain('User=trader');
-    expect(custom).toContain('ExecStart=/usr/bin/node /srv/gw/main.js');
+    expect(custom).toContain('ExecStart=/usr/bin/node /srv/gw/main.js serve\n');
     expect(custom).toContain('ReadWritePaths=/srv/gw-state/outbox /srv/gw-state/session');
   });
 
@@ -75,6 +75,34 @@ describe('renderSystemdUnit', () => {
     const exposure = Number(security.match(/Overall exposure level for [\w.-]+: ([\d.]+)/)?.[1]);
     expect(exposure).toBeLessThanOrEqual(2.0);
     expect(security).toMatch(/\bOK\b/);
+  });
+});
+
+describe('running a gateway tool with the unit\'s environment', () => {
+  const spec: UnitSpec = { ...DEFAULT_UNIT, description: 'x', user: 'trader', installDir: '/srv/gw', stateDir: '/srv/gw-state', environmentFile: '/etc/gw.env' };
+  const command = toolCommand(spec, 'login');
+  const words = command.split(' ');
+  const valuesOf = (option: string) => words.filter((w) => w.startsWith(`${option}=`)).map((w) => w.slice(option.length + 1));
+
+  it('runs main.js as the unit\'s user, with its environment file and every Environment= it sets', () => {
+    const unitSettings = settings(renderSystemdUnit(spec));
+    const unitEnvironment = unitSettings.filter(([k, v]) => k === 'Environment' && !v.startsWith('"')).map(([, v]) => v);
+    expect(unitEnvironment).toEqual(['NODE_ENV=production', 'OUTBOX_DIR=/srv/gw-state/outbox', 'SESSION_DIR=/srv/gw-state/session']);
+    expect(valuesOf('--setenv')).toEqual(unitEnvironment);
+    expect(valuesOf('--uid')).toEqual([new Map(unitSettings).get('User')]);
+    expect(valuesOf('--property')).toContain(`EnvironmentFile=${new Map(unitSettings).get('EnvironmentFile')}`);
+    expect(valuesOf('--working-directory')).toEqual([new Map(unitSettings).get('WorkingDirectory')]);
+    const execStart = new Map(unitSettings).get('ExecStart') ?? '';
+    expect(command.endsWith(execStart.replace(/ serve$/, ' login'))).toBe(true);
+  });
+
+  it('is written into the unit, and uses only options systemd-run knows', () => {
+    expect(renderSystemdUnit(spec)).toContain(`\n# ${toolCommand(spec)}\n`);
+    const help = spawnSync('systemd-run', ['--help'], { encoding: 'utf8' });
+    expect(help.error).toBeUndefined();
+    const options = words.filter((w) => w.startsWith('--')).map((w) => w.split('=')[0]);
+    expect(options.length).toBeGreaterThan(5);
+    for (const option of new Set(options)) expect([option, help.stdout.includes(` ${option}`)]).toEqual([option, true]);
   });
 });
 
