@@ -9,6 +9,7 @@ import type { ApiConfig } from './config';
 import { errorHandler, HttpError } from './http/errors';
 import { requireApiKey, requireGatewayToken } from './http/guards';
 import { legacyErrorMarker, mountRoutes, type RouteSpec } from './http/route';
+import { deletionRoutes } from './ingest/deletions';
 import { IngestService } from './ingest/ingest-service';
 import { ingestRoutes } from './ingest/routes';
 import { logRoutes } from './logs/routes';
@@ -36,7 +37,7 @@ export function createApp(deps: AppDeps): express.Express {
   const ingestService = new IngestService(deps.db, { signalInserted: (type) => metrics.signalsInserted.inc({ signal_type: type ?? 'unknown' }) }, {
     preparedStatements: config.preparedStatements,
   });
-  const ingest = ingestRoutes(ingestService, metrics);
+  const ingest = [...ingestRoutes(ingestService, metrics), ...deletionRoutes(deps.db)];
   const registry = new ChannelRegistry(deps.db);
   const gatewayControl =
     deps.gatewayControl ?? createGatewayControl({ baseUrl: config.gatewayControlUrl, token: config.gatewayToken, timeoutMs: config.gatewayControlTimeoutMs });

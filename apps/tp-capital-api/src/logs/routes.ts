@@ -55,6 +55,7 @@ const forwardedSchema = obj({
   parse_kind: nullable(str),
   parse_warning: nullable(str),
   parser_version: nullable(int),
+  deleted_at: nullable(dateTime),
   ingested_at: dateTime,
 });
 
@@ -142,6 +143,7 @@ export function logRoutes(db: Database): RouteSpec[] {
               parse_kind: r.parseKind,
               parse_warning: r.parseWarning,
               parser_version: r.parserVersion,
+              deleted_at: iso(r.deletedAt),
               ingested_at: iso(r.ingestedAt),
             };
           }),

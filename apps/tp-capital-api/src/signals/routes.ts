@@ -3,6 +3,7 @@ import { and, asc, desc, eq, ilike, inArray, or, sql, type SQL } from 'drizzle-o
 import { HttpError } from '../http/errors';
 import { epochMs, escapeLike, idParamsSchema, iso, limitSchema, num, parseTimeBound, timeBoundSchema, timeRange } from '../http/query';
 import type { RouteSpec, Schema } from '../http/route';
+import { signalStatsRoute } from '../lifecycle/stats';
 import { bool, dateTime, int, json, listOf, nullable, numSchema, obj, str } from '../openapi';
 
 type SignalRow = typeof signals.$inferSelect;
@@ -34,6 +35,7 @@ export function signalJson(r: SignalRow, extra: { label?: string | null; source?
     raw_message: r.rawMessage,
     source: extra.source ?? null,
     parser_version: r.parserVersion,
+    deleted_at: iso(r.deletedAt),
     ingested_at: iso(r.ingestedAt),
     created_at: iso(r.ingestedAt),
     updated_at: iso(r.updatedAt),
@@ -62,6 +64,7 @@ export const signalSchema: Schema = obj({
   raw_message: str,
   source: nullable(str),
   parser_version: int,
+  deleted_at: nullable(dateTime),
   ingested_at: dateTime,
   created_at: dateTime,
   updated_at: dateTime,
@@ -179,6 +182,8 @@ export function signalRoutes(db: Database): RouteSpec[] {
         res.json({ status: 'ok', deleted });
       },
     },
+    // Before /signals/:id, which would take `stats` for a malformed id.
+    signalStatsRoute(db),
     {
       method: 'get',
       path: '/signals/:id',
