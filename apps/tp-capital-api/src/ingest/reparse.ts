@@ -1,6 +1,7 @@
 import { forwardedMessages, type Database } from '@tp/db-schema';
 import { and, asc, eq, gt, isNull, lt, or, sql } from 'drizzle-orm';
-import { applyLifecycleUpdate, syncSignal } from '../lifecycle/signal-lifecycle';
+import { channelsWithStaleLifecycle, replayChannelLifecycle } from '../lifecycle/replay';
+import { syncSignal } from '../lifecycle/signal-lifecycle';
 import { parseSignalMessage, PARSER_VERSION } from '../parser/signal-parser';
 import { storableParse } from './derived-bounds';
 import { refusalWarning, withSavepoint } from './derived-guard';
@@ -15,15 +16,18 @@ export interface ReparseOptions {
 
 /**
  * Re-parses stored messages with the current parser: those parsed by an older version, or all of
- * them with `all`. Idempotent: a second run finds nothing stale; signals keep their status. A
- * message whose derived data cannot be stored is recorded as a warning, as ingest would.
+ * them with `all`. Then every channel with a re-parsed message, or with a signal whose outcome older
+ * lifecycle rules derived, has its lifecycle replayed in message order (`replayChannelLifecycle`).
+ * Idempotent: a second run finds nothing stale. A message whose derived data cannot be stored is
+ * recorded as a warning, as ingest would.
  */
-export async function reparseStoredMessages(db: Database, options: ReparseOptions = {}): Promise<{ scanned: number; changedKind: number }> {
+export async function reparseStoredMessages(db: Database, options: ReparseOptions = {}): Promise<{ scanned: number; changedKind: number; replayedChannels: number }> {
   const stale = options.all ? undefined : or(isNull(forwardedMessages.parserVersion), lt(forwardedMessages.parserVersion, PARSER_VERSION));
   const [{ total }] = await db.select({ total: sql<number>`count(*)::int` }).from(forwardedMessages).where(stale);
   let done = 0;
   let changed = 0;
   let lastId = 0;
+  const channels = new Set<string>();
   for (;;) {
     const page = await db
       .select()
@@ -36,14 +40,13 @@ export async function reparseStoredMessages(db: Database, options: ReparseOption
       for (const row of page) {
         let parsed = storableParse(parseSignalMessage(row.text, row.messageTs));
         const message = { channelId: row.channelId, messageId: row.messageId, ts: row.messageTs, text: row.text, replyToMessageId: row.replyToMessageId };
-        const derived = await withSavepoint(tx, async (sp) => {
-          await syncSignal(sp, message, parsed);
-          if (parsed.kind === 'update') await applyLifecycleUpdate(sp, message, row.messageTs, parsed.update);
-        });
+        // Updates are applied by the channel's replay below, in message order, once every signal exists.
+        const derived = await withSavepoint(tx, (sp) => syncSignal(sp, message, parsed));
         if (!derived.ok) {
-          parsed = { kind: 'warning', warning: refusalWarning(`${parsed.kind === 'update' ? 'update not applied' : 'signal not stored'}:`, derived.error) };
+          parsed = { kind: 'warning', warning: refusalWarning('signal not stored:', derived.error) };
           await syncSignal(tx, message, parsed);
         }
+        channels.add(row.channelId);
         if (row.parseKind !== parsed.kind) changed++;
         await tx
           .update(forwardedMessages)
@@ -55,5 +58,9 @@ export async function reparseStoredMessages(db: Database, options: ReparseOption
     done += page.length;
     options.onProgress?.(done, total);
   }
-  return { scanned: done, changedKind: changed };
+  for (const channelId of await channelsWithStaleLifecycle(db)) channels.add(channelId);
+  for (const channelId of [...channels].sort()) {
+    await db.transaction((tx) => replayChannelLifecycle(tx, channelId));
+  }
+  return { scanned: done, changedKind: changed, replayedChannels: channels.size };
 }

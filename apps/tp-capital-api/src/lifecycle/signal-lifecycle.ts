@@ -1,6 +1,10 @@
-import { ingestLogs, signalEvents, signals, type Database } from '@tp/db-schema';
-import { and, desc, eq, inArray, lte, notInArray } from 'drizzle-orm';
+import { forwardedMessages, ingestLogs, signalEvents, signals, type Database } from '@tp/db-schema';
+import { and, asc, desc, eq, inArray, isNull, lte, notInArray, sql, type SQL } from 'drizzle-orm';
+import { safeWarning } from '../ingest/derived-bounds';
 import { PARSER_VERSION, type ParsedSignal, type ParsedUpdate, type ParseResult } from '../parser/signal-parser';
+import { deriveOutcome, LIFECYCLE_VERSION, resolveTarget, TERMINAL_STATUSES } from './outcome';
+
+export { statusRank, TERMINAL_STATUSES, LIFECYCLE_VERSION } from './outcome';
 
 export type LogEntry = typeof ingestLogs.$inferInsert;
 
@@ -12,16 +16,25 @@ export interface UpdateMessage {
   replyToMessageId?: number | null;
 }
 
-/** Status order: a late or repeated update never moves a signal backwards. */
-export function statusRank(status: string): number {
-  if (status === 'open') return 0;
-  if (status === 'target_final_hit') return 1_000;
-  if (status === 'stopped' || status === 'cancelled') return 2_000;
-  const n = status.match(/^target_(\d+)_hit$/);
-  return n ? Number(n[1]) : 0;
+/** Statuses a new update can no longer link to by asset or as a ticker-less cancel. */
+export const CLOSED_STATUSES: string[] = [...TERMINAL_STATUSES];
+
+// Advisory lock class of a channel's lifecycle (the second key is the channel's hash).
+const LIFECYCLE_LOCK_CLASS = 0x7c1f;
+
+/**
+ * Serialises lifecycle changes of one channel until the transaction ends: linking reads "the newest
+ * open signal" and resolving an unnumbered target reads the hits so far, so two updates (or an update
+ * and a replay) of the same channel must not interleave.
+ */
+export async function lockChannelLifecycle(tx: Database, channelId: string): Promise<void> {
+  await tx.execute(sql`select pg_advisory_xact_lock(${LIFECYCLE_LOCK_CLASS}, hashtext(${channelId}))`);
 }
 
-export const CLOSED_STATUSES = ['target_final_hit', 'stopped', 'cancelled'];
+/** A signal that is neither marked deleted nor carried by a message Telegram reported deleted. */
+const notDeleted: SQL = sql`${signals.deletedAt} is null and not exists (
+  select 1 from ${forwardedMessages} f
+  where f.channel_id = ${signals.channelId} and f.message_id = ${signals.messageId} and f.message_ts = ${signals.ts} and f.deleted_at is not null)`;
 
 export function signalColumns(signal: ParsedSignal) {
   return {
@@ -39,47 +52,120 @@ export function signalColumns(signal: ParsedSignal) {
   };
 }
 
-/**
- * Records a lifecycle event on the replied-to signal, or the newest open signal of the asset in the
- * channel, and moves the signal's status forward. Returns the log line describing what happened.
- */
-export async function applyLifecycleUpdate(tx: Database, m: UpdateMessage, ts: Date, update: ParsedUpdate): Promise<LogEntry> {
-  const base = { channelId: m.channelId, messageId: m.messageId };
-  let target: { id: number; ts: Date; status: string; asset: string } | undefined;
-  const columns = { id: signals.id, ts: signals.ts, status: signals.status, asset: signals.asset };
+type SignalKey = { id: number; ts: Date };
+type LinkedSignal = SignalKey & { status: string; asset: string; targets: string[] };
+const linkColumns = { id: signals.id, ts: signals.ts, status: signals.status, asset: signals.asset, targets: signals.targets };
+
+/** The signal an update refers to, in the order the channel means it, or why there is none. */
+async function linkUpdate(tx: Database, m: UpdateMessage, ts: Date, update: ParsedUpdate): Promise<{ signal: LinkedSignal; via: string } | { reason: string }> {
+  const inChannel = eq(signals.channelId, m.channelId);
+  let replyNote = '';
   if (m.replyToMessageId) {
-    [target] = await tx
-      .select(columns)
-      .from(signals)
-      .where(and(eq(signals.channelId, m.channelId), eq(signals.messageId, m.replyToMessageId)))
-      .limit(1);
+    const [replied] = await tx.select(linkColumns).from(signals).where(and(inChannel, eq(signals.messageId, m.replyToMessageId), notDeleted)).limit(1);
+    if (replied) return { signal: replied, via: `reply to message ${m.replyToMessageId}` };
+    replyNote = `; the replied-to message ${m.replyToMessageId} is not a stored signal`;
   }
-  if (!target && update.asset) {
-    [target] = await tx
-      .select(columns)
-      .from(signals)
-      .where(and(eq(signals.channelId, m.channelId), eq(signals.asset, update.asset), lte(signals.ts, ts), notInArray(signals.status, CLOSED_STATUSES)))
-      .orderBy(desc(signals.ts))
-      .limit(1);
+  const open = and(inChannel, lte(signals.ts, ts), notInArray(signals.status, CLOSED_STATUSES), notDeleted);
+  if (update.asset) {
+    const [newest] = await tx.select(linkColumns).from(signals).where(and(open, eq(signals.asset, update.asset))).orderBy(desc(signals.ts), desc(signals.id)).limit(1);
+    if (newest) return { signal: newest, via: `newest open ${update.asset} signal` };
+    return { reason: `${update.event} for ${update.asset}: no open ${update.asset} signal in this channel before this message${replyNote}` };
   }
-  if (!target) {
-    return { ...base, level: 'warn', event: 'update_unmatched', message: `${update.event} for ${update.asset ?? 'unknown asset'} matches no open signal` };
+  if (update.event === 'cancelled') {
+    const [newest] = await tx.select(linkColumns).from(signals).where(open).orderBy(desc(signals.ts), desc(signals.id)).limit(1);
+    if (newest) return { signal: newest, via: 'newest open signal of the channel' };
+    return { reason: `cancelled without a ticker: no open signal in this channel before this message${replyNote}` };
   }
-  const [event] = await tx
-    .insert(signalEvents)
-    .values({ signalId: target.id, signalTs: target.ts, channelId: m.channelId, messageId: m.messageId, messageTs: ts, eventType: update.event, percentage: update.percentage, rawMessage: m.text })
-    .onConflictDoNothing()
-    .returning({ id: signalEvents.id });
-  if (event && statusRank(update.event) > statusRank(target.status)) {
-    await tx
-      .update(signals)
-      .set({ status: update.event, lastResultPct: update.percentage, updatedAt: new Date() })
-      .where(and(eq(signals.id, target.id), eq(signals.ts, target.ts)));
-  }
-  return { ...base, level: 'info', event: 'signal_updated', message: `${target.asset} ${update.event}${update.percentage ? ` ${update.percentage}%` : ''}`, details: { signalId: target.id } };
+  return { reason: `${update.event} names no ticker and replies to no stored signal${replyNote}` };
 }
 
-/** Makes the stored signal of a message match its parse: upserted (status kept) or removed with its events. */
+/** Re-derives a signal's status and outcome from all its events (see `deriveOutcome`). */
+export async function recomputeSignal(tx: Database, key: SignalKey, now = new Date()): Promise<string | null> {
+  const where = and(eq(signals.id, key.id), eq(signals.ts, key.ts));
+  const [signal] = await tx.select({ buyMin: signals.buyMin, targets: signals.targets, stop: signals.stop, expiresAt: signals.expiresAt }).from(signals).where(where).limit(1);
+  if (!signal) return null;
+  const events = await tx
+    .select({ eventType: signalEvents.eventType, target: signalEvents.target, percentage: signalEvents.percentage, messageTs: signalEvents.messageTs, messageId: signalEvents.messageId })
+    .from(signalEvents)
+    .where(eq(signalEvents.signalId, key.id));
+  const outcome = deriveOutcome(signal, events, now);
+  await tx
+    .update(signals)
+    .set({
+      status: outcome.status,
+      lastResultPct: outcome.lastResultPct,
+      resultPct: outcome.resultPct,
+      resultBasis: outcome.resultBasis,
+      highestTarget: outcome.highestTarget,
+      targetHits: outcome.targetHits,
+      firstTargetAt: outcome.firstTargetAt,
+      stoppedAt: outcome.stoppedAt,
+      lifecycleVersion: LIFECYCLE_VERSION,
+      updatedAt: new Date(),
+    })
+    .where(where);
+  return outcome.status;
+}
+
+/** Keeps on the update's message why it links to nothing (null once it does). */
+async function setUpdateWarning(tx: Database, m: UpdateMessage, ts: Date, warning: string | null): Promise<void> {
+  await tx
+    .update(forwardedMessages)
+    .set({ parseWarning: warning })
+    .where(and(eq(forwardedMessages.channelId, m.channelId), eq(forwardedMessages.messageId, m.messageId), eq(forwardedMessages.messageTs, ts)));
+}
+
+/**
+ * Links a lifecycle update to its signal — the replied-to signal, else the channel's newest open
+ * signal of the asset, else (a ticker-less cancel) the channel's newest open signal — records it as
+ * an event with the target it refers to, and re-derives the signal's status (never backwards) and
+ * outcome. An update that links to nothing keeps the reason as the message's parse warning. Returns
+ * the log line describing what happened.
+ */
+export async function applyLifecycleUpdate(tx: Database, m: UpdateMessage, ts: Date, update: ParsedUpdate, now = new Date()): Promise<LogEntry> {
+  const base = { channelId: m.channelId, messageId: m.messageId };
+  await lockChannelLifecycle(tx, m.channelId);
+  const link = await linkUpdate(tx, m, ts, update);
+  if ('reason' in link) {
+    const warning = safeWarning(`update_unmatched: ${link.reason}`);
+    await setUpdateWarning(tx, m, ts, warning);
+    return { ...base, level: 'warn', event: 'update_unmatched', message: warning };
+  }
+  const target = link.signal;
+  const earlier = await tx
+    .select({ target: signalEvents.target })
+    .from(signalEvents)
+    .where(and(eq(signalEvents.signalId, target.id), sql`(${signalEvents.messageTs}, ${signalEvents.messageId}) < (${ts.toISOString()}::timestamptz, ${m.messageId})`));
+  const [event] = await tx
+    .insert(signalEvents)
+    .values({
+      signalId: target.id,
+      signalTs: target.ts,
+      channelId: m.channelId,
+      messageId: m.messageId,
+      messageTs: ts,
+      eventType: update.event,
+      target: resolveTarget(update, target, earlier),
+      percentage: update.percentage,
+      rawMessage: m.text,
+    })
+    .onConflictDoNothing()
+    .returning({ id: signalEvents.id });
+  const status = event ? await recomputeSignal(tx, target, now) : target.status;
+  await setUpdateWarning(tx, m, ts, null);
+  return {
+    ...base,
+    level: 'info',
+    event: 'signal_updated',
+    message: `${target.asset} ${update.event}${update.percentage ? ` ${update.percentage}%` : ''} (${link.via}); status ${status}`,
+    details: { signalId: target.id },
+  };
+}
+
+/**
+ * Makes the stored signal of a message match its parse: upserted (events kept, outcome re-derived
+ * for the new prices) or removed with its events.
+ */
 export async function syncSignal(tx: Database, m: { channelId: string; messageId: number; ts: Date; text: string }, parsed: ParseResult): Promise<number | null> {
   if (parsed.kind === 'signal') {
     const columns = signalColumns(parsed.signal);
@@ -88,6 +174,7 @@ export async function syncSignal(tx: Database, m: { channelId: string; messageId
       .values({ ts: m.ts, channelId: m.channelId, messageId: m.messageId, rawMessage: m.text, ...columns })
       .onConflictDoUpdate({ target: [signals.channelId, signals.messageId, signals.ts], set: { ...columns, rawMessage: m.text, updatedAt: new Date() } })
       .returning({ id: signals.id });
+    await recomputeSignal(tx, { id: row.id, ts: m.ts });
     return row.id;
   }
   const removed = await tx
@@ -96,4 +183,28 @@ export async function syncSignal(tx: Database, m: { channelId: string; messageId
     .returning({ id: signals.id });
   if (removed.length) await tx.delete(signalEvents).where(inArray(signalEvents.signalId, removed.map((r) => r.id)));
   return null;
+}
+
+/** Update messages of a channel in message order, for a replay; deleted messages are left out. */
+export async function* channelUpdateMessages(tx: Database, channelId: string, pageSize = 500) {
+  let after: { ts: Date; messageId: number } | null = null;
+  for (;;) {
+    const page: Array<typeof forwardedMessages.$inferSelect> = await tx
+      .select()
+      .from(forwardedMessages)
+      .where(
+        and(
+          eq(forwardedMessages.channelId, channelId),
+          eq(forwardedMessages.parseKind, 'update'),
+          isNull(forwardedMessages.deletedAt),
+          after ? sql`(${forwardedMessages.messageTs}, ${forwardedMessages.messageId}) > (${after.ts.toISOString()}::timestamptz, ${after.messageId})` : undefined,
+        ),
+      )
+      .orderBy(asc(forwardedMessages.messageTs), asc(forwardedMessages.messageId))
+      .limit(pageSize);
+    if (page.length === 0) return;
+    yield* page;
+    const last = page[page.length - 1];
+    after = { ts: last.messageTs, messageId: last.messageId };
+  }
 }

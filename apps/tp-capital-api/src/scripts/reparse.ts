@@ -13,7 +13,9 @@ async function main() {
     onProgress: (done, total) => process.stderr.write(`\rreparsed ${done}/${total} (${total ? Math.round((100 * done) / total) : 100}%)`),
   });
   process.stderr.write('\n');
-  console.log(`parser v${PARSER_VERSION}: ${result.scanned} messages re-parsed (${all ? 'all' : 'stale only'}), ${result.changedKind} changed kind, in ${Date.now() - started} ms`);
+  console.log(
+    `parser v${PARSER_VERSION}: ${result.scanned} messages re-parsed (${all ? 'all' : 'stale only'}), ${result.changedKind} changed kind, ${result.replayedChannels} channels' lifecycle replayed, in ${Date.now() - started} ms`,
+  );
   await database.close();
 }
 

@@ -1,0 +1,105 @@
+import { forwardedMessages, signalEvents, signals, type Database } from '@tp/db-schema';
+import { and, eq, isNull, lte, or, sql } from 'drizzle-orm';
+import { storableParse } from '../ingest/derived-bounds';
+import { refusalWarning, withSavepoint } from '../ingest/derived-guard';
+import { parseSignalMessage } from '../parser/signal-parser';
+import { LIFECYCLE_VERSION } from './outcome';
+import { applyLifecycleUpdate, channelUpdateMessages, lockChannelLifecycle } from './signal-lifecycle';
+
+/**
+ * Marks open signals whose entry window (`até dia DD/MM`) has passed at `now` as `expired`; returns
+ * how many. A single conditional UPDATE: a signal an update moved meanwhile is no longer `open`.
+ */
+export async function expireSignals(db: Database, now: Date, channelId?: string): Promise<number> {
+  const rows = await db
+    .update(signals)
+    .set({ status: 'expired', updatedAt: new Date() })
+    .where(and(eq(signals.status, 'open'), lte(signals.expiresAt, now), channelId ? eq(signals.channelId, channelId) : undefined))
+    .returning({ id: signals.id });
+  return rows.length;
+}
+
+/**
+ * Re-derives a channel's whole lifecycle from its stored messages, as ingest would have derived it
+ * with every message present: statuses, events and outcomes are reset, then every update message is
+ * linked and applied again in message order. Runs in the caller's transaction, holding the channel's
+ * lifecycle lock, so live updates of that channel wait for it.
+ */
+export async function replayChannelLifecycle(tx: Database, channelId: string, now = new Date()): Promise<{ updates: number; unmatched: number }> {
+  await lockChannelLifecycle(tx, channelId);
+  await tx.delete(signalEvents).where(eq(signalEvents.channelId, channelId));
+  await tx
+    .update(signals)
+    .set({
+      status: 'open',
+      lastResultPct: null,
+      resultPct: null,
+      resultBasis: null,
+      highestTarget: null,
+      targetHits: {},
+      firstTargetAt: null,
+      stoppedAt: null,
+      lifecycleVersion: LIFECYCLE_VERSION,
+      updatedAt: new Date(),
+    })
+    .where(eq(signals.channelId, channelId));
+  let updates = 0;
+  let unmatched = 0;
+  for await (const row of channelUpdateMessages(tx, channelId)) {
+    const parsed = storableParse(parseSignalMessage(row.text, row.messageTs));
+    if (parsed.kind !== 'update') continue;
+    const message = { channelId, messageId: row.messageId, text: row.text, replyToMessageId: row.replyToMessageId };
+    const applied = await withSavepoint(tx, (sp) => applyLifecycleUpdate(sp, message, row.messageTs, parsed.update, now));
+    if (applied.ok) {
+      updates++;
+      if (applied.value.event === 'update_unmatched') unmatched++;
+      continue;
+    }
+    // As ingest does: an update the database refuses leaves its message stored with the reason.
+    await tx
+      .update(forwardedMessages)
+      .set({ parseKind: 'warning', parseWarning: refusalWarning('update not applied:', applied.error), updatedAt: new Date() })
+      .where(and(eq(forwardedMessages.id, row.id), eq(forwardedMessages.messageTs, row.messageTs)));
+  }
+  await expireSignals(tx, now, channelId);
+  return { updates, unmatched };
+}
+
+/** Channels holding a signal whose outcome was derived by older lifecycle rules (or never). */
+export async function channelsWithStaleLifecycle(db: Database): Promise<string[]> {
+  const rows = await db
+    .selectDistinct({ channelId: signals.channelId })
+    .from(signals)
+    .where(or(isNull(signals.lifecycleVersion), sql`${signals.lifecycleVersion} < ${LIFECYCLE_VERSION}`));
+  return rows.map((r) => r.channelId);
+}
+
+export interface ExpirySweepOptions {
+  intervalMs: number;
+  onError?: (error: unknown) => void;
+  onExpired?: (count: number) => void;
+  now?: () => Date;
+}
+
+/**
+ * Moves open signals past their expiry to `expired` on a timer, off the request path, so filters
+ * such as `GET /signals?status=expired` see it; `GET /signals/stats` also evaluates expiry on read.
+ * The timer does not keep the process alive; `stop()` ends it.
+ */
+export function startExpirySweep(db: Database, options: ExpirySweepOptions): { stop(): void; sweepNow(): Promise<number> } {
+  let running: Promise<number> | null = null;
+  const sweepNow = () => {
+    running ??= expireSignals(db, options.now?.() ?? new Date()).finally(() => {
+      running = null;
+    });
+    return running;
+  };
+  const timer = setInterval(() => {
+    sweepNow().then(
+      (count) => options.onExpired?.(count),
+      (error) => options.onError?.(error),
+    );
+  }, options.intervalMs);
+  timer.unref();
+  return { stop: () => clearInterval(timer), sweepNow };
+}
