@@ -1,5 +1,8 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { MAX_BATCH_BYTES } from '@tp/ingest-contract';
-import { ConfigError, loadConfig } from './config';
+import { ConfigError, loadBackfillConfig, loadConfig, loadLoginConfig, loadOutboxToolConfig, loadPublishToolConfig, loadStatusConfig } from './config';
 
 const token = 'a3f5c8b2d9e1f4a7c6b3e2d1f8a5c7b9d4e6f1a2';
 
@@ -37,5 +40,69 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ API_SECRET_TOKEN: token, PUBLISH_BATCH_MAX_BYTES: String(MAX_BATCH_BYTES + 1) })).toThrow(/PUBLISH_BATCH_MAX_BYTES must be at most/);
     expect(() => loadConfig({ API_SECRET_TOKEN: token, POISON_MAX_ATTEMPTS: '0' })).toThrow(/POISON_MAX_ATTEMPTS/);
     expect(loadConfig({ API_SECRET_TOKEN: token, OUTBOX_STALE_AFTER_MS: '300000' }).staleAfterMs).toBe(300_000);
+  });
+});
+
+describe('per-command configuration', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(path.join(tmpdir(), 'gw-config-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  /** A folder that looks like the repository (nx.json, apps/gateway) with `npm start`'s token file. */
+  function repository(tokenValue = token): string {
+    mkdirSync(path.join(dir, 'apps/gateway'), { recursive: true });
+    mkdirSync(path.join(dir, '.data'));
+    writeFileSync(path.join(dir, 'nx.json'), '{}');
+    writeFileSync(path.join(dir, '.data/gateway-token'), `${tokenValue}\n`);
+    return dir;
+  }
+
+  it('login needs the Telegram application and the session folder, not the API token', () => {
+    const config = loadLoginConfig({ TELEGRAM_API_ID: '12345', TELEGRAM_API_HASH: 'hash', SESSION_DIR: '/var/lib/gw/session' });
+    expect(config).toEqual({ logLevel: 'warn', sessionDir: '/var/lib/gw/session', telegram: { apiId: 12345, apiHash: 'hash', sessionEncryptionKey: undefined } });
+    expect(() => loadLoginConfig({ TELEGRAM_API_HASH: 'hash' })).toThrow(/TELEGRAM_API_ID and TELEGRAM_API_HASH/);
+    expect(() => loadLoginConfig({ TELEGRAM_API_ID: 'abc', TELEGRAM_API_HASH: 'hash' })).toThrow(/TELEGRAM_API_ID must be an integer/);
+    expect(() => loadLoginConfig({ TELEGRAM_API_ID: '1', TELEGRAM_API_HASH: 'hash', TELEGRAM_SESSION_ENCRYPTION_KEY: 'short' })).toThrow(/TELEGRAM_SESSION_ENCRYPTION_KEY must be 32 bytes/);
+  });
+
+  it('outbox-only tools and status need no token', () => {
+    expect(loadOutboxToolConfig({ OUTBOX_DIR: '/x/outbox' })).toMatchObject({ outboxDir: '/x/outbox', outboxMaxBytes: 100 * 1024 * 1024 });
+    expect(loadStatusConfig({ GATEWAY_PORT: '4100' })).toMatchObject({ port: 4100, host: '127.0.0.1', outboxDir: path.join('.data', 'gateway/outbox'), sessionDir: path.join('.data', 'gateway/session') });
+    expect(loadOutboxToolConfig({ DATA_DIR: '/srv/data' }).outboxDir).toBe('/srv/data/gateway/outbox');
+  });
+
+  it('reads the token from API_SECRET_TOKEN_FILE, naming that variable when the file is missing or short', () => {
+    const file = path.join(dir, 'token');
+    writeFileSync(file, `${token}\n`);
+    expect(loadConfig({ API_SECRET_TOKEN_FILE: file }).apiToken).toBe(token);
+    expect(loadPublishToolConfig({ API_SECRET_TOKEN_FILE: file }).apiToken).toBe(token);
+    expect(() => loadConfig({ API_SECRET_TOKEN_FILE: path.join(dir, 'absent') })).toThrow(/API_SECRET_TOKEN_FILE: cannot read .*absent \(ENOENT\)/);
+    writeFileSync(file, 'short');
+    expect(() => loadConfig({ API_SECRET_TOKEN_FILE: file })).toThrow(/API_SECRET_TOKEN_FILE .* at least 32 characters/);
+  });
+
+  it('lets the tools, not the service, fall back to the token `npm start` wrote when run inside the repository', () => {
+    const root = repository();
+    const inside = path.join(root, 'apps/gateway');
+    expect(loadPublishToolConfig({}, { cwd: inside }).apiToken).toBe(token);
+    expect(loadBackfillConfig({ TELEGRAM_API_ID: '1', TELEGRAM_API_HASH: 'h' }, { cwd: root }).publish?.apiToken).toBe(token);
+    // API_SECRET_TOKEN still wins over the file.
+    expect(loadPublishToolConfig({ API_SECRET_TOKEN: 'b'.repeat(40) }, { cwd: root }).apiToken).toBe('b'.repeat(40));
+    expect(() => loadConfig({})).toThrow(/API_SECRET_TOKEN must be set/);
+    // Outside a repository (an install folder) there is nothing to fall back to.
+    const installed = mkdtempSync(path.join(tmpdir(), 'gw-installed-'));
+    try {
+      expect(() => loadPublishToolConfig({}, { cwd: installed })).toThrow(/API_SECRET_TOKEN must be set .*API_SECRET_TOKEN_FILE/);
+    } finally {
+      rmSync(installed, { recursive: true, force: true });
+    }
+  });
+
+  it('backfill without publishing needs no token', () => {
+    const config = loadBackfillConfig({ TELEGRAM_API_ID: '1', TELEGRAM_API_HASH: 'h' }, { cwd: tmpdir(), publish: false });
+    expect(config.publish).toBeUndefined();
+    expect(() => loadBackfillConfig({ TELEGRAM_API_ID: '1', TELEGRAM_API_HASH: 'h' }, { cwd: tmpdir() })).toThrow(/API_SECRET_TOKEN/);
   });
 });

@@ -1,49 +1,53 @@
-// `npx nx run gateway:backfill -- --channel <id> --since <date>`: reads a channel's history through the
-// user client into the outbox, checkpointed per channel (a rerun resumes), then publishes it.
+// `backfill --channel <id> --since <date>`: reads a channel's history through the user client into the
+// outbox, checkpointed per channel (a rerun resumes), then publishes it.
 import path from 'node:path';
-import { parseArgs } from 'node:util';
-import { loadSession, parseEncryptionKey } from '../session/session-store';
+import { createProgress } from '@tp/observability';
+import { loadBackfillConfig, LOGIN_HINT } from '../config';
+import { createGatewayDeps, createPublisher, createUserClient, openOutbox, readSession } from '../composition';
 import { runBackfill } from '../sources/backfill';
 import { Checkpoints } from '../sources/checkpoints';
-import { GramJsUserClient } from '../sources/gramjs-client';
-import { drainAndReport, openTool, progressBar } from './cli';
+import { CommandFailure, println, type CliIo } from './io';
+import { publishAndReport } from './tool';
 
-async function main() {
-  const { values } = parseArgs({ options: { channel: { type: 'string' }, since: { type: 'string' } } });
-  const since = values.since ? new Date(values.since) : undefined;
-  if (!values.channel || !since || Number.isNaN(since.getTime())) {
-    console.error('usage: nx run gateway:backfill -- --channel <id> --since <YYYY-MM-DD>');
-    return 2;
-  }
-  const { config, outbox, publisher } = await openTool('backfill');
-  if (!config.userClient) {
-    console.error('backfill needs the user client: set TELEGRAM_API_ID and TELEGRAM_API_HASH, then run `npx nx run gateway:login`');
-    return 1;
-  }
-  const key = config.userClient.sessionEncryptionKey ? parseEncryptionKey(config.userClient.sessionEncryptionKey) : undefined;
-  const session = loadSession(config.sessionDir, key);
-  if (!session) {
-    console.error('no Telegram session; run `npx nx run gateway:login` first');
-    return 1;
-  }
-  const client = new GramJsUserClient(session, config.userClient.apiId, config.userClient.apiHash, [values.channel]);
-  await client.connect();
-  const bar = progressBar('backfill');
-  const result = await runBackfill(client, outbox, new Checkpoints(path.join(config.outboxDir, 'backfill-checkpoints.json')), {
-    channel: values.channel,
-    since,
-    onProgress: (p) => bar(p.stored, `messages, up to #${p.lastMessageId} (${p.lastDate})`),
-  });
-  process.stderr.write('\n');
-  await client.disconnect();
-  console.log(`backfill stored ${result.stored} messages up to message ${result.lastMessageId}`);
-  return drainAndReport(publisher, outbox);
+export interface BackfillArgs {
+  channel: string;
+  since: Date;
+  publish: boolean;
 }
 
-main().then(
-  (code) => process.exit(code),
-  (error) => {
-    console.error(`backfill failed: ${(error as Error).message}`);
-    process.exit(1);
-  },
-);
+/** The share of the span from `since` to the start of the run that the history read has covered. */
+export function backfillFraction(since: Date, startedAt: number, lastDate: string | null): number {
+  if (!lastDate) return 0;
+  const span = startedAt - since.getTime();
+  return span <= 0 ? 1 : Math.min(1, Math.max(0, (Date.parse(lastDate) - since.getTime()) / span));
+}
+
+export async function runBackfillCommand(args: BackfillArgs, io: CliIo): Promise<number> {
+  const config = loadBackfillConfig(io.env, { cwd: io.cwd, publish: args.publish });
+  const session = readSession(config.sessionDir, config.telegram);
+  if (!session) throw new CommandFailure(`no Telegram session in ${config.sessionDir}; ${LOGIN_HINT} first`);
+  const deps = createGatewayDeps('backfill', config, [config.publish?.apiToken, config.telegram.apiHash, config.telegram.sessionEncryptionKey]);
+  const outbox = await openOutbox(config, deps);
+  try {
+    const client = createUserClient(session, config.telegram, [args.channel], config.sessionDir, deps.logger);
+    await client.connect();
+    const startedAt = Date.now();
+    const progress = createProgress({ label: 'backfill', unit: 'msg', stream: io.stderr });
+    let result;
+    try {
+      result = await runBackfill(client, outbox, new Checkpoints(path.join(config.outboxDir, 'backfill-checkpoints.json')), {
+        channel: args.channel,
+        since: args.since,
+        onProgress: (p) => progress.update(p.stored, { fraction: backfillFraction(args.since, startedAt, p.lastDate), detail: { lastMessageId: p.lastMessageId, lastDate: p.lastDate } }),
+      });
+    } finally {
+      await client.disconnect();
+    }
+    progress.finish(result.stored, { fraction: 1 });
+    println(io.stdout, `backfill stored ${result.stored} messages up to message ${result.lastMessageId}`);
+    if (!config.publish) return 0;
+    return await publishAndReport(createPublisher(outbox, config.publish, deps), outbox, io);
+  } finally {
+    await outbox.close();
+  }
+}

@@ -1,10 +1,11 @@
-// `npx nx run gateway:dead-letters -- list | show <seq> | replay [seq...]`: the parked messages of the
-// outbox. Run it with the gateway stopped (the outbox has one owner at a time).
+// `dead-letters list | show <seq> | replay [seq...]`: the parked messages of the outbox. Run it with the gateway stopped (the outbox has one owner at a time).
 import { Command, InvalidArgumentError } from 'commander';
 import type { Outbox, OutboxEntry } from '../outbox/outbox';
 import type { Publisher } from '../publisher/publisher';
 import { replayDeadLetters } from '../publisher/replay-dead-letters';
-import { openTool } from './cli';
+import { loadOutboxToolConfig, loadPublishToolConfig } from '../config';
+import { createGatewayDeps, createPublisher, openOutbox } from '../composition';
+import { println, type CliIo } from './io';
 
 export interface DeadLettersDeps {
   outbox: Outbox;
@@ -92,24 +93,36 @@ export function deadLettersProgram(deps: DeadLettersDeps): { program: Command; e
   return { program, exitCode: () => exitCode };
 }
 
-async function main() {
-  const { outbox, publisher } = await openTool('dead-letters');
-  const { program, exitCode } = deadLettersProgram({ outbox, publisher: () => publisher, print: (line) => console.log(line) });
-  let code = 0;
-  try {
-    await program.parseAsync(process.argv);
-    code = exitCode();
-  } catch (error) {
-    // commander has printed the usage problem already.
-    code = (error as { exitCode?: number }).exitCode ?? 1;
-  }
-  await outbox.close();
-  process.exit(code);
-}
-
-if (require.main === module) {
-  main().catch((error) => {
-    console.error(`dead-letters failed: ${(error as Error).message}`);
-    process.exit(1);
+/**
+ * `dead-letters` as a subcommand of the gateway CLI: the outbox is opened (and locked) only when a
+ * subcommand runs, with the settings it needs (`replay` also needs the API token), and closed after.
+ */
+export function deadLettersCommand(io: CliIo, setExitCode: (code: number) => void): Command {
+  let outbox: Outbox | undefined;
+  let publisher: Publisher | undefined;
+  const { program, exitCode } = deadLettersProgram({
+    get outbox(): Outbox {
+      if (!outbox) throw new Error('the outbox is not open');
+      return outbox;
+    },
+    publisher: () => {
+      if (!publisher) throw new Error('the publisher is not built');
+      return publisher;
+    },
+    print: (line) => println(io.stdout, line),
   });
+  program
+    .hook('preAction', async (_, action) => {
+      const publishConfig = action.name() === 'replay' ? loadPublishToolConfig(io.env, { cwd: io.cwd }) : undefined;
+      const config = publishConfig ?? loadOutboxToolConfig(io.env);
+      const deps = createGatewayDeps('dead-letters', config, [publishConfig?.apiToken]);
+      outbox = await openOutbox(config, deps);
+      if (publishConfig) publisher = createPublisher(outbox, publishConfig, deps);
+    })
+    .hook('postAction', async () => {
+      setExitCode(exitCode());
+      await outbox?.close();
+      outbox = undefined;
+    });
+  return program;
 }

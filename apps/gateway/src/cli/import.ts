@@ -1,41 +1,46 @@
-// `npx nx run gateway:import -- --file result.json [--channel <id>] [--no-publish]`: imports a
-// Telegram Desktop chat export through the outbox and the contract, then publishes it.
+// `import --file result.json [--channel <id>] [--no-publish]`: imports a Telegram Desktop chat export
+// through the outbox and the contract, then publishes it.
 import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
+import { createProgress } from '@tp/observability';
+import { loadOutboxToolConfig, loadPublishToolConfig } from '../config';
+import { createGatewayDeps, createPublisher, openOutbox } from '../composition';
 import { exportToMessages } from '../sources/desktop-export';
-import { drainAndReport, openTool, progressBar } from './cli';
+import { CommandFailure, println, type CliIo } from './io';
+import { publishAndReport } from './tool';
 
-async function main() {
-  const { values } = parseArgs({ options: { file: { type: 'string' }, channel: { type: 'string' }, 'no-publish': { type: 'boolean', default: false } } });
-  if (!values.file) {
-    console.error('usage: nx run gateway:import -- --file result.json [--channel <id>] [--no-publish]');
-    process.exit(2);
-  }
-  const messages = exportToMessages(JSON.parse(readFileSync(values.file, 'utf8')), values.channel);
-  const { outbox, publisher } = await openTool('import');
-  const started = Date.now();
-  const bar = progressBar('storing', messages.length);
-  let appended = 0;
-  for (let i = 0; i < messages.length; i += 500) {
-    appended += (await outbox.append(messages.slice(i, i + 500), 'backfill')).appended;
-    bar(Math.min(i + 500, messages.length));
-  }
-  process.stderr.write('\n');
-  console.log(`stored ${appended} of ${messages.length} messages (${messages.length - appended} already in the outbox) in ${Date.now() - started} ms`);
-  if (values['no-publish']) {
-    await outbox.close();
-    return 0;
-  }
-  const code = await drainAndReport(publisher, outbox);
-  const seconds = (Date.now() - started) / 1000;
-  console.log(`import done in ${seconds.toFixed(1)} s (${Math.round(messages.length / seconds)} msg/s end to end)`);
-  return code;
+export interface ImportArgs {
+  file: string;
+  channel?: string;
+  publish: boolean;
 }
 
-main().then(
-  (code) => process.exit(code),
-  (error) => {
-    console.error(`import failed: ${(error as Error).message}`);
-    process.exit(1);
-  },
-);
+const CHUNK = 500;
+
+export async function runImportCommand(args: ImportArgs, io: CliIo): Promise<number> {
+  // --no-publish only writes the outbox: it needs no API token.
+  const publishConfig = args.publish ? loadPublishToolConfig(io.env, { cwd: io.cwd }) : undefined;
+  const config = publishConfig ?? loadOutboxToolConfig(io.env);
+  let data: unknown;
+  try {
+    data = JSON.parse(readFileSync(args.file, 'utf8'));
+  } catch (error) {
+    throw new CommandFailure(`cannot read ${args.file}: ${(error as Error).message}`);
+  }
+  const messages = exportToMessages(data as Parameters<typeof exportToMessages>[0], args.channel);
+  const deps = createGatewayDeps('import', config, [publishConfig?.apiToken]);
+  const outbox = await openOutbox(config, deps);
+  try {
+    const progress = createProgress({ label: 'import', unit: 'msg', total: messages.length, stream: io.stderr });
+    let appended = 0;
+    for (let i = 0; i < messages.length; i += CHUNK) {
+      appended += (await outbox.append(messages.slice(i, i + CHUNK), 'backfill')).appended;
+      progress.update(Math.min(i + CHUNK, messages.length));
+    }
+    progress.finish(messages.length);
+    println(io.stdout, `stored ${appended} of ${messages.length} messages (${messages.length - appended} already in the outbox)`);
+    if (!publishConfig) return 0;
+    return await publishAndReport(createPublisher(outbox, publishConfig, deps), outbox, io);
+  } finally {
+    await outbox.close();
+  }
+}

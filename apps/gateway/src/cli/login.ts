@@ -1,13 +1,14 @@
-// `npx nx run gateway:login`: interactive Telegram login (phone, code, 2FA password); writes the
-// session to SESSION_DIR as a 0600 file in a 0700 folder, encrypted when a key is configured.
+// `login`: interactive Telegram login (phone, code, 2FA password); writes the session to SESSION_DIR
+// as a 0600 file in a 0700 folder, encrypted when a key is configured.
 import { createInterface } from 'node:readline/promises';
 import { TelegramClient } from 'telegram';
 import type { PromisedNetSockets } from 'telegram/extensions';
 import { Logger as GramJsLogger, LogLevel } from 'telegram/extensions/Logger';
 import { StringSession } from 'telegram/sessions';
-import { ConfigError, loadConfig } from '../config';
+import { loadLoginConfig } from '../config';
 import { parseEncryptionKey, saveSession } from '../session/session-store';
 import { dcSocketFor } from '../sources/gramjs-client';
+import { println, type CliIo } from './io';
 
 export interface LoginInputs {
   apiId: number;
@@ -65,50 +66,28 @@ export async function login(inputs: LoginInputs): Promise<string> {
   }
 }
 
-async function main(): Promise<number> {
-  let config;
-  try {
-    config = loadConfig();
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      console.error(`login: ${error.message}`);
-      return 1;
-    }
-    throw error;
-  }
-  if (!config.userClient) {
-    console.error('login needs TELEGRAM_API_ID and TELEGRAM_API_HASH (from https://my.telegram.org)');
-    return 1;
-  }
-  const key = config.userClient.sessionEncryptionKey ? parseEncryptionKey(config.userClient.sessionEncryptionKey) : undefined;
-  const rl = createInterface({ input: process.stdin, output: process.stdout });
+/** `login`: asks for the phone number, the code and the 2FA password on the terminal. Needs no API token and no outbox. */
+export async function runLogin(io: CliIo): Promise<number> {
+  const config = loadLoginConfig(io.env);
+  const key = config.telegram.sessionEncryptionKey ? parseEncryptionKey(config.telegram.sessionEncryptionKey) : undefined;
+  const rl = createInterface({ input: io.stdin, output: io.stdout as NodeJS.WritableStream });
   try {
     const file = await login({
-      apiId: config.userClient.apiId,
-      apiHash: config.userClient.apiHash,
+      apiId: config.telegram.apiId,
+      apiHash: config.telegram.apiHash,
       sessionDir: config.sessionDir,
       encryptionKey: key,
       phoneNumber: () => rl.question('Phone number (international format): '),
       phoneCode: () => rl.question('Code Telegram sent you: '),
       password: (hint) => rl.question(`Two-step verification password${hint ? ` (hint: ${hint})` : ''}: `),
       onError: (error) => {
-        console.error(`login error: ${error.message}`);
+        println(io.stderr, `login error: ${error.message}`);
         return false;
       },
     });
-    console.log(`logged in; session written to ${file} (mode 0600${key ? ', AES-256-GCM encrypted' : ''})`);
+    println(io.stdout, `logged in; session written to ${file} (mode 0600${key ? ', AES-256-GCM encrypted' : ''})`);
     return 0;
   } finally {
     rl.close();
   }
-}
-
-if (require.main === module) {
-  main().then(
-    (code) => process.exit(code),
-    (error) => {
-      console.error(`login failed: ${(error as Error).message}`);
-      process.exit(1);
-    },
-  );
 }

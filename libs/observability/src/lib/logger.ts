@@ -11,6 +11,8 @@ export interface LoggerOptions {
   secrets?: Array<string | undefined>;
   /** Extra transports (tests capture output with a stream transport). */
   transports?: winston.transport[];
+  /** Every level to stderr, for command-line tools whose stdout is their result. */
+  stderr?: boolean;
 }
 
 function scrubString(value: string, secrets: string[]): string {
@@ -54,7 +56,7 @@ export function createLogger(service: string, options: LoggerOptions = {}): wins
       winston.format.timestamp(),
       winston.format.json(),
     ),
-    transports: options.transports ?? [new winston.transports.Console()],
+    transports: options.transports ?? [new winston.transports.Console(options.stderr ? { stderrLevels: Object.keys(winston.config.npm.levels) } : {})],
   });
 }
 

@@ -1,0 +1,156 @@
+// The one place the gateway's parts are built, for the service (`serve`) and every tool alike. Each
+// function builds one part from the settings it needs, so a new part is one more function here.
+import path from 'node:path';
+import type { FitChange, IngestMessage } from '@tp/ingest-contract';
+import { createLogger, type Logger } from '@tp/observability';
+import type express from 'express';
+import { createApp, type SourceStatus } from './app';
+import type { CommonSettings, GatewayConfig, OutboxSettings, PublishSettings, TelegramAppSettings } from './config';
+import { LOGIN_HINT } from './config';
+import { createGatewayMetrics, type GatewayMetrics } from './metrics';
+import { Outbox } from './outbox/outbox';
+import { Publisher, type PublisherOptions } from './publisher/publisher';
+import { PeerStore } from './session/peer-store';
+import { loadSession, parseEncryptionKey } from './session/session-store';
+import { BotSource, telegrafUpdatesApi } from './sources/bot-source';
+import { Checkpoints } from './sources/checkpoints';
+import { GramJsUserClient } from './sources/gramjs-client';
+import { UserSource } from './sources/user-source';
+
+/** What every part is given: where it logs and what it counts. */
+export interface GatewayDeps {
+  logger: Logger;
+  metrics: GatewayMetrics;
+}
+
+/**
+ * The logger of a command (`gateway`, `gateway-backfill`…), with every secret it may meet redacted by
+ * value; a tool logs to stderr, as its stdout is its result.
+ */
+export function createGatewayDeps(command: string, settings: CommonSettings, secrets: Array<string | undefined>): GatewayDeps {
+  const service = command === 'serve';
+  return {
+    logger: createLogger(service ? 'gateway' : `gateway-${command}`, { level: settings.logLevel, secrets, stderr: !service }),
+    metrics: createGatewayMetrics(),
+  };
+}
+
+/** Opens (and locks) the outbox, logging its errors and every message fitted to the contract at the door. */
+export async function openOutbox(settings: OutboxSettings, { logger, metrics }: GatewayDeps): Promise<Outbox> {
+  const outbox = await Outbox.open(settings.outboxDir, { maxBytes: settings.outboxMaxBytes, groupCommit: true, retainDeliveredMs: settings.retainDeliveredMs });
+  outbox.on('error', (error) => logger.error('outbox error', { error: (error as Error).message }));
+  outbox.on('adjusted', (message: IngestMessage, changes: FitChange[]) => {
+    for (const { field } of changes) metrics.messagesAdjusted.inc({ field });
+    logger.warn('message fitted to the ingest contract before entering the outbox', { channelId: message.channelId, messageId: message.messageId, changes });
+  });
+  const stats = outbox.stats();
+  logger.info('outbox open', { dir: settings.outboxDir, pending: stats.pending, bytes: stats.fileBytes, tornBytesRecovered: stats.tornBytesRecovered });
+  if (stats.tornBytesRecovered) logger.warn('outbox: a torn record from an interrupted write was cut off', { bytes: stats.tornBytesRecovered });
+  return outbox;
+}
+
+export function publisherSettings(settings: PublishSettings): PublisherOptions {
+  return {
+    endpoints: settings.apiEndpoints,
+    token: settings.apiToken,
+    timeoutMs: settings.publishTimeoutMs,
+    backoffDoublings: settings.retryBackoffDoublings,
+    retryDelayMs: settings.retryDelayMs,
+    maxBatchBytes: settings.publishBatchMaxBytes,
+    poisonMaxAttempts: settings.poisonMaxAttempts,
+  };
+}
+
+/** The publisher over an open outbox (not started: the service starts it, tools drain once). */
+export function createPublisher(outbox: Outbox, settings: PublishSettings, { logger, metrics }: GatewayDeps): Publisher {
+  return new Publisher(outbox, publisherSettings(settings), logger, metrics);
+}
+
+/** The saved Telegram session, undefined when nobody logged in yet; throws SessionSecurityError on a readable or undecryptable file. */
+export function readSession(sessionDir: string, telegram: Pick<TelegramAppSettings, 'sessionEncryptionKey'>): string | undefined {
+  return loadSession(sessionDir, telegram.sessionEncryptionKey ? parseEncryptionKey(telegram.sessionEncryptionKey) : undefined);
+}
+
+/** A GramJS client on a saved session, following `channelIds`. */
+export function createUserClient(session: string, telegram: TelegramAppSettings, channelIds: string[], sessionDir: string, logger?: Logger): GramJsUserClient {
+  return new GramJsUserClient(session, telegram.apiId, telegram.apiHash, channelIds, { peerStore: new PeerStore(sessionDir), logger });
+}
+
+/** The Telegram sources the configuration enables, built but not started. */
+export interface GatewaySources {
+  bot?: BotSource;
+  /** A UserSource, or only a status when it cannot run (no session yet). */
+  userClient?: UserSource | SourceStatus;
+}
+
+export function createSources(config: GatewayConfig, outbox: Outbox, session: string | undefined, deps: GatewayDeps): GatewaySources {
+  const { logger, metrics } = deps;
+  const sources: GatewaySources = {};
+  if (config.bot) {
+    sources.bot = new BotSource(telegrafUpdatesApi(config.bot.token, config.bot.apiRoot), outbox, { allowedChatIds: config.bot.allowedChatIds }, logger, metrics);
+  }
+  if (config.userClient) {
+    if (!session) {
+      logger.error(`user client configured but no session found; ${LOGIN_HINT}`, { sessionDir: config.sessionDir });
+      sources.userClient = { state: 'not_logged_in', lastError: `no session; ${LOGIN_HINT}` };
+    } else {
+      const { sourceChannelIds, destinationChannelId } = config.userClient;
+      sources.userClient = new UserSource(
+        createUserClient(session, config.userClient, sourceChannelIds, config.sessionDir, logger),
+        outbox,
+        new Checkpoints(path.join(config.outboxDir, 'user-client-marks.json')),
+        { sourceChannelIds, destinationChannelId },
+        logger,
+        metrics,
+      );
+    }
+  }
+  return sources;
+}
+
+/** The service's parts, wired; `start()` once the port is bound, `stop()` on shutdown. */
+export interface GatewayService {
+  app: express.Express;
+  outbox: Outbox;
+  publisher: Publisher;
+  sources: GatewaySources;
+  start(): void;
+  stop(): Promise<void>;
+}
+
+/** Builds the service: outbox, publisher, sources and HTTP app. Nothing talks to Telegram or the API before `start()`. */
+export async function createGatewayService(config: GatewayConfig, deps: GatewayDeps): Promise<GatewayService> {
+  const { logger, metrics } = deps;
+  // The session is checked before anything else opens: a readable session file is a hard stop.
+  const session = config.userClient ? readSession(config.sessionDir, config.userClient) : undefined;
+  const outbox = await openOutbox(config, deps);
+  const publisher = createPublisher(outbox, config, deps);
+  for (const [source, hint] of Object.entries(config.disabledSources)) logger.warn(`telegram source disabled: ${source}`, { hint });
+  const sources = createSources(config, outbox, session, deps);
+  const app = createApp({ config, logger, metrics, outbox, publisher, sources });
+  return {
+    app,
+    outbox,
+    publisher,
+    sources,
+    start() {
+      publisher.start();
+      sources.bot?.start();
+      const user = sources.userClient;
+      if (user instanceof UserSource) {
+        // UserSource sets its own state (not_logged_in, session_refused, disconnected) for /health.
+        user.start().catch((error) => {
+          user.lastError = (error as Error).message;
+          logger.error('user client failed to start', { error: (error as Error).message });
+        });
+      }
+    },
+    async stop() {
+      // Stop taking updates first, then finish publishing what is in flight, then close the log.
+      await sources.bot?.stop();
+      if (sources.userClient instanceof UserSource) await sources.userClient.stop();
+      await publisher.stop();
+      await outbox.close();
+    },
+  };
+}
