@@ -6,7 +6,7 @@ import request from 'supertest';
 import { openApiValidator } from '../contract/openapi-validator.testing';
 import { reparseStoredMessages } from '../ingest/reparse';
 import { buildTestApp, GATEWAY_TOKEN, message } from '../testing/test-app';
-import { expireSignals, startExpirySweep } from './replay';
+import { expireSignals, replayChannelLifecycle, startExpirySweep } from './replay';
 
 let app: Express;
 let database: DatabaseHandle;
@@ -133,11 +133,22 @@ describe('linking and outcomes', () => {
     const channel = newChannel();
     const older = await post(channel, signalText('ITUB4'), '2025-10-20T10:00:00Z');
     const deleted = await post(channel, signalText('ITUB4'), '2025-10-20T11:00:00Z');
-    await database.db.execute(sql`update ${forwardedMessages} set deleted_at = now() where channel_id = ${channel} and message_id = ${deleted.messageId}`);
+    await database.db.execute(sql`update ${forwardedMessages} set deleted_at = '2025-10-20T12:00:00Z' where channel_id = ${channel} and message_id = ${deleted.messageId}`);
     await post(channel, 'ITUB4 ALVO 1 ATINGIDO ✅ +20%', '2025-10-21T10:00:00Z');
     expect((await signalRow(older.signalId as number)).status).toBe('target_1_hit');
     expect((await signalRow(deleted.signalId as number)).status).toBe('open');
     expect((await stats(`channel=${channel}`)).data[0].signals).toBe(1);
+  });
+
+  it('keeps an update posted before the deletion linked to the deleted signal, live and on replay', async () => {
+    const channel = newChannel();
+    const older = await post(channel, signalText('BBAS3'), '2025-10-20T10:00:00Z');
+    const later = await post(channel, signalText('BBAS3'), '2025-10-20T11:00:00Z');
+    await post(channel, 'BBAS3 ALVO 1 ATINGIDO ✅ +20%', '2025-10-21T10:00:00Z');
+    await database.db.execute(sql`update ${signals} set deleted_at = '2025-10-22T00:00:00Z' where id = ${later.signalId}`);
+    await database.db.transaction((tx) => replayChannelLifecycle(tx, channel));
+    expect((await signalRow(later.signalId as number)).status).toBe('target_1_hit');
+    expect((await signalRow(older.signalId as number)).status).toBe('open');
   });
 });
 

@@ -31,10 +31,13 @@ export async function lockChannelLifecycle(tx: Database, channelId: string): Pro
   await tx.execute(sql`select pg_advisory_xact_lock(${LIFECYCLE_LOCK_CLASS}, hashtext(${channelId}))`);
 }
 
-/** A signal that is neither marked deleted nor carried by a message Telegram reported deleted. */
-const notDeleted: SQL = sql`${signals.deletedAt} is null and not exists (
+/**
+ * A signal not deleted (neither the row nor its message) as of the update's time `ts`: an update
+ * posted before the deletion linked to it live, so a replay links it the same way.
+ */
+const notDeletedAt = (ts: Date): SQL => sql`(${signals.deletedAt} is null or ${signals.deletedAt} > ${ts.toISOString()}::timestamptz) and not exists (
   select 1 from ${forwardedMessages} f
-  where f.channel_id = ${signals.channelId} and f.message_id = ${signals.messageId} and f.message_ts = ${signals.ts} and f.deleted_at is not null)`;
+  where f.channel_id = ${signals.channelId} and f.message_id = ${signals.messageId} and f.message_ts = ${signals.ts} and f.deleted_at <= ${ts.toISOString()}::timestamptz)`;
 
 export function signalColumns(signal: ParsedSignal) {
   return {
@@ -59,6 +62,7 @@ const linkColumns = { id: signals.id, ts: signals.ts, status: signals.status, as
 /** The signal an update refers to, in the order the channel means it, or why there is none. */
 async function linkUpdate(tx: Database, m: UpdateMessage, ts: Date, update: ParsedUpdate): Promise<{ signal: LinkedSignal; via: string } | { reason: string }> {
   const inChannel = eq(signals.channelId, m.channelId);
+  const notDeleted = notDeletedAt(ts);
   let replyNote = '';
   if (m.replyToMessageId) {
     const [replied] = await tx.select(linkColumns).from(signals).where(and(inChannel, eq(signals.messageId, m.replyToMessageId), notDeleted)).limit(1);
