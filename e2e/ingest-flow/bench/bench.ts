@@ -105,7 +105,7 @@ async function main() {
     const exportFile = path.join(work, 'result.json');
     writeFileSync(exportFile, JSON.stringify({ name: 'bench', type: 'public_channel', id: 9200000000, messages: Array.from({ length: BACKFILL }, (_, i) => ({ id: i + 1, type: 'message', date_unixtime: String(1_761_311_100 + i), text: text(i) })) }));
     const importStart = performance.now();
-    const importer = spawn(process.execPath, ['-r', '@swc-node/register', path.join(WORKSPACE_ROOT, 'apps/gateway/src/scripts/import.ts'), '--file', exportFile], {
+    const importer = spawn(process.execPath, ['-r', '@swc-node/register', path.join(WORKSPACE_ROOT, 'apps/gateway/src/main.ts'), 'import', '--file', exportFile], {
       cwd: WORKSPACE_ROOT,
       env: { PATH: process.env.PATH ?? '', API_SECRET_TOKEN: secret, API_ENDPOINTS: `http://127.0.0.1:${apiPort}`, OUTBOX_DIR: path.join(work, 'import-outbox'), LOG_LEVEL: 'warn' },
       stdio: ['ignore', 'ignore', 'inherit'],
