@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { open, rename } from 'node:fs/promises';
 import path from 'node:path';
-import type { IngestMessage } from '@tp/ingest-contract';
+import type { IngestDeletion, IngestMessage } from '@tp/ingest-contract';
 import { replaceFile } from './atomic-file';
 import type { DeadLetterKind } from './records';
 
@@ -9,14 +9,8 @@ export const DEAD_LETTER_FILE = 'dead-letter.jsonl';
 /** The previous generation, kept once for the operator after a rotation. */
 export const ROTATED_DEAD_LETTER_FILE = `${DEAD_LETTER_FILE}.1`;
 
-/** One line of dead-letter.jsonl: a human-readable copy of a parked message. The log stays the source of truth. */
-export interface DeadLetterLine {
-  parkedAt: string;
-  kind: DeadLetterKind;
-  reason: string;
-  seq: number;
-  message: IngestMessage;
-}
+/** One line of dead-letter.jsonl: a human-readable copy of a parked message or deletion. The log stays the source of truth. */
+export type DeadLetterLine = { parkedAt: string; kind: DeadLetterKind; reason: string; seq: number } & ({ message: IngestMessage } | { deletion: IngestDeletion });
 
 /**
  * dead-letter.jsonl, the operator's view of parked messages. Appended (and fsync'd) when a message

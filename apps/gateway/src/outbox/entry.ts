@@ -1,22 +1,41 @@
-import type { IngestMessage } from '@tp/ingest-contract';
+import type { IngestDeletion, IngestMessage } from '@tp/ingest-contract';
 import type { DeadLetterKind } from './records';
 
 export type EntryState = 'pending' | 'delivered' | 'dead';
 
-/** One message held by the outbox, with what is known about its delivery. */
-export interface OutboxEntry {
+/** What every outbox entry knows about its delivery, whatever it carries. */
+interface EntryDelivery {
   seq: number;
-  /** When the message reached the outbox (ms since epoch). */
+  /** When the entry reached the outbox (ms since epoch). */
   at: number;
-  message: IngestMessage;
   state: EntryState;
   deliveredAt?: number;
-  processedBy?: string;
-  /** Bytes of its log record; an upper bound of the message's JSON size. */
+  /** Bytes of its log record; an upper bound of its JSON body's size. */
   bytes: number;
-  /** When a parked message was put back in the queue; its pending age counts from here. */
+  /** When a parked entry was put back in the queue; its pending age counts from here. */
   revivedAt?: number;
   dead?: { kind: DeadLetterKind; reason: string; at: number };
 }
 
+/** One message held by the outbox, with what is known about its delivery. */
+export interface OutboxEntry extends EntryDelivery {
+  message: IngestMessage;
+  processedBy?: string;
+}
+
+/** One deletion held by the outbox: sent after the messages it deletes, with the same retry rules. */
+export interface DeletionEntry extends EntryDelivery {
+  deletion: IngestDeletion;
+}
+
+export type AnyEntry = OutboxEntry | DeletionEntry;
+
+export const isDeletion = (entry: AnyEntry): entry is DeletionEntry => 'deletion' in entry;
+
 export const messageKey = (m: Pick<IngestMessage, 'channelId' | 'messageId' | 'editDate'>) => `${m.channelId}:${m.messageId}:${m.editDate ?? ''}`;
+
+/** A message whatever its version (edits share it): what a deletion names. */
+export const messageIdKey = (channelId: string, messageId: number) => `${channelId}:${messageId}`;
+
+/** Same channel and ids: the same deletion, however often Telegram reports it. */
+export const deletionKey = (d: Pick<IngestDeletion, 'channelId' | 'messageIds'>) => `${d.channelId}:${d.messageIds.join(',')}`;

@@ -1,12 +1,14 @@
-import type { IngestMessage } from '@tp/ingest-contract';
+import type { IngestDeletion, IngestMessage } from '@tp/ingest-contract';
 import { frame } from './record-log';
 
 /** Why a message was parked: the API refused it on its own (4xx), or it kept failing with 5xx while others were stored. */
 export type DeadLetterKind = 'rejected' | 'server_error';
 
-/** What the outbox log holds: messages, and later facts about them. */
+/** What the outbox log holds: messages and deletions (one sequence), and later facts about them. */
 export type LogRecord =
   | { t: 'm'; seq: number; at: number; msg: IngestMessage }
+  /** Messages deleted in Telegram, to be sent to the API after the messages themselves. */
+  | { t: 'x'; seq: number; at: number; del: IngestDeletion }
   /** Delivered (acknowledged by the API). */
   | { t: 'a'; seqs: number[]; at: number }
   /** Parked as a dead letter; `kind` and `at` are absent in logs written before they existed. */
@@ -17,6 +19,7 @@ export type LogRecord =
   | { t: 'p'; seqs: number[]; by: string };
 
 export type MessageRecord = Extract<LogRecord, { t: 'm' }>;
+export type DeletionRecord = Extract<LogRecord, { t: 'x' }>;
 
 export function encodeRecord(record: LogRecord): Buffer {
   return frame(Buffer.from(JSON.stringify(record), 'utf8'));
