@@ -1,4 +1,8 @@
-import { GATEWAY_TOKEN_HEADER, type IngestMessage } from '@tp/ingest-contract';
+import { GATEWAY_TOKEN_HEADER, type IngestDeletion, type IngestMessage } from '@tp/ingest-contract';
+import { deletionRequestId, publishRequestId } from './request-id';
+
+/** Header naming the messages of a publish; the API logs it with its access line. */
+export const REQUEST_ID_HEADER = 'X-Request-Id';
 
 export interface ApiClientOptions {
   endpoints: string[];
@@ -8,6 +12,22 @@ export interface ApiClientOptions {
   signal?: AbortSignal;
   /** Called when a batch is split because the API refused it as a whole (413, batch-level 400). */
   onSplit?: (status: number, size: number) => void;
+  /** Called after every HTTP request with its id and outcome (for the publish log). */
+  onRequest?: (request: PublishRequest) => void;
+}
+
+/** One HTTP request of a publish, as logged: its id names its messages (see request-id.ts). */
+export interface PublishRequest {
+  requestId: string;
+  path: string;
+  /** Messages (or deleted ids) it carried. */
+  count: number;
+  outcome: PublishOutcome;
+  /** HTTP status, absent when no answer came (network, timeout). */
+  status?: number;
+  endpoint: string;
+  detail?: string;
+  durationMs: number;
 }
 
 /** What became of one message the API answered for. */
@@ -37,11 +57,15 @@ export interface DeliveryReport {
 
 export type PublishOutcome = 'ok' | 'rejected' | 'unauthorized' | 'unavailable' | 'server_error';
 
+/** What became of a deletion: a result when the API answered for it, else why the request failed. */
+export type DeletionReport = { result: Exclude<ItemResult, { status: 'failed' }>; body?: unknown; failure?: undefined } | { result?: undefined; failure: RequestFailure };
+
 export interface LastPublish {
   at: string;
   outcome: PublishOutcome;
   detail?: string;
   endpoint?: string;
+  requestId?: string;
 }
 
 type Answer = { kind: 'ok'; body: unknown } | { kind: 'rejected'; status: number; body: unknown } | RequestFailure;
@@ -65,12 +89,12 @@ export class IngestApiClient {
   async deliver(messages: IngestMessage[]): Promise<DeliveryReport> {
     if (messages.length === 0) return { results: [] };
     if (messages.length === 1) {
-      const answer = await this.send('/ingest', messages[0]);
+      const answer = await this.send('/ingest', messages[0], publishRequestId(messages), 1);
       if (answer.kind === 'ok') return { results: [{ status: 'ok' }] };
       if (answer.kind === 'rejected') return { results: [{ status: 'rejected', reason: describeRejection(answer.status, answer.body) }] };
       return { results: [], failure: answer };
     }
-    const answer = await this.send('/ingest/batch', { messages });
+    const answer = await this.send('/ingest/batch', { messages }, publishRequestId(messages), messages.length);
     if (answer.kind === 'ok') return { results: itemResults(answer.body, messages.length) };
     if (answer.kind !== 'rejected') return { results: [], failure: answer };
     this.options.onSplit?.(answer.status, messages.length);
@@ -81,16 +105,30 @@ export class IngestApiClient {
     return { results: [...left.results, ...right.results], failure: right.failure };
   }
 
+  /**
+   * Sends one deletion to POST /ingest/deletions. The API answers for it as a whole: stored (also
+   * when repeated), refused by the contract (400), or a failure retried like a message's.
+   */
+  async deleteMessages(deletion: IngestDeletion): Promise<DeletionReport> {
+    const answer = await this.send('/ingest/deletions', deletion, deletionRequestId(deletion), deletion.messageIds.length);
+    if (answer.kind === 'ok') return { result: { status: 'ok' }, body: answer.body };
+    if (answer.kind === 'rejected') return { result: { status: 'rejected', reason: describeRejection(answer.status, answer.body) } };
+    return { failure: answer };
+  }
+
   /** One POST, trying each endpoint in turn (starting with the last one that answered). */
-  private async send(pathName: string, body: IngestMessage | { messages: IngestMessage[] }): Promise<Answer> {
+  private async send(pathName: string, body: IngestMessage | { messages: IngestMessage[] } | IngestDeletion, requestId: string, count: number): Promise<Answer> {
     const payload = JSON.stringify(body);
     let last: Answer = { kind: 'unavailable', reason: 'no_endpoint' };
     for (let i = 0; i < this.options.endpoints.length; i++) {
       const index = (this.endpointIndex + i) % this.options.endpoints.length;
       const endpoint = this.options.endpoints[index].replace(/\/+$/, '');
-      last = await this.post(`${endpoint}${pathName}`, payload);
+      const started = performance.now();
+      const { answer, status } = await this.post(`${endpoint}${pathName}`, payload, requestId);
+      last = answer;
       const detail = last.kind === 'unavailable' || last.kind === 'server_error' ? last.reason : undefined;
-      this.last = { at: new Date().toISOString(), outcome: last.kind, endpoint, detail };
+      this.last = { at: new Date().toISOString(), outcome: last.kind, endpoint, detail, requestId };
+      this.options.onRequest?.({ requestId, path: pathName, count, outcome: last.kind, status, endpoint, detail, durationMs: Math.round(performance.now() - started) });
       if (last.kind !== 'unavailable') {
         this.endpointIndex = index;
         return last;
@@ -99,27 +137,31 @@ export class IngestApiClient {
     return last;
   }
 
-  private async post(url: string, payload: string): Promise<Answer> {
+  private async post(url: string, payload: string, requestId: string): Promise<{ answer: Answer; status?: number }> {
     const signals = [AbortSignal.timeout(this.options.timeoutMs), ...(this.options.signal ? [this.options.signal] : [])];
     try {
       const res = await fetch(url, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', [GATEWAY_TOKEN_HEADER]: this.options.token },
+        headers: { 'content-type': 'application/json', [GATEWAY_TOKEN_HEADER]: this.options.token, [REQUEST_ID_HEADER]: requestId },
         body: payload,
         signal: AbortSignal.any(signals),
       });
       const text = await res.text();
-      if (res.status === 200) return { kind: 'ok', body: safeJson(text) };
-      if (res.status === 400 || res.status === 413) return { kind: 'rejected', status: res.status, body: safeJson(text) };
-      if (res.status === 401) return { kind: 'unauthorized' };
-      // 503 is the API's "database unavailable"; 502/504 come from a proxy in front of a down API.
-      if (res.status >= 500 && ![502, 503, 504].includes(res.status)) return { kind: 'server_error', reason: `http_${res.status}` };
-      return { kind: 'unavailable', reason: `http_${res.status}` };
+      return { answer: classify(res.status, text), status: res.status };
     } catch (error) {
       const name = (error as Error).name;
-      return { kind: 'unavailable', reason: name === 'TimeoutError' ? 'timeout' : name === 'AbortError' ? 'shutdown' : 'network' };
+      return { answer: { kind: 'unavailable', reason: name === 'TimeoutError' ? 'timeout' : name === 'AbortError' ? 'shutdown' : 'network' } };
     }
   }
+}
+
+function classify(status: number, text: string): Answer {
+  if (status === 200) return { kind: 'ok', body: safeJson(text) };
+  if (status === 400 || status === 413) return { kind: 'rejected', status, body: safeJson(text) };
+  if (status === 401) return { kind: 'unauthorized' };
+  // 503 is the API's "database unavailable"; 502/504 come from a proxy in front of a down API.
+  if (status >= 500 && ![502, 503, 504].includes(status)) return { kind: 'server_error', reason: `http_${status}` };
+  return { kind: 'unavailable', reason: `http_${status}` };
 }
 
 /** The per-message answer of /ingest/batch: `ok`, or `invalid` with the violations. */

@@ -1,12 +1,12 @@
 import { MAX_BATCH_BYTES, MAX_BATCH_SIZE } from '@tp/ingest-contract';
 import type { Logger } from '@tp/observability';
 import type { GatewayMetrics } from '../metrics';
-import type { Outbox, OutboxEntry } from '../outbox/outbox';
+import type { DeletionEntry, Outbox, OutboxEntry } from '../outbox/outbox';
 import { sleep } from '../util/sleep';
-import { IngestApiClient, type DeliveryReport, type ItemResult, type LastPublish, type PublishOutcome, type RequestFailure } from './api-client';
+import { IngestApiClient, type DeliveryReport, type ItemResult, type LastPublish, type PublishOutcome, type PublishRequest, type RequestFailure } from './api-client';
 import { takeBatch } from './batching';
 
-export type { LastPublish, PublishOutcome } from './api-client';
+export type { LastPublish, PublishOutcome, PublishRequest } from './api-client';
 
 export interface PublisherOptions {
   endpoints: string[];
@@ -70,6 +70,11 @@ export class Publisher {
   private consecutiveFailures = 0;
   private unauthorizedLogged = false;
   private readonly suspects = new Map<number, Suspect>();
+  /**
+   * Deletions the API failed on (5xx, or no answer): tried again once a message was stored since,
+   * or when nothing else is pending, so a failing deletion never holds up the messages.
+   */
+  private readonly deferredDeletions = new Map<number, Suspect>();
   /** Requests that stored at least one message. */
   private successes = 0;
   /** Most messages in the next batch; halved while bisecting a batch that got a 5xx. */
@@ -90,6 +95,7 @@ export class Publisher {
         this.metrics.publishFailures.inc({ reason: `http_${status}` });
         this.logger.warn('the API refused a batch as a whole; sending it in halves', { status, size });
       },
+      onRequest: (request) => this.logRequest(request),
     });
     outbox.on('appended', () => this.wake?.());
   }
@@ -178,12 +184,89 @@ export class Publisher {
       }
       if (suspect.triedAt < this.successes) return this.retrySuspect(seq, suspect, true);
     }
+    const deletion = this.nextDeletion(false);
+    if (deletion) return this.sendDeletion(deletion);
     const batch = takeBatch(this.outbox.pendingEntries(), { maxCount: Math.min(this.window, this.batchSize), maxBytes: this.maxBatchBytes }, new Set(this.suspects.keys()));
     if (batch.length) return this.sendBatch(batch);
     // Only set-aside messages are left: retry one, but with nothing else flowing a 5xx proves nothing.
     const [first] = this.suspects;
     if (first) return this.retrySuspect(first[0], first[1], false);
+    const deferred = this.nextDeletion(true);
+    if (deferred) return this.sendDeletion(deferred);
     return Promise.resolve({ kind: 'idle' });
+  }
+
+  /**
+   * The oldest deletion that may go now: every message it names that arrived before it has been
+   * sent (or parked), and, unless `includeDeferred`, it is not waiting for a success after a failure.
+   */
+  private nextDeletion(includeDeferred: boolean): DeletionEntry | undefined {
+    for (const seq of this.deferredDeletions.keys()) if (this.outbox.getDeletion(seq)?.state !== 'pending') this.deferredDeletions.delete(seq);
+    for (const entry of this.outbox.pendingDeletions()) {
+      const deferred = this.deferredDeletions.get(entry.seq);
+      if (deferred && deferred.triedAt >= this.successes && !includeDeferred) continue;
+      if (!this.outbox.deletionWaits(entry)) return entry;
+    }
+    return undefined;
+  }
+
+  /** A message that may be sent now (not set aside): whether a failed deletion can step aside for it. */
+  private hasMessageToSend(): boolean {
+    for (const entry of this.outbox.pendingEntries()) if (!this.suspects.has(entry.seq)) return true;
+    return false;
+  }
+
+  /**
+   * Sends one deletion. Recorded → delivered; refused (4xx) → parked alone; a 5xx counts a strike
+   * when messages were stored since the last try, and `poisonMaxAttempts` strikes park it; any
+   * failure defers it until the next success, so the messages behind it keep flowing.
+   */
+  private async sendDeletion(entry: DeletionEntry): Promise<Step> {
+    this.countRetry();
+    const { channelId, messageIds } = entry.deletion;
+    const deferred = this.deferredDeletions.get(entry.seq);
+    const othersStoredSince = deferred !== undefined && deferred.triedAt < this.successes;
+    const report = await this.client.deleteMessages(entry.deletion);
+    if (report.result) {
+      this.deferredDeletions.delete(entry.seq);
+      this.unauthorizedLogged = false;
+      if (report.result.status === 'ok') {
+        this.successes++;
+        this.outbox.markDelivered([entry.seq]).catch((error) => this.logger.error('could not record delivery; the deletion may be resent', { error: (error as Error).message }));
+        const body = report.body as { deleted?: unknown; unknown?: unknown } | undefined;
+        this.logger.info('the API recorded a deletion', { seq: entry.seq, channelId, messageIds, unknown: Array.isArray(body?.unknown) ? body.unknown : undefined });
+      } else {
+        await this.outbox.deadLetter(entry.seq, report.result.reason, 'rejected');
+        this.metrics.publishFailures.inc({ reason: 'invalid' });
+        this.metrics.deadLetters.inc();
+        this.logger.error('the API rejected a deletion; parked in the dead-letter file', { seq: entry.seq, channelId, messageIds, reason: report.result.reason });
+      }
+      return PROGRESS;
+    }
+    const failure = this.noteFailure(report.failure);
+    const reason = failure.kind === 'unauthorized' ? 'unauthorized' : failure.reason;
+    const suspect = deferred ?? { strikes: 0, triedAt: this.successes, lastReason: reason };
+    this.deferredDeletions.set(entry.seq, suspect);
+    suspect.lastReason = reason;
+    if (failure.kind === 'server_error' && (othersStoredSince || !deferred)) {
+      suspect.strikes++;
+      suspect.triedAt = this.successes;
+      if (suspect.strikes >= (this.options.poisonMaxAttempts ?? 8)) {
+        this.deferredDeletions.delete(entry.seq);
+        await this.outbox.deadLetter(entry.seq, `the API answered ${reason} to this deletion ${suspect.strikes} times while storing others`, 'server_error');
+        this.metrics.deadLetters.inc();
+        this.logger.error('parked a deletion the API keeps failing on (5xx) while storing others; see dead-letter.jsonl', { seq: entry.seq, channelId, messageIds, attempts: suspect.strikes, reason });
+        return PROGRESS;
+      }
+    }
+    suspect.triedAt = this.successes;
+    // Messages may well go through (a route the API lacks, a fault about deletions): try them now.
+    return this.hasMessageToSend() ? RETRY_NOW : { kind: 'failed', failure, wakeOnAppend: true };
+  }
+
+  /** One line per HTTP request: its id names the messages, so a message can be followed into the API's log. */
+  private logRequest(request: PublishRequest): void {
+    this.logger.log(request.outcome === 'ok' ? 'info' : 'warn', 'publish request', { ...request });
   }
 
   private get batchSize(): number {

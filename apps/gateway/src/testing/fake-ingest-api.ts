@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { GATEWAY_TOKEN_HEADER, MAX_BATCH_SIZE, MAX_INGEST_BODY_BYTES, validateIngestMessage, type IngestMessage } from '@tp/ingest-contract';
+import { GATEWAY_TOKEN_HEADER, MAX_BATCH_SIZE, MAX_INGEST_BODY_BYTES, validateIngestDeletion, validateIngestMessage, type IngestMessage } from '@tp/ingest-contract';
 
 export interface FakeIngestApiOptions {
   token: string;
@@ -21,9 +21,13 @@ export interface FakeIngestApiOptions {
 export class FakeIngestApi {
   /** Stored messages by channel:message id, with how many times each was sent. */
   readonly stored = new Map<string, number>();
-  /** Every request: path, body bytes and status answered. */
-  readonly requests: Array<{ path: string; bytes: number; count: number; status: number }> = [];
+  /** Deleted messages by channel:message id, with how many times each deletion was sent. */
+  readonly deleted = new Map<string, number>();
+  /** Every request: path, body bytes, status answered and its X-Request-Id. */
+  readonly requests: Array<{ path: string; bytes: number; count: number; status: number; requestId?: string }> = [];
   status: number | null = null;
+  /** Forces the answer to deletions only (e.g. 500, or 400 to park one). */
+  deletionStatus: number | null = null;
   private server: Server | null = null;
 
   constructor(private readonly options: FakeIngestApiOptions) {}
@@ -31,7 +35,8 @@ export class FakeIngestApi {
   async start(): Promise<string> {
     this.server = createServer((req, res) => {
       void this.handle(req).then(({ status, body, bytes, count }) => {
-        this.requests.push({ path: req.url ?? '', bytes, count, status });
+        const requestId = req.headers['x-request-id'];
+        this.requests.push({ path: req.url ?? '', bytes, count, status, requestId: typeof requestId === 'string' ? requestId : undefined });
         res.writeHead(status, { 'content-type': 'application/json' });
         res.end(JSON.stringify(body));
       });
@@ -58,6 +63,17 @@ export class FakeIngestApi {
     if (req.headers[GATEWAY_TOKEN_HEADER.toLowerCase()] !== this.options.token) return answer(401, { error: { code: 'unauthorized', message: 'bad token', details: [] } });
     if (raw.length > (this.options.bodyLimit ?? MAX_INGEST_BODY_BYTES)) return answer(413, { error: { code: 'payload_too_large', message: 'request body too large', details: [] } });
     const body = JSON.parse(raw.toString('utf8')) as unknown;
+    if (req.url === '/ingest/deletions') {
+      if (this.deletionStatus !== null) return answer(this.deletionStatus, { error: { code: 'forced', message: `forced ${this.deletionStatus}`, details: [] } }, 1);
+      const check = validateIngestDeletion(body);
+      if (!check.ok) return answer(400, { error: { code: 'validation_failed', message: 'deletion does not match the ingest contract', details: check.errors } }, 1);
+      const unknown = check.value.messageIds.filter((id) => !this.has(check.value.channelId, id));
+      for (const id of check.value.messageIds) {
+        const key = `${check.value.channelId}:${id}`;
+        this.deleted.set(key, (this.deleted.get(key) ?? 0) + 1);
+      }
+      return answer(200, { status: 'ok', deleted: check.value.messageIds.filter((id) => !unknown.includes(id)), alreadyDeleted: [], unknown, signalIds: [] }, 1);
+    }
     if (req.url === '/ingest') {
       const check = validateIngestMessage(body);
       if (!check.ok) return answer(400, { error: { code: 'validation_failed', message: 'message does not match the ingest contract', details: check.errors } }, 1);

@@ -5,6 +5,10 @@ import type { IngestMessage } from '@tp/ingest-contract';
 /** A stand-in for tp-capital-api that records every message it is sent (for crash tests). */
 export class RecordingApi {
   readonly received = new Map<string, number>();
+  /** Deleted messages by channel:message id, with how many times each deletion was sent. */
+  readonly deleted = new Map<string, number>();
+  /** The X-Request-Id of every request, in arrival order. */
+  readonly requestIds: string[] = [];
   requests = 0;
   private server: Server | null = null;
 
@@ -16,8 +20,17 @@ export class RecordingApi {
       req.on('data', (c) => (body += c));
       req.on('end', () => {
         this.requests++;
+        this.requestIds.push(String(req.headers['x-request-id'] ?? ''));
         if (req.headers['x-gateway-token'] !== this.token) return void res.writeHead(401).end('{}');
         const parsed = JSON.parse(body);
+        if (req.url === '/ingest/deletions') {
+          for (const id of parsed.messageIds as number[]) {
+            const key = `${parsed.channelId}:${id}`;
+            this.deleted.set(key, (this.deleted.get(key) ?? 0) + 1);
+          }
+          res.writeHead(200, { 'content-type': 'application/json' });
+          return void res.end(JSON.stringify({ status: 'ok', deleted: parsed.messageIds, alreadyDeleted: [], unknown: [], signalIds: [] }));
+        }
         const messages: IngestMessage[] = req.url === '/ingest/batch' ? parsed.messages : [parsed];
         for (const m of messages) {
           const key = `${m.channelId}:${m.messageId}`;
