@@ -1,5 +1,5 @@
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -103,6 +103,14 @@ describe('running a gateway tool with the unit\'s environment', () => {
     const options = words.filter((w) => w.startsWith('--')).map((w) => w.split('=')[0]);
     expect(options.length).toBeGreaterThan(5);
     for (const option of new Set(options)) expect([option, help.stdout.includes(` ${option}`)]).toEqual([option, true]);
+  });
+
+  it('is the command the READMEs document for the default unit', () => {
+    const documented = toolCommand({ ...DEFAULT_UNIT, description: 'x' }, 'login');
+    for (const readme of ['README.md', 'apps/gateway/README.md']) {
+      const text = readFileSync(path.resolve(__dirname, '../../../..', readme), 'utf8').replace(/ *\\\n */g, ' ');
+      expect([readme, text.includes(documented)]).toEqual([readme, true]);
+    }
   });
 });
 
