@@ -99,7 +99,14 @@ export function createSources(config: GatewayConfig, outbox: Outbox, session: st
         createUserClient(session, config.userClient, sourceChannelIds, config.sessionDir, logger),
         outbox,
         new Checkpoints(path.join(config.outboxDir, 'user-client-marks.json')),
-        { sourceChannelIds, destinationChannelId },
+        {
+          sourceChannelIds,
+          destinationChannelId,
+          // Deletions go through the outbox like messages: durable, then sent after the messages they name.
+          onChannelMessagesDeleted: async (channelId, messageIds) => {
+            await outbox.appendDeletion(channelId, messageIds, 'user_client');
+          },
+        },
         logger,
         metrics,
       );
