@@ -19,9 +19,8 @@ export interface UserSourceOptions {
   destinationChannelId?: string;
   pageSize?: number;
   /**
-   * Messages deleted from a followed channel (updateDeleteChannelMessages). The outbox and the ingest
-   * contract have no deletion record yet, so deletions are only surfaced here; without a callback
-   * they are logged.
+   * Messages deleted from a followed channel (updateDeleteChannelMessages); the service passes
+   * `outbox.appendDeletion`. Without a callback they are only logged.
    */
   onChannelMessagesDeleted?: (channelId: string, messageIds: number[]) => void | Promise<void>;
 }
