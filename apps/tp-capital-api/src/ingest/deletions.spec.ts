@@ -101,6 +101,12 @@ describe('POST /ingest/deletions', () => {
     expect(row.deleted_at).toBeNull();
   });
 
+  it("keeps the gateway's request id, which names the deleted messages", async () => {
+    const id = `gw:del:${CHANNEL}:57-63+3`;
+    const res = await post('/ingest/deletions', deletion([57, 60, 63])).set('X-Request-Id', id).expect(200);
+    expect(res.headers['x-request-id']).toBe(id);
+  });
+
   it('needs the gateway token', async () => {
     const res = await request(app).post('/ingest/deletions').send(deletion([1])).expect(401);
     expect(res.body.error.code).toBeDefined();
