@@ -4,7 +4,7 @@ import path from 'node:path';
 import { createProgress } from '@tp/observability';
 import { loadBackfillConfig, LOGIN_HINT } from '../config';
 import { createGatewayDeps, createPublisher, createUserClient, openOutbox, readSession } from '../composition';
-import { runBackfill } from '../sources/backfill';
+import { runBackfill, type BackfillProgress } from '../sources/backfill';
 import { Checkpoints } from '../sources/checkpoints';
 import { CommandFailure, println, type CliIo } from './io';
 import { publishAndReport } from './tool';
@@ -33,17 +33,18 @@ export async function runBackfillCommand(args: BackfillArgs, io: CliIo): Promise
     await client.connect();
     const startedAt = Date.now();
     const progress = createProgress({ label: 'backfill', unit: 'msg', stream: io.stderr });
+    const detail = (p: BackfillProgress) => ({ lastMessageId: p.lastMessageId, lastDate: p.lastDate });
     let result;
     try {
       result = await runBackfill(client, outbox, new Checkpoints(path.join(config.outboxDir, 'backfill-checkpoints.json')), {
         channel: args.channel,
         since: args.since,
-        onProgress: (p) => progress.update(p.stored, { fraction: backfillFraction(args.since, startedAt, p.lastDate), detail: { lastMessageId: p.lastMessageId, lastDate: p.lastDate } }),
+        onProgress: (p) => progress.update(p.stored, { fraction: backfillFraction(args.since, startedAt, p.lastDate), detail: detail(p) }),
       });
     } finally {
       await client.disconnect();
     }
-    progress.finish(result.stored, { fraction: 1 });
+    progress.finish(result.stored, { fraction: 1, detail: detail(result) });
     println(io.stdout, `backfill stored ${result.stored} messages up to message ${result.lastMessageId}`);
     if (!config.publish) return 0;
     return await publishAndReport(createPublisher(outbox, config.publish, deps), outbox, io);
