@@ -1,5 +1,5 @@
 import { createHealthRouter, type Logger } from '@tp/observability';
-import express, { type ErrorRequestHandler } from 'express';
+import express, { type ErrorRequestHandler, type Router } from 'express';
 import type { GatewayConfig } from './config';
 import type { GatewayMetrics } from './metrics';
 import type { Outbox } from './outbox/outbox';
@@ -19,6 +19,8 @@ export interface AppDeps {
   outbox: Outbox;
   publisher: Publisher;
   sources: { bot?: SourceStatus; userClient?: SourceStatus };
+  /** The API's calls into the gateway (`/control/*`), when the service wires them. */
+  control?: Router;
   now?: () => number;
 }
 
@@ -95,6 +97,7 @@ export function createApp(deps: AppDeps): express.Express {
     metrics.metricsHandler(req, res, next);
   });
   app.use(pullApiRoutes(outbox, config.apiToken));
+  if (deps.control) app.use(deps.control);
   app.use((req, res) => {
     res.status(404).json({ error: { code: 'not_found', message: `no route for ${req.method} ${req.path}`, details: [] } });
   });

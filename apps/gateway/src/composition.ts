@@ -5,6 +5,9 @@ import type { FitChange, IngestMessage } from '@tp/ingest-contract';
 import { createLogger, type Logger } from '@tp/observability';
 import type express from 'express';
 import { createApp, type SourceStatus } from './app';
+import { applyAllowList } from './channels/apply-allow-list';
+import { ChannelAllowList } from './channels/channel-allow-list';
+import { controlRoutes } from './control/routes';
 import type { CommonSettings, GatewayConfig, OutboxSettings, PublishSettings, TelegramAppSettings } from './config';
 import { LOGIN_HINT } from './config';
 import { createGatewayMetrics, type GatewayMetrics } from './metrics';
@@ -115,6 +118,28 @@ export function createSources(config: GatewayConfig, outbox: Outbox, session: st
   return sources;
 }
 
+/**
+ * The channels the sources read: the dashboard's registry (polled from the API, kept on disk) once
+ * it is used, else the configured ones; applied to the bot and the user client on every change.
+ */
+export function createChannelAllowList(config: GatewayConfig, sources: GatewaySources, { logger }: GatewayDeps) {
+  const allowList = new ChannelAllowList({
+    apiEndpoints: config.apiEndpoints,
+    token: config.apiToken,
+    file: path.join(config.outboxDir, 'channels.json'),
+    intervalMs: config.channelsPollIntervalMs,
+    logger,
+  });
+  const user = sources.userClient instanceof UserSource ? sources.userClient : undefined;
+  const channelsInForce = applyAllowList(
+    allowList,
+    { userClient: config.userClient?.sourceChannelIds ?? [], bot: config.bot?.allowedChatIds ?? [] },
+    { bot: sources.bot, user },
+    (error) => logger.error('channel allow-list could not be applied', { error: (error as Error).message }),
+  );
+  return { allowList, channelsInForce };
+}
+
 /** The service's parts, wired; `start()` once the port is bound, `stop()` on shutdown. */
 export interface GatewayService {
   app: express.Express;
@@ -134,7 +159,10 @@ export async function createGatewayService(config: GatewayConfig, deps: GatewayD
   const publisher = createPublisher(outbox, config, deps);
   for (const [source, hint] of Object.entries(config.disabledSources)) logger.warn(`telegram source disabled: ${source}`, { hint });
   const sources = createSources(config, outbox, session, deps);
-  const app = createApp({ config, logger, metrics, outbox, publisher, sources });
+  const { allowList, channelsInForce } = createChannelAllowList(config, sources, deps);
+  const userSource = sources.userClient instanceof UserSource ? sources.userClient : undefined;
+  const control = controlRoutes({ token: config.apiToken, allowList, channels: channelsInForce, userSource, logger });
+  const app = createApp({ config, logger, metrics, outbox, publisher, sources, control });
   return {
     app,
     outbox,
@@ -142,6 +170,7 @@ export async function createGatewayService(config: GatewayConfig, deps: GatewayD
     sources,
     start() {
       publisher.start();
+      allowList.start();
       sources.bot?.start();
       const user = sources.userClient;
       if (user instanceof UserSource) {
@@ -154,6 +183,7 @@ export async function createGatewayService(config: GatewayConfig, deps: GatewayD
     },
     async stop() {
       // Stop taking updates first, then finish publishing what is in flight, then close the log.
+      allowList.stop();
       await sources.bot?.stop();
       if (sources.userClient instanceof UserSource) await sources.userClient.stop();
       await publisher.stop();

@@ -43,6 +43,8 @@ export interface GatewayConfig extends CommonSettings, OutboxSettings, PublishSe
   host: string;
   /** /health turns 503 when the oldest pending message has waited longer than this. */
   staleAfterMs: number;
+  /** How often the channel allow-list is read from the API's registry (a change applies within it). */
+  channelsPollIntervalMs: number;
   sessionDir: string;
   bot?: { token: string; allowedChatIds: string[]; apiRoot?: string };
   userClient?: TelegramAppSettings & { sourceChannelIds: string[]; destinationChannelId?: string };
@@ -238,6 +240,7 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
     ...outboxSettings(env),
     ...common(env, 'info'),
     staleAfterMs: int(env, 'OUTBOX_STALE_AFTER_MS', 2 * 60_000, 1_000),
+    channelsPollIntervalMs: int(env, 'CHANNELS_POLL_INTERVAL_MS', 5_000, 500),
     sessionDir: sessionDir(env),
     bot,
     userClient,

@@ -104,12 +104,15 @@ export class ChannelAllowList extends EventEmitter {
         errors.push(`${base}: ${(error as Error).message}`);
       }
     }
+    // Said once when the registry becomes unreachable, not on every poll while it stays so.
+    const level = this.lastError === null ? 'warn' : 'debug';
     this.lastError = errors.join('; ');
-    this.options.logger.warn('channel allow-list: registry unreachable, keeping the last list', { error: this.lastError, channels: this.list ?? 'the configured channels' });
+    this.options.logger.log(level, 'channel allow-list: registry unreachable, keeping the last list', { error: this.lastError, channels: this.list ?? 'the configured channels' });
     throw new Error(`channel registry unreachable (${this.lastError})`);
   }
 
   private settled(): void {
+    if (this.lastError !== null) this.options.logger.info('channel allow-list: registry reachable again');
     this.lastError = null;
     this.lastRefreshAt = Date.now();
   }

@@ -43,7 +43,7 @@ export function controlRoutes(deps: ControlDeps): Router {
       res.status(409).json({ error: { code: 'user_client_off', message: 'the user client is not running here, so there is no channel history to catch up (the bot receives posts as they happen)' } });
       return;
     }
-    const found = await user.catchUp();
+    const found = await user.catchUpNow();
     const channels = Object.entries(found).map(([channelId, messagesSynced]) => ({ channelId, messagesSynced }));
     const messagesSynced = channels.reduce((sum, c) => sum + c.messagesSynced, 0);
     deps.logger.info('control: caught up on request', { messagesSynced, channels });

@@ -114,6 +114,15 @@ export class UserSource {
   }
 
   /**
+   * A catch-up that starts after this call: one already running may have passed a channel before
+   * the caller's messages were posted, so it is waited for, not joined (an operator's "sync now").
+   */
+  async catchUpNow(): Promise<Record<string, number>> {
+    await this.catchingUp?.catch(() => undefined);
+    return this.catchUp();
+  }
+
+  /**
    * Fetches what each channel posted after its high-water mark; answers how many messages each
    * channel yielded. Concurrent calls share one run.
    */
