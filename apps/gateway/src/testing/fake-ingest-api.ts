@@ -34,6 +34,8 @@ export class FakeIngestApi {
 
   async start(): Promise<string> {
     this.server = createServer((req, res) => {
+      // Only the publisher's calls are recorded; anything else (the channel allow-list poll) is not this API's business.
+      if (req.method !== 'POST' || !req.url?.startsWith('/ingest')) return void res.writeHead(404, { 'content-type': 'application/json' }).end('{}');
       void this.handle(req).then(({ status, body, bytes, count }) => {
         const requestId = req.headers['x-request-id'];
         this.requests.push({ path: req.url ?? '', bytes, count, status, requestId: typeof requestId === 'string' ? requestId : undefined });

@@ -19,6 +19,8 @@ export class RecordingApi {
       let body = '';
       req.on('data', (c) => (body += c));
       req.on('end', () => {
+        // Only the publisher's calls are recorded; anything else (the channel allow-list poll) is not this API's business.
+        if (req.method !== 'POST' || !req.url?.startsWith('/ingest')) return void res.writeHead(404, { 'content-type': 'application/json' }).end('{}');
         this.requests++;
         this.requestIds.push(String(req.headers['x-request-id'] ?? ''));
         if (req.headers['x-gateway-token'] !== this.token) return void res.writeHead(401).end('{}');
