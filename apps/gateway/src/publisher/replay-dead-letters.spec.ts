@@ -5,7 +5,7 @@ import type { IngestMessage } from '@tp/ingest-contract';
 import winston from 'winston';
 import { createGatewayMetrics } from '../metrics';
 import { DEAD_LETTER_FILE, Outbox, ROTATED_DEAD_LETTER_FILE } from '../outbox/outbox';
-import { deadLettersProgram } from '../scripts/dead-letters';
+import { deadLettersProgram } from '../cli/dead-letters';
 import { FakeIngestApi } from '../testing/fake-ingest-api';
 import { Publisher } from './publisher';
 import { replayDeadLetters } from './replay-dead-letters';
