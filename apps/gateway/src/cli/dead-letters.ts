@@ -1,5 +1,6 @@
 // `dead-letters list | show <seq> | replay [seq...]`: the parked messages of the outbox. Run it with the gateway stopped (the outbox has one owner at a time).
 import { Command, InvalidArgumentError } from 'commander';
+import type { DeletionEntry } from '../outbox/entry';
 import type { Outbox, OutboxEntry } from '../outbox/outbox';
 import type { Publisher } from '../publisher/publisher';
 import { replayDeadLetters } from '../publisher/replay-dead-letters';
@@ -36,6 +37,17 @@ function describe(entry: OutboxEntry) {
   };
 }
 
+function describeDeletion(entry: DeletionEntry) {
+  return {
+    seq: entry.seq,
+    parkedAt: new Date(entry.dead?.at ?? entry.at).toISOString(),
+    kind: entry.dead?.kind ?? 'rejected',
+    reason: entry.dead?.reason ?? 'parked',
+    receivedAt: new Date(entry.at).toISOString(),
+    deletion: entry.deletion,
+  };
+}
+
 /** The command line, apart from process start-up so specs run it on a scratch outbox; `exitCode()` is the result. */
 export function deadLettersProgram(deps: DeadLettersDeps): { program: Command; exitCode: () => number } {
   let exitCode = 0;
@@ -43,32 +55,40 @@ export function deadLettersProgram(deps: DeadLettersDeps): { program: Command; e
 
   program
     .command('list')
-    .description('one line per parked message: seq, when, why, channel/message, text')
+    .description('one line per parked message or deletion: seq, when, why, channel/message, text')
     .option('--json', 'JSON lines instead of a table')
     .action((options: { json?: boolean }) => {
       const dead = deps.outbox.deadLetters();
-      if (options.json) for (const entry of dead) deps.print(JSON.stringify(describe(entry)));
-      else {
+      const deletions = deps.outbox.deadDeletions();
+      if (options.json) {
+        for (const entry of dead) deps.print(JSON.stringify(describe(entry)));
+        for (const entry of deletions) deps.print(JSON.stringify(describeDeletion(entry)));
+      } else {
         for (const entry of dead) {
           const d = describe(entry);
           deps.print(`${d.seq}\t${d.parkedAt}\t${d.kind}\t${d.message.channelId}/${d.message.messageId}\t${oneLine(d.reason, 80)}\t${oneLine(d.message.text, 60)}`);
         }
-        deps.print(`${dead.length} parked message(s)`);
+        for (const entry of deletions) {
+          const d = describeDeletion(entry);
+          deps.print(`${d.seq}\t${d.parkedAt}\t${d.kind}\t${d.deletion.channelId}/${d.deletion.messageIds.join(',')}\t${oneLine(d.reason, 80)}\t(deletion)`);
+        }
+        deps.print(`${dead.length} parked message(s), ${deletions.length} parked deletion(s)`);
       }
     });
 
   program
     .command('show')
-    .description('everything about one parked message, as JSON')
+    .description('everything about one parked message or deletion, as JSON')
     .argument('<seq>', 'outbox seq from `list`', seqArg)
     .action((seq: number) => {
       const entry = deps.outbox.get(seq);
-      if (!entry || entry.state !== 'dead') {
-        deps.print(`no parked message with seq ${seq}`);
+      const deletion = deps.outbox.getDeletion(seq);
+      if (entry?.state === 'dead') deps.print(JSON.stringify(describe(entry), null, 2));
+      else if (deletion?.state === 'dead') deps.print(JSON.stringify(describeDeletion(deletion), null, 2));
+      else {
+        deps.print(`no parked message or deletion with seq ${seq}`);
         exitCode = 1;
-        return;
       }
-      deps.print(JSON.stringify(describe(entry), null, 2));
     });
 
   program
@@ -76,7 +96,7 @@ export function deadLettersProgram(deps: DeadLettersDeps): { program: Command; e
     .description('put parked messages (all, or the given seqs) back in the queue and publish them')
     .argument('[seqs...]', 'outbox seqs from `list` (default: all)', (value: string, previous: number[] = []) => [...previous, seqArg(value)])
     .action(async (seqs: number[] | undefined) => {
-      const unknown = (seqs ?? []).filter((seq) => deps.outbox.get(seq)?.state !== 'dead');
+      const unknown = (seqs ?? []).filter((seq) => deps.outbox.get(seq)?.state !== 'dead' && deps.outbox.getDeletion(seq)?.state !== 'dead');
       if (unknown.length) {
         deps.print(`not parked: ${unknown.join(', ')}`);
         exitCode = 1;

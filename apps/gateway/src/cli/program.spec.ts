@@ -111,7 +111,7 @@ describe('gateway command line', () => {
   it('dead-letters list reads the outbox without a token', async () => {
     const { code, stdout } = await run(['dead-letters', 'list']);
     expect(code).toBe(0);
-    expect(stdout).toBe('0 parked message(s)\n');
+    expect(stdout).toBe('0 parked message(s), 0 parked deletion(s)\n');
   });
 
   it('status says the service is not running (exit 3) and what the stopped outbox holds', async () => {

@@ -99,7 +99,7 @@ describe('gateway:dead-letters', () => {
     const seq = outbox.deadLetters()[0].seq;
 
     const list = await run(outbox, 'list');
-    expect(list.lines).toEqual([expect.stringMatching(new RegExp(`^${seq}\\t.*\\tserver_error\\t${CHANNEL}/2\\t.*http_500.*\\tPETR4 \\+123456,78%$`)), '1 parked message(s)']);
+    expect(list.lines).toEqual([expect.stringMatching(new RegExp(`^${seq}\\t.*\\tserver_error\\t${CHANNEL}/2\\t.*http_500.*\\tPETR4 \\+123456,78%$`)), '1 parked message(s), 0 parked deletion(s)']);
     const json = await run(outbox, 'list', '--json');
     expect(JSON.parse(json.lines[0])).toMatchObject({ seq, kind: 'server_error', message: { messageId: 2 } });
 
@@ -112,7 +112,25 @@ describe('gateway:dead-letters', () => {
     const replay = await run(outbox, 'replay', String(seq));
     expect(replay.code).toBe(0);
     expect(replay.lines[0]).toBe('revived 1, published 1, parked again 0, still pending 0');
-    expect((await run(outbox, 'list')).lines).toEqual(['0 parked message(s)']);
+    expect((await run(outbox, 'list')).lines).toEqual(['0 parked message(s), 0 parked deletion(s)']);
+    await outbox.close();
+  });
+
+  it('lists, shows and replays a parked deletion', async () => {
+    const outbox = await open();
+    await outbox.appendDeletion(CHANNEL, [7, 8], 'user_client');
+    const [deletion] = outbox.pendingDeletions();
+    await outbox.deadLetter(deletion.seq, 'http_400: unknown channel');
+
+    const list = await run(outbox, 'list');
+    expect(list.lines).toEqual([expect.stringMatching(new RegExp(`^${deletion.seq}\\t.*\\trejected\\t${CHANNEL}/7,8\\thttp_400: unknown channel\\t\\(deletion\\)$`)), '0 parked message(s), 1 parked deletion(s)']);
+    const show = await run(outbox, 'show', String(deletion.seq));
+    expect(JSON.parse(show.lines.join('\n'))).toMatchObject({ seq: deletion.seq, kind: 'rejected', deletion: { channelId: CHANNEL, messageIds: [7, 8] } });
+
+    const replay = await run(outbox, 'replay', String(deletion.seq));
+    expect(replay.lines[0]).toMatch(/^revived 1,/);
+    expect([api.deleted.get(`${CHANNEL}:7`), api.deleted.get(`${CHANNEL}:8`)]).toEqual([1, 1]);
+    expect((await run(outbox, 'list')).lines).toEqual(['0 parked message(s), 0 parked deletion(s)']);
     await outbox.close();
   });
 });
