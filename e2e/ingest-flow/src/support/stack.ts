@@ -31,7 +31,8 @@ export class Stack {
 
   constructor(
     private readonly gatewayEnv: Record<string, string> = {},
-    private readonly options: { ownDatabase?: boolean } = {},
+    /** `bot: false` starts the gateway without the Bot API source (e.g. with a user client in `gatewayEnv`). */
+    private readonly options: { ownDatabase?: boolean; bot?: boolean } = {},
   ) {}
 
   async start(): Promise<this> {
@@ -86,8 +87,7 @@ export class Stack {
         GATEWAY_PORT: String(this.gatewayPort),
         API_SECRET_TOKEN: this.secret,
         API_ENDPOINTS: this.apiUrl,
-        TELEGRAM_INGESTION_BOT_TOKEN: this.telegram.token,
-        TELEGRAM_API_ROOT: this.telegram.url,
+        ...(this.options.bot === false ? {} : { TELEGRAM_INGESTION_BOT_TOKEN: this.telegram.token, TELEGRAM_API_ROOT: this.telegram.url }),
         OUTBOX_DIR: path.join(this.dir, 'outbox'),
         RETRY_DELAY_MS: '100',
         MAX_RETRY_ATTEMPTS: '3',
