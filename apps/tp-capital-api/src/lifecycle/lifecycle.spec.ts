@@ -2,11 +2,13 @@ import { forwardedMessages, signalEvents, signals, type DatabaseHandle } from '@
 import { GATEWAY_TOKEN_HEADER } from '@tp/ingest-contract';
 import { and, asc, eq, sql } from 'drizzle-orm';
 import type { Express } from 'express';
+import { Registry } from 'prom-client';
 import request from 'supertest';
 import { openApiValidator } from '../contract/openapi-validator.testing';
 import { reparseStoredMessages } from '../ingest/reparse';
 import { buildTestApp, GATEWAY_TOKEN, message } from '../testing/test-app';
-import { expireSignals, replayChannelLifecycle, startExpirySweep } from './replay';
+import { startLifecycleMaintenance } from './maintenance';
+import { expireSignals, replayChannelLifecycle } from './replay';
 
 let app: Express;
 let database: DatabaseHandle;
@@ -129,6 +131,20 @@ describe('linking and outcomes', () => {
     expect(await database.db.select().from(signalEvents).where(eq(signalEvents.signalId, signal.signalId as number))).toHaveLength(4);
   });
 
+  it('re-applies an edited update: the edit replaces what the message claimed', async () => {
+    const channel = newChannel();
+    const signal = await post(channel, CYREW296, '2025-10-20T13:00:00Z');
+    const update = message({ channelId: channel, text: 'CYREW296 ALVO 1 ATINGIDO ✅ +25%', timestamp: '2025-10-21T13:00:00Z' });
+    const send = (body: object) => request(app).post('/ingest').set(GATEWAY_TOKEN_HEADER, GATEWAY_TOKEN).send(body).expect(200);
+    await send(update);
+    expect((await signalRow(signal.signalId as number)).status).toBe('target_1_hit');
+    await send({ ...update, text: 'CYREW296 stop -25%', editDate: '2025-10-21T13:05:00Z' });
+    expect(await signalRow(signal.signalId as number)).toMatchObject({ status: 'stopped', highestTarget: null, resultBasis: 'stop', resultPct: '-25.0000' });
+    await send({ ...update, text: 'Bom dia!', editDate: '2025-10-21T13:10:00Z' });
+    expect(await signalRow(signal.signalId as number)).toMatchObject({ status: 'open', resultPct: null, stoppedAt: null });
+    expect(await database.db.select().from(signalEvents).where(eq(signalEvents.signalId, signal.signalId as number))).toHaveLength(0);
+  });
+
   it('leaves deleted signals out of linking', async () => {
     const channel = newChannel();
     const older = await post(channel, signalText('ITUB4'), '2025-10-20T10:00:00Z');
@@ -159,9 +175,14 @@ describe('expiry', () => {
     expect((await signalRow(signal.signalId as number)).status).toBe('open');
     expect((await stats(`channel=${channel}`)).data[0]).toMatchObject({ signals: 1, open: 0, expired: 1, settled: 0 });
 
-    const sweep = startExpirySweep(database.db, { intervalMs: 60_000 });
-    expect(await sweep.sweepNow()).toBeGreaterThanOrEqual(1);
-    sweep.stop();
+    const registry = new Registry();
+    const maintenance = startLifecycleMaintenance(database.db, { intervalMs: 60_000, registry });
+    expect((await maintenance.runNow()).expired).toBeGreaterThanOrEqual(1);
+    maintenance.stop();
+    // The same run refreshed the stats gauges the Grafana panel reads.
+    const metrics = await registry.metrics();
+    expect(metrics).toContain(`api_signal_stats_signals{channel="${channel}"} 1`);
+    expect(metrics).toMatch(/api_signal_stats_result_percent\{channel="[^"]+",stat="median"\} /);
     expect((await signalRow(signal.signalId as number)).status).toBe('expired');
     const listed = await request(app).get(`/signals?channel=${channel}&status=expired`).expect(200);
     expect(listed.body.data.map((s: { id: number }) => s.id)).toEqual([signal.signalId]);

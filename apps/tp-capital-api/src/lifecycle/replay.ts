@@ -73,33 +73,3 @@ export async function channelsWithStaleLifecycle(db: Database): Promise<string[]
     .where(or(isNull(signals.lifecycleVersion), sql`${signals.lifecycleVersion} < ${LIFECYCLE_VERSION}`));
   return rows.map((r) => r.channelId);
 }
-
-export interface ExpirySweepOptions {
-  intervalMs: number;
-  onError?: (error: unknown) => void;
-  onExpired?: (count: number) => void;
-  now?: () => Date;
-}
-
-/**
- * Moves open signals past their expiry to `expired` on a timer, off the request path, so filters
- * such as `GET /signals?status=expired` see it; `GET /signals/stats` also evaluates expiry on read.
- * The timer does not keep the process alive; `stop()` ends it.
- */
-export function startExpirySweep(db: Database, options: ExpirySweepOptions): { stop(): void; sweepNow(): Promise<number> } {
-  let running: Promise<number> | null = null;
-  const sweepNow = () => {
-    running ??= expireSignals(db, options.now?.() ?? new Date()).finally(() => {
-      running = null;
-    });
-    return running;
-  };
-  const timer = setInterval(() => {
-    sweepNow().then(
-      (count) => options.onExpired?.(count),
-      (error) => options.onError?.(error),
-    );
-  }, options.intervalMs);
-  timer.unref();
-  return { stop: () => clearInterval(timer), sweepNow };
-}

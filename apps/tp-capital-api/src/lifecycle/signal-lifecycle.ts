@@ -167,10 +167,31 @@ export async function applyLifecycleUpdate(tx: Database, m: UpdateMessage, ts: D
 }
 
 /**
- * Makes the stored signal of a message match its parse: upserted (events kept, outcome re-derived
- * for the new prices) or removed with its events.
+ * Takes back the event an update message recorded (its text was edited or re-parsed) and re-derives
+ * the signal it had moved; then, if the message is still an update, links and applies it afresh.
+ */
+async function syncUpdateEvent(tx: Database, m: { channelId: string; messageId: number; ts: Date; text: string }, parsed: ParseResult): Promise<void> {
+  const removed = await tx
+    .delete(signalEvents)
+    .where(and(eq(signalEvents.channelId, m.channelId), eq(signalEvents.messageId, m.messageId), eq(signalEvents.messageTs, m.ts)))
+    .returning({ id: signalEvents.signalId, ts: signalEvents.signalTs });
+  for (const signal of removed) await recomputeSignal(tx, signal);
+  if (parsed.kind !== 'update') return;
+  const [stored] = await tx
+    .select({ replyToMessageId: forwardedMessages.replyToMessageId })
+    .from(forwardedMessages)
+    .where(and(eq(forwardedMessages.channelId, m.channelId), eq(forwardedMessages.messageId, m.messageId), eq(forwardedMessages.messageTs, m.ts)))
+    .limit(1);
+  await applyLifecycleUpdate(tx, { ...m, replyToMessageId: stored?.replyToMessageId }, m.ts, parsed.update);
+}
+
+/**
+ * Makes what a message derives match its parse (after an edit or a re-parse): its signal upserted
+ * (events kept, outcome re-derived for the new prices) or removed with its events, and the lifecycle
+ * event it carries as an update taken back and applied again.
  */
 export async function syncSignal(tx: Database, m: { channelId: string; messageId: number; ts: Date; text: string }, parsed: ParseResult): Promise<number | null> {
+  await syncUpdateEvent(tx, m, parsed);
   if (parsed.kind === 'signal') {
     const columns = signalColumns(parsed.signal);
     const [row] = await tx
