@@ -19,6 +19,12 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ GATEWAY_SECRET_TOKEN: value, DATABASE_URL })).toThrow(/GATEWAY_SECRET_TOKEN/);
   });
 
+  it('reads the lifecycle interval (expiry sweep, stats gauges), at least a second', () => {
+    expect(loadConfig({ GATEWAY_SECRET_TOKEN: token, DATABASE_URL }).lifecycleIntervalMs).toBe(60_000);
+    expect(loadConfig({ GATEWAY_SECRET_TOKEN: token, DATABASE_URL, LIFECYCLE_INTERVAL_MS: '5000' }).lifecycleIntervalMs).toBe(5_000);
+    expect(() => loadConfig({ GATEWAY_SECRET_TOKEN: token, DATABASE_URL, LIFECYCLE_INTERVAL_MS: '10' })).toThrow(/LIFECYCLE_INTERVAL_MS/);
+  });
+
   it('names a malformed number', () => {
     expect(() => loadConfig({ GATEWAY_SECRET_TOKEN: token, DATABASE_URL, RATE_LIMIT_MAX: 'lots' })).toThrow(/RATE_LIMIT_MAX/);
   });

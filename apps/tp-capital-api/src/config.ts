@@ -17,6 +17,8 @@ export interface ApiConfig {
   logRetention: number;
   /** How often `ingest_logs` is pruned to `logRetention` rows, off the request path. */
   logPruneIntervalMs: number;
+  /** How often open signals past their expiry become `expired` and the signal stats gauges refresh. */
+  lifecycleIntervalMs: number;
   /** Which peers' `X-Forwarded-For` names the client (rate limiting, logs); off by default. */
   trustProxy: TrustProxy;
   /** Named prepared statements; turn off behind PgBouncer < 1.21 in transaction mode. */
@@ -100,6 +102,7 @@ export function loadConfig(env: Env = process.env): ApiConfig {
     logLevel: env.LOG_LEVEL || 'info',
     logRetention: int(env, 'LOG_RETENTION', 5_000, 100),
     logPruneIntervalMs: int(env, 'LOG_PRUNE_INTERVAL_MS', 60_000, 1_000),
+    lifecycleIntervalMs: int(env, 'LIFECYCLE_INTERVAL_MS', 60_000, 1_000),
     trustProxy: trustProxy(env),
     preparedStatements: bool(env, 'DB_PREPARED_STATEMENTS', true),
     gatewayControlUrl: url(env, 'GATEWAY_CONTROL_URL', 'http://127.0.0.1:4006'),

@@ -3,6 +3,7 @@ import { createLogger, installGracefulShutdown, requireSupportedNode } from '@tp
 import { createApp } from './app';
 import { ConfigError, describeConfig, loadConfig } from './config';
 import { createApiMetrics } from './metrics';
+import { startLifecycleMaintenance } from './lifecycle/maintenance';
 import { startLogRetention } from './retention/log-retention';
 
 async function main(): Promise<void> {
@@ -44,10 +45,17 @@ async function main(): Promise<void> {
     intervalMs: config.logPruneIntervalMs,
     onError: (error) => logger.warn('ingest log prune failed; retrying at the next interval', { error: (error as Error).message }),
   });
+  const lifecycle = startLifecycleMaintenance(database.db, {
+    intervalMs: config.lifecycleIntervalMs,
+    registry: metrics.registry,
+    onError: (error) => logger.warn('signal expiry/stats refresh failed; retrying at the next interval', { error: (error as Error).message }),
+  });
+  lifecycle.runNow().catch((error) => logger.warn('signal expiry/stats refresh failed; retrying at the next interval', { error: (error as Error).message }));
   installGracefulShutdown(server, {
     logger,
     onClose: () => {
       retention.stop();
+      lifecycle.stop();
       return database.close();
     },
   });
