@@ -107,7 +107,7 @@ describe('built artifacts, proven by running them', () => {
     expect(exported.size).toBeGreaterThan(20);
 
     const dashboard = JSON.parse(readFileSync(infra('grafana/dashboards/tp-capital.json'), 'utf8'));
-    expect(dashboard.panels.map((p: { title: string }) => p.title)).toEqual(['Connection health', 'Message throughput', 'Failure rates', 'Retry activity', 'Outbox (failure queue)', 'Request latency']);
+    expect(dashboard.panels.map((p: { title: string }) => p.title)).toEqual(['Connection health', 'Message throughput', 'Failure rates', 'Retry activity', 'Outbox (failure queue)', 'Request latency', 'Signal outcomes per channel']);
     const queries: string[] = dashboard.panels.flatMap((p: { targets: Array<{ expr: string }> }) => p.targets.map((t) => t.expr));
     const rules = parse(readFileSync(infra('prometheus/alerts.yml'), 'utf8')).groups.flatMap((g: { rules: Array<{ expr: string }> }) => g.rules.map((r) => r.expr));
     const promqlWords = new Set(['sum', 'rate', 'by', 'increase', 'histogram_quantile', 'le', 'up', 'job', 'service', 'reason', 'status', 'signal_type', 'error_type', 'attempt_number', 'client']);
