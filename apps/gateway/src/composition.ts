@@ -15,9 +15,9 @@ import { Outbox } from './outbox/outbox';
 import { Publisher, type PublisherOptions } from './publisher/publisher';
 import { PeerStore } from './session/peer-store';
 import { loadSession, parseEncryptionKey } from './session/session-store';
-import { BotSource, telegrafUpdatesApi } from './sources/bot-source';
+import { BotSource } from './sources/bot-source';
 import { Checkpoints } from './sources/checkpoints';
-import { GramJsUserClient } from './sources/gramjs-client';
+import type { GramJsUserClient } from './sources/gramjs-client';
 import { UserSource } from './sources/user-source';
 
 /** What every part is given: where it logs and what it counts. */
@@ -74,8 +74,12 @@ export function readSession(sessionDir: string, telegram: Pick<TelegramAppSettin
   return loadSession(sessionDir, telegram.sessionEncryptionKey ? parseEncryptionKey(telegram.sessionEncryptionKey) : undefined);
 }
 
-/** A GramJS client on a saved session, following `channelIds`. */
-export function createUserClient(session: string, telegram: TelegramAppSettings, channelIds: string[], sessionDir: string, logger?: Logger): GramJsUserClient {
+/**
+ * A GramJS client on a saved session, following `channelIds`. GramJS (~35 MB of RSS) and telegraf
+ * are loaded only when a source needs them, so a gateway with a source off does not carry it.
+ */
+export async function createUserClient(session: string, telegram: TelegramAppSettings, channelIds: string[], sessionDir: string, logger?: Logger): Promise<GramJsUserClient> {
+  const { GramJsUserClient } = await import('./sources/gramjs-client');
   return new GramJsUserClient(session, telegram.apiId, telegram.apiHash, channelIds, { peerStore: new PeerStore(sessionDir), logger });
 }
 
@@ -86,10 +90,11 @@ export interface GatewaySources {
   userClient?: UserSource | SourceStatus;
 }
 
-export function createSources(config: GatewayConfig, outbox: Outbox, session: string | undefined, deps: GatewayDeps): GatewaySources {
+export async function createSources(config: GatewayConfig, outbox: Outbox, session: string | undefined, deps: GatewayDeps): Promise<GatewaySources> {
   const { logger, metrics } = deps;
   const sources: GatewaySources = {};
   if (config.bot) {
+    const { telegrafUpdatesApi } = await import('./sources/telegraf-updates');
     sources.bot = new BotSource(telegrafUpdatesApi(config.bot.token, config.bot.apiRoot), outbox, { allowedChatIds: config.bot.allowedChatIds }, logger, metrics);
   }
   if (config.userClient) {
@@ -99,7 +104,7 @@ export function createSources(config: GatewayConfig, outbox: Outbox, session: st
     } else {
       const { sourceChannelIds, destinationChannelId } = config.userClient;
       sources.userClient = new UserSource(
-        createUserClient(session, config.userClient, sourceChannelIds, config.sessionDir, logger),
+        await createUserClient(session, config.userClient, sourceChannelIds, config.sessionDir, logger),
         outbox,
         new Checkpoints(path.join(config.outboxDir, 'user-client-marks.json')),
         {
@@ -158,7 +163,7 @@ export async function createGatewayService(config: GatewayConfig, deps: GatewayD
   const outbox = await openOutbox(config, deps);
   const publisher = createPublisher(outbox, config, deps);
   for (const [source, hint] of Object.entries(config.disabledSources)) logger.warn(`telegram source disabled: ${source}`, { hint });
-  const sources = createSources(config, outbox, session, deps);
+  const sources = await createSources(config, outbox, session, deps);
   const { allowList, channelsInForce } = createChannelAllowList(config, sources, deps);
   const userSource = sources.userClient instanceof UserSource ? sources.userClient : undefined;
   const control = controlRoutes({ token: config.apiToken, allowList, channels: channelsInForce, userSource, logger });

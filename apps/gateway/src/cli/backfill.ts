@@ -29,7 +29,7 @@ export async function runBackfillCommand(args: BackfillArgs, io: CliIo): Promise
   const deps = createGatewayDeps('backfill', config, [config.publish?.apiToken, config.telegram.apiHash, config.telegram.sessionEncryptionKey]);
   const outbox = await openOutbox(config, deps);
   try {
-    const client = createUserClient(session, config.telegram, [args.channel], config.sessionDir, deps.logger);
+    const client = await createUserClient(session, config.telegram, [args.channel], config.sessionDir, deps.logger);
     await client.connect();
     const startedAt = Date.now();
     const progress = createProgress({ label: 'backfill', unit: 'msg', stream: io.stderr });

@@ -9,7 +9,6 @@ import { runBackfillCommand } from './backfill';
 import { deadLettersCommand } from './dead-letters';
 import { runImportCommand } from './import';
 import { CommandFailure, println, type CliIo } from './io';
-import { runLogin } from './login';
 import { runReplayCommand } from './replay';
 import { runServe } from './serve';
 import { runStatusCommand } from './status';
@@ -53,7 +52,8 @@ export function createProgram(io: CliIo, setResult: (result: CliResult) => void)
   program
     .command('login')
     .description('log the user client in to Telegram (phone, code, 2FA password); writes SESSION_DIR/telegram.session. Needs TELEGRAM_API_ID, TELEGRAM_API_HASH')
-    .action(async () => setResult(await runLogin(io)));
+    // Loaded on demand: login brings GramJS, which no other command but backfill needs.
+    .action(async () => setResult(await (await import('./login')).runLogin(io)));
 
   program
     .command('backfill')

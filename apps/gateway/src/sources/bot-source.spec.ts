@@ -5,9 +5,10 @@ import winston from 'winston';
 import { createGatewayMetrics } from '../metrics';
 import { Outbox, OutboxFullError } from '../outbox/outbox';
 import { FakeBotApi } from '../testing/fake-bot-api';
-import { BotSource, redactBotToken, telegrafUpdatesApi } from './bot-source';
+import { BotSource, redactBotToken } from './bot-source';
+import { telegrafUpdatesApi } from './telegraf-updates';
 import { updateToMessage } from './bot-updates';
-import { until } from '../testing/until';
+import { until } from '@tp/testing';
 
 // Telegram's Bot API is replaced by a local fake server (FakeBotApi); telegraf's client talks to it.
 const CHANNEL = -1001649127710;
@@ -86,7 +87,7 @@ describe('BotSource', () => {
     await expect(tiny.append([{ channelId: '-1', messageId: 1, timestamp: new Date().toISOString(), text: 'x'.repeat(900), source: 'bot' }])).rejects.toBeInstanceOf(OutboxFullError);
     // Drain: the API confirmed what was held.
     const drain = setInterval(() => void tiny.markDelivered(tiny.pending().map((e) => e.seq)), 20);
-    await until(() => telegram.unconfirmed === 0, 20_000);
+    await until(() => telegram.unconfirmed === 0, { timeoutMs: 20_000 });
     clearInterval(drain);
     await bot.stop();
     await tiny.close();

@@ -1,22 +1,14 @@
 import type { Logger } from '@tp/observability';
-import { Telegram } from 'telegraf';
 import type { GatewayMetrics } from '../metrics';
 import { sleep } from '../util/sleep';
 import { OutboxFullError, type Outbox } from '../outbox/outbox';
-import { ALLOWED_UPDATES, updateToMessage, type BotUpdate } from './bot-updates';
+import { updateToMessage, type BotUpdate } from './bot-updates';
 
 /** The one Bot API call the source needs; telegraf's client in production, a fake in tests. */
 export interface UpdatesApi {
   getUpdates(offset: number | undefined, timeoutSeconds: number, signal: AbortSignal): Promise<BotUpdate[]>;
 }
 
-export function telegrafUpdatesApi(token: string, apiRoot?: string): UpdatesApi {
-  const telegram = new Telegram(token, apiRoot ? { apiRoot } : {});
-  return {
-    getUpdates: (offset, timeout, signal) =>
-      telegram.callApi('getUpdates', { offset, timeout, limit: 100, allowed_updates: [...ALLOWED_UPDATES] }, { signal: signal as never }) as unknown as Promise<BotUpdate[]>,
-  };
-}
 
 export type SourceState = 'starting' | 'connected' | 'retrying' | 'paused_outbox_full' | 'stopped';
 
