@@ -8,7 +8,7 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { freePort } from '@tp/db-schema/embedded';
+import { freePort, sleep } from '@tp/testing';
 
 const root = path.resolve(__dirname, '../..');
 const data = mkdtempSync(path.join(tmpdir(), 'measure-stack-'));
@@ -83,7 +83,7 @@ async function stopStack(child: ChildProcess): Promise<{ leftovers: Proc[]; ms: 
     const alive = new Set(processes().map((p) => p.pid));
     leftovers = tree.filter((p) => alive.has(p.pid));
     if (leftovers.length === 0) break;
-    await new Promise((r) => setTimeout(r, 100));
+    await sleep(100);
   }
   return { leftovers, ms: Date.now() - started };
 }
@@ -103,7 +103,7 @@ async function main(): Promise<void> {
     body: JSON.stringify({ channelId: '-1001649127710', messageId: 1, timestamp: new Date().toISOString().replace(/\.\d+Z$/, 'Z'), text: 'PETR4 compra 38,50 alvo 40,00 stop 37,00', source: 'user_client' }),
   });
   if (!ingest.ok) throw new Error(`ingest answered ${ingest.status}`);
-  await new Promise((r) => setTimeout(r, 1_000));
+  await sleep(1_000);
 
   const tree = descendants(first.child.pid!);
   const services = tree.filter((p) => /dist\/apps\/[\w-]+\/main\.js/.test(p.args));

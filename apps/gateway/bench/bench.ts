@@ -6,7 +6,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { IngestMessage } from '@tp/ingest-contract';
-import { rssMb, waitHealthy } from '@tp/observability/bench';
+import { rssMb } from '@tp/observability/bench';
+import { sleep, waitForHealth } from '@tp/testing';
 import winston from 'winston';
 import { createGatewayMetrics } from '../src/metrics';
 import { Outbox } from '../src/outbox/outbox';
@@ -94,15 +95,15 @@ async function gatewayRss() {
     stdio: 'inherit',
   });
   try {
-    await waitHealthy(port);
-    await new Promise((r) => setTimeout(r, 2_000));
+    await waitForHealth(port);
+    await sleep(2_000);
     const idle = rssMb(child.pid as number);
     let peak = idle;
     const sampler = setInterval(() => (peak = Math.max(peak, rssMb(child.pid as number))), 50);
     const started = performance.now();
     const total = N * 4;
     for (let i = 1; i <= total; i++) telegram.channelPost(-1001649127710, `mensagem ${i} `.repeat(4), { message_id: i });
-    while (sink.received.size < total) await new Promise((r) => setTimeout(r, 20));
+    while (sink.received.size < total) await sleep(20);
     const seconds = (performance.now() - started) / 1000;
     clearInterval(sampler);
     return { idle, peak, endToEnd: total / seconds, total };

@@ -1,12 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { FakeBotApi } from './testing/fake-bot-api';
 import { FakeIngestApi } from './testing/fake-ingest-api';
 import { RecordingApi } from './testing/recording-api';
-import { until } from './testing/until';
+import { freePort, sleep, until } from '@tp/testing';
 
 // Real gateway processes (run from source), a fake Telegram Bot API and a recording API, all on loopback.
 const ROOT = path.resolve(__dirname, '../../..');
@@ -20,14 +19,6 @@ beforeEach(() => {
   dir = mkdtempSync(path.join(tmpdir(), 'gw-crash-'));
 });
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
-
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
 
 function startGateway(env: Record<string, string>): { child: ChildProcess; exited: Promise<number | null>; output: () => string } {
   let output = '';
@@ -69,8 +60,8 @@ describe('gateway crash safety (real processes, SIGKILL)', () => {
         const port = await freePort();
         const gateway = startGateway({ ...env, GATEWAY_PORT: String(port) });
         // Kill at a random instant once it is up and working (polling, appending, publishing).
-        await until(() => /listening/.test(gateway.output()) || gateway.child.exitCode !== null, 30_000, 'the gateway to start');
-        await new Promise((r) => setTimeout(r, 50 + Math.random() * 700));
+        await until(() => /listening/.test(gateway.output()) || gateway.child.exitCode !== null, { timeoutMs: 30_000, what: 'the gateway to start' });
+        await sleep(50 + Math.random() * 700);
         gateway.child.kill('SIGKILL');
         await gateway.exited;
         progress.push(api.received.size);
@@ -78,8 +69,8 @@ describe('gateway crash safety (real processes, SIGKILL)', () => {
       // The kills landed mid-stream, not after the fact.
       expect(progress[0]).toBeLessThan(TOTAL);
       const last = startGateway({ ...env, GATEWAY_PORT: String(await freePort()) });
-      await until(() => posted >= TOTAL && api.received.size >= TOTAL && telegram.unconfirmed === 0, 90_000, 'all messages to arrive');
-      await until(() => /listening/.test(last.output()), 30_000, 'the last gateway to be up');
+      await until(() => posted >= TOTAL && api.received.size >= TOTAL && telegram.unconfirmed === 0, { timeoutMs: 90_000, what: 'all messages to arrive' });
+      await until(() => /listening/.test(last.output()), { timeoutMs: 30_000, what: 'the last gateway to be up' });
       last.child.kill('SIGTERM');
       expect(await last.exited).toBe(0);
 
@@ -107,11 +98,11 @@ describe('gateway crash safety (real processes, SIGKILL)', () => {
     try {
       const port = await freePort();
       const first = startGateway({ ...env, GATEWAY_PORT: String(port) });
-      await until(() => /listening/.test(first.output()), 30_000, 'the gateway to start');
+      await until(() => /listening/.test(first.output()), { timeoutMs: 30_000, what: 'the gateway to start' });
       const postedAt = Date.now();
       telegram.channelPost(channel, 'PETR4 ALVO 1 ATINGIDO ✅\n+123456,78%', { message_id: 1 });
       for (const id of ordinary(2)) telegram.channelPost(channel, `mensagem ${id}`, { message_id: id });
-      await until(() => arrived(ordinary(2)), 30_000, '30 posts behind the poison post');
+      await until(() => arrived(ordinary(2)), { timeoutMs: 30_000, what: '30 posts behind the poison post' });
       expect(Date.now() - postedAt).toBeLessThan(30_000);
       first.child.kill('SIGKILL');
       await first.exited;
@@ -119,16 +110,16 @@ describe('gateway crash safety (real processes, SIGKILL)', () => {
       // After a crash the poison post is first in the queue again: it must not hold the rest.
       const secondPort = await freePort();
       const second = startGateway({ ...env, GATEWAY_PORT: String(secondPort) });
-      await until(() => /listening/.test(second.output()), 30_000, 'the gateway to restart');
+      await until(() => /listening/.test(second.output()), { timeoutMs: 30_000, what: 'the gateway to restart' });
       for (const id of ordinary(32)) telegram.channelPost(channel, `mensagem ${id}`, { message_id: id });
-      await until(() => arrived(ordinary(32)), 30_000, '30 posts after the restart');
+      await until(() => arrived(ordinary(32)), { timeoutMs: 30_000, what: '30 posts after the restart' });
       // It is parked only on evidence: it fails again each time other posts have been stored since.
       for (let id = 62; id < 72 && !/parked a message the API keeps failing on/.test(second.output()); id++) {
         telegram.channelPost(channel, `mensagem ${id}`, { message_id: id });
-        await until(() => api.has(String(channel), id), 30_000, `post ${id}`);
-        await new Promise((r) => setTimeout(r, 200));
+        await until(() => api.has(String(channel), id), { timeoutMs: 30_000, what: `post ${id}` });
+        await sleep(200);
       }
-      await until(() => /parked a message the API keeps failing on/.test(second.output()), 30_000, 'the poison post to be parked');
+      await until(() => /parked a message the API keeps failing on/.test(second.output()), { timeoutMs: 30_000, what: 'the poison post to be parked' });
       const health = await fetch(`http://127.0.0.1:${secondPort}/health`);
       expect(health.status).toBe(503);
       expect(((await health.json()) as { checks: { outbox: { error: string } } }).checks.outbox.error).toMatch(/parked after repeated 5xx/);

@@ -2,14 +2,13 @@
 // the session comes from SESSION_DIR on disk, the API is a recording stand-in.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PEERS_FILE } from './session/peer-store';
 import { saveSession } from './session/session-store';
 import { FakeTelegramDc } from './testing/fake-telegram-dc';
 import { RecordingApi } from './testing/recording-api';
-import { until } from './testing/until';
+import { freePort, until } from '@tp/testing';
 
 jest.setTimeout(120_000);
 
@@ -34,14 +33,6 @@ afterEach(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-
 async function startGateway(env: Record<string, string>) {
   const port = await freePort();
   let output = '';
@@ -65,15 +56,11 @@ async function startGateway(env: Record<string, string>) {
     }
     return last;
   };
-  /** Polls /health until `ok` holds for it. */
-  const healthUntil = async (ok: (h: typeof last) => boolean, what: string) => {
-    const deadline = Date.now() + 60_000;
-    while (!ok(await health())) {
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last /health ${JSON.stringify(last)}; output:\n${output}`);
-      await new Promise((r) => setTimeout(r, 200));
-    }
-    return last;
-  };
+  /** Polls /health until `ok` holds for it; a failure shows the gateway's output. */
+  const healthUntil = (ok: (h: typeof last) => boolean, what: string) =>
+    until(health, { ok, timeoutMs: 60_000, intervalMs: 200, what }).catch((error: Error) => {
+      throw new Error(`${error.message}; output:\n${output}`);
+    });
   const stop = async () => {
     child.kill('SIGTERM');
     return exited;
@@ -102,7 +89,7 @@ describe('gateway process with the MTProto user client', () => {
     const first = await startGateway(env);
     await first.healthUntil((h) => h.status === 200 && h.userClient?.state === 'connected', 'the first process to connect');
     dc.post(signals, 'ao vivo');
-    await until(() => api.received.size === 1, 20_000, 'the live post at the API');
+    await until(() => api.received.size === 1, { timeoutMs: 20_000, what: 'the live post at the API' });
     expect(await first.stop()).toBe(0);
     expect(statSync(path.join(sessionDir, PEERS_FILE)).mode & 0o777).toBe(0o600);
 
@@ -111,7 +98,7 @@ describe('gateway process with the MTProto user client', () => {
     dc.post(options, 'perdida no segundo canal');
 
     const second = await startGateway(env);
-    await until(() => api.received.size === 5, 60_000, 'the posts sent while down at the API');
+    await until(() => api.received.size === 5, { timeoutMs: 60_000, what: 'the posts sent while down at the API' });
     expect([...api.received.keys()].sort()).toEqual([...[2, 3, 4, 5].map((id) => `${signals.markedId}:${id}`), `${options.markedId}:2`].sort());
     expect(api.duplicates).toBe(0);
     const health = await second.healthUntil((h) => h.status === 200 && h.userClient?.state === 'connected', 'the second process to be connected');

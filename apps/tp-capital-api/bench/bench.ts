@@ -7,7 +7,8 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { createDatabase, runMigrations } from '@tp/db-schema';
 import { createScratchDatabase } from '@tp/db-schema/testing';
-import { closedLoop, httpClient, openLoop, rssMb, waitHealthy, type LoadResult } from '@tp/observability/bench';
+import { closedLoop, httpClient, openLoop, rssMb, type LoadResult } from '@tp/observability/bench';
+import { sleep, waitForHealth } from '@tp/testing';
 
 const root = path.resolve(__dirname, '../../..');
 const serverUrl = process.env.BENCH_DATABASE_URL || process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -42,7 +43,7 @@ async function main() {
       stdio: 'inherit',
     });
     children.push(api);
-    await waitHealthy(apiPort);
+    await waitForHealth(apiPort);
     const idleRss = rssMb(api.pid as number);
 
     let phasePeak = 0;
@@ -93,7 +94,7 @@ async function main() {
     console.log(`API RSS: idle ${idleRss.toFixed(0)} MB, peak under load ${peakRss.toFixed(0)} MB`);
   } finally {
     for (const child of children) child.kill('SIGTERM');
-    await new Promise((r) => setTimeout(r, 500));
+    await sleep(500);
     await ours.drop();
     await seedDb.drop();
   }

@@ -5,7 +5,8 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { createScratchDatabase } from '@tp/db-schema/testing';
-import { closedLoop, httpClient, openLoop, rssMb, waitHealthy, type LoadResult } from '@tp/observability/bench';
+import { closedLoop, httpClient, openLoop, rssMb, type LoadResult } from '@tp/observability/bench';
+import { waitForHealth } from '@tp/testing';
 
 const root = path.resolve(__dirname, '../../..');
 const serverUrl = process.env.BENCH_DATABASE_URL || process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -29,7 +30,7 @@ async function main() {
     stdio: 'inherit',
   });
   try {
-    await waitHealthy(port);
+    await waitForHealth(port);
     const idle = rssMb(service.pid as number);
     const client = httpClient(port, 256);
     // 2,000 items so list queries do real work.

@@ -8,7 +8,8 @@ import path from 'node:path';
 import { Client } from 'pg';
 import { createDatabase, runMigrations } from '@tp/db-schema';
 import { createScratchDatabase } from '@tp/db-schema/testing';
-import { closedLoop, httpClient, percentile, rssMb, waitHealthy } from '@tp/observability/bench';
+import { closedLoop, httpClient, percentile, rssMb } from '@tp/observability/bench';
+import { sleep, waitForHealth } from '@tp/testing';
 import { FakeBotApi } from '@tp/gateway/testing';
 import { WORKSPACE_ROOT } from '../src/support/processes';
 
@@ -49,7 +50,7 @@ async function main() {
     const apiPort = 47_005;
     const gatewayPort = 47_006;
     const api = start('tp-capital-api', { PORT: String(apiPort), HOST: '127.0.0.1', DATABASE_URL: scratch.url, GATEWAY_SECRET_TOKEN: secret, RATE_LIMIT_MAX: '1000000' });
-    await waitHealthy(apiPort, 60_000);
+    await waitForHealth(apiPort, { timeoutMs: 60_000 });
     await db.connect();
     const gateway = start('gateway', {
       GATEWAY_PORT: String(gatewayPort),
@@ -60,8 +61,8 @@ async function main() {
       OUTBOX_DIR: path.join(work, 'outbox'),
       RETRY_DELAY_MS: '100',
     });
-    await waitHealthy(gatewayPort, 60_000);
-    await new Promise((r) => setTimeout(r, 2_000));
+    await waitForHealth(gatewayPort, { timeoutMs: 60_000 });
+    await sleep(2_000);
     const rss: Record<string, number> = { gatewayIdleMb: rssMb(gateway.pid as number), apiIdleMb: rssMb(api.pid as number) };
     let gatewayPeak = rss.gatewayIdleMb;
     let apiPeak = rss.apiIdleMb;
@@ -81,12 +82,12 @@ async function main() {
       for (let i = 0; i < total; i++) {
         const due = started + (i * 1000) / rate;
         const wait = due - Date.now();
-        if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+        if (wait > 0) await sleep(wait);
         const id = nextId++;
         postedAt.set(id, Date.now());
         telegram.channelPost(channel, text(id), { message_id: id });
       }
-      while ((await count(db, String(channel))) < total) await new Promise((r) => setTimeout(r, 50));
+      while ((await count(db, String(channel))) < total) await sleep(50);
       const rows = await db.query<{ message_id: string; ms: number }>('select message_id, extract(epoch from ingested_at) * 1000 as ms from tp_capital.forwarded_messages where channel_id = $1', [String(channel)]);
       const values = rows.rows.map((r) => Number(r.ms) - (postedAt.get(Number(r.message_id)) ?? 0)).sort((a, b) => a - b);
       latency[`${rate}/s`] = { p50: percentile(values, 50), p99: percentile(values, 99), messages: total };
@@ -96,7 +97,7 @@ async function main() {
     const burstChannel = '-1009100000000';
     const burstStart = performance.now();
     for (let i = 0; i < SUSTAINED; i++) telegram.channelPost(Number(burstChannel), text(i), { message_id: i + 1 });
-    while ((await count(db, burstChannel)) < SUSTAINED) await new Promise((r) => setTimeout(r, 50));
+    while ((await count(db, burstChannel)) < SUSTAINED) await sleep(50);
     const sustainedPerSecond = SUSTAINED / ((performance.now() - burstStart) / 1000);
     clearInterval(sampler);
     Object.assign(rss, { gatewayPeakMb: gatewayPeak, apiPeakMb: apiPeak });
@@ -145,7 +146,7 @@ async function main() {
     write(results);
   } finally {
     for (const child of children) child.kill('SIGTERM');
-    await new Promise((r) => setTimeout(r, 1_000));
+    await sleep(1_000);
     await db.end().catch(() => undefined);
     await telegram.stop();
     await scratch.drop();

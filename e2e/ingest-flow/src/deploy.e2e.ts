@@ -6,7 +6,8 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { createScratchDatabase, testServerUrl } from '@tp/db-schema/testing';
 import { parse } from 'yaml';
-import { WORKSPACE_ROOT, freePort, startService, stopAll, type ServiceProcess } from './support/processes';
+import { freePort } from '@tp/testing';
+import { WORKSPACE_ROOT, startService, stopAll, type ServiceProcess } from './support/processes';
 
 const infra = (file: string) => path.join(WORKSPACE_ROOT, 'infra', file);
 

@@ -6,7 +6,8 @@ import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { WORKSPACE_ROOT, freePort } from './support/processes';
+import { freePort } from '@tp/testing';
+import { WORKSPACE_ROOT } from './support/processes';
 
 const TOKEN = 'gateway-cli-e2e-token-0123456789abcdef01';
 let install: string;

@@ -1,6 +1,7 @@
 import { GATEWAY_TOKEN_HEADER } from '@tp/ingest-contract';
 import { stopAll } from './support/processes';
-import { CHANNEL, SIGNAL, Stack, until } from './support/stack';
+import { sleep, until } from '@tp/testing';
+import { CHANNEL, SIGNAL, Stack } from './support/stack';
 
 const CHAOS_MESSAGES = Number(process.env.CHAOS_MESSAGES ?? 300);
 let stack: Stack;
@@ -26,7 +27,7 @@ describe('fake Telegram → gateway → API → database', () => {
   it('parses a channel signal into /signals, and says how long it took', async () => {
     const posted = performance.now();
     signalMessage = stack.telegram.channelPost(CHANNEL, SIGNAL('BOVAW32'));
-    const signal = await until(signalFor(signalMessage.message_id), Boolean, 30_000, 'the signal');
+    const signal = await until(signalFor(signalMessage.message_id), { timeoutMs: 30_000, what: 'the signal' });
     const latencyMs = performance.now() - posted;
     console.log(`fake Telegram → signal row: ${latencyMs.toFixed(1)} ms`);
     expect(signal).toMatchObject({ asset: 'BOVAW32', signal_type: 'Swing Trade', buy_min: 1.04, buy_max: 1.06, target_1: 1.15, target_2: 2.15, target_final: 3.5, stop: 0.7, status: 'open', channel_id: String(CHANNEL) });
@@ -37,7 +38,7 @@ describe('fake Telegram → gateway → API → database', () => {
     const posted = performance.now();
     const post = stack.telegram.channelPost(CHANNEL, SIGNAL('PETR4'));
     // Exactly the dashboard's call: newest first, filtered by channel.
-    const row = await until(async () => (await stack.get(`/signals?limit=100&channel=${CHANNEL}`)).data.find((s: Row) => s.message_id === post.message_id), Boolean, 5_000, 'the signal on the dashboard');
+    const row = await until(async () => (await stack.get(`/signals?limit=100&channel=${CHANNEL}`)).data.find((s: Row) => s.message_id === post.message_id), { timeoutMs: 5_000, what: 'the signal on the dashboard' });
     console.log(`fake Telegram → GET /signals: ${(performance.now() - posted).toFixed(0)} ms`);
     expect(typeof row?.ts).toBe('number');
     expect(row?.ts).toBe(post.date * 1000);
@@ -48,20 +49,20 @@ describe('fake Telegram → gateway → API → database', () => {
   it('stores commentary as a message without creating a signal', async () => {
     const before = (await stack.signals()).length;
     const post = stack.telegram.channelPost(CHANNEL, 'Bom dia, traders! Mercado abrindo em alta.');
-    const stored = await until(() => stack.storedMessages(), (rows) => rows.some((r) => r.message_id === post.message_id), 30_000, 'the commentary');
+    const stored = await until(() => stack.storedMessages(), { ok: (rows) => rows.some((r) => r.message_id === post.message_id), timeoutMs: 30_000, what: 'the commentary' });
     expect(stored.find((r) => r.message_id === post.message_id)?.parse_kind).toBe('message');
     expect(await stack.signals()).toHaveLength(before);
   });
 
   it('moves the signal status when an update arrives', async () => {
     stack.telegram.channelPost(CHANNEL, 'BOVAW32 ALVO 1 ATINGIDO ✅ +17,02%');
-    const signal = await until(signalFor(signalMessage.message_id), (s) => s?.status === 'target_1_hit', 30_000, 'the status change');
+    const signal = await until(signalFor(signalMessage.message_id), { ok: (s) => s?.status === 'target_1_hit', timeoutMs: 30_000, what: 'the status change' });
     expect(signal?.last_result_pct).toBe(17.02);
   });
 
   it('re-parses an edited signal', async () => {
     stack.telegram.editChannelPost(signalMessage, SIGNAL('BOVAW32').replace('Stop: 0,70', 'Stop: 0,80'));
-    const signal = await until(signalFor(signalMessage.message_id), (s) => s?.stop === 0.8, 30_000, 'the edit');
+    const signal = await until(signalFor(signalMessage.message_id), { ok: (s) => s?.stop === 0.8, timeoutMs: 30_000, what: 'the edit' });
     expect(signal?.status).toBe('target_1_hit');
   });
 
@@ -76,8 +77,8 @@ describe('fake Telegram → gateway → API → database', () => {
       body: JSON.stringify({ channelId: String(CHANNEL), messageId: signalMessage.message_id, timestamp: new Date(signalMessage.date * 1000).toISOString(), text: signalMessage.text, source: 'bot' }),
     });
     expect(await duplicate.json()).toEqual({ status: 'ok', skipped: true });
-    await until(() => Promise.resolve(stack.telegram.unconfirmed), (n) => n === 0, 30_000, 'the redelivery to be consumed');
-    await new Promise((r) => setTimeout(r, 500));
+    await until(() => Promise.resolve(stack.telegram.unconfirmed), { ok: (n) => n === 0, timeoutMs: 30_000, what: 'the redelivery to be consumed' });
+    await sleep(500);
     expect(await stack.storedMessages()).toHaveLength(count);
     const detail = await stack.get<{ data: Row }>(`/signals/${(await signalFor(signalMessage.message_id)())?.id}`);
     expect(detail.data.events).toHaveLength(1);
@@ -89,11 +90,11 @@ describe("the seed's test plan", () => {
     const channel = -1002000000001;
     await stack.api.stop();
     for (let i = 0; i < 5; i++) stack.telegram.channelPost(channel, `durante a queda ${i}`);
-    await new Promise((r) => setTimeout(r, 1_500));
+    await sleep(1_500);
     const gatewayHealth = (await (await fetch(`${stack.gateway.baseUrl}/health`)).json()) as Row;
     expect(gatewayHealth.checks.outbox.details.depth).toBeGreaterThanOrEqual(1);
     await stack.startApi();
-    await until(() => stack.storedMessages(channel), (rows) => rows.length === 5, 60_000, 'the backlog');
+    await until(() => stack.storedMessages(channel), { ok: (rows) => rows.length === 5, timeoutMs: 60_000, what: 'the backlog' });
     expect((await fetch(`${stack.apiUrl}/health`)).status).toBe(200);
     expect((await fetch(`${stack.gateway.baseUrl}/health`)).status).toBe(200);
   }, 120_000);
@@ -111,11 +112,11 @@ async function flowWithChaos(channel: number, chaos: (posted: () => number) => P
   try {
     await chaos(() => posted);
   } finally {
-    await until(() => Promise.resolve(posted), (n) => n >= CHAOS_MESSAGES, 60_000, 'the feed');
+    await until(() => Promise.resolve(posted), { ok: (n) => n >= CHAOS_MESSAGES, timeoutMs: 60_000, what: 'the feed' });
     clearInterval(feeder);
   }
-  const rows = await until(() => on.storedMessages(channel), (r) => r.length >= CHAOS_MESSAGES, 120_000, `${CHAOS_MESSAGES} messages`);
-  await new Promise((r) => setTimeout(r, 500));
+  const rows = await until(() => on.storedMessages(channel), { ok: (r) => r.length >= CHAOS_MESSAGES, timeoutMs: 120_000, what: `${CHAOS_MESSAGES} messages` });
+  await sleep(500);
   const final = await on.storedMessages(channel);
   expect(final).toHaveLength(CHAOS_MESSAGES);
   expect(new Set(final.map((r) => r.message_id)).size).toBe(CHAOS_MESSAGES);
@@ -127,7 +128,7 @@ describe('chaos (loopback, bounded)', () => {
   it('survives the API being SIGKILLed three times mid-stream with exact counts', async () => {
     await flowWithChaos(-1003000000001, async (posted) => {
       for (let k = 0; k < 3; k++) {
-        await until(() => Promise.resolve(posted()), (n) => n >= ((k + 1) * CHAOS_MESSAGES) / 4, 60_000, 'progress');
+        await until(() => Promise.resolve(posted()), { ok: (n) => n >= ((k + 1) * CHAOS_MESSAGES) / 4, timeoutMs: 60_000, what: 'progress' });
         await stack.api.stop('SIGKILL');
         await stack.startApi();
       }
@@ -137,7 +138,7 @@ describe('chaos (loopback, bounded)', () => {
   it('survives the gateway being SIGKILLed three times mid-stream with exact counts', async () => {
     await flowWithChaos(-1003000000002, async (posted) => {
       for (let k = 0; k < 3; k++) {
-        await until(() => Promise.resolve(posted()), (n) => n >= ((k + 1) * CHAOS_MESSAGES) / 4, 60_000, 'progress');
+        await until(() => Promise.resolve(posted()), { ok: (n) => n >= ((k + 1) * CHAOS_MESSAGES) / 4, timeoutMs: 60_000, what: 'progress' });
         await stack.gateway.stop('SIGKILL');
         await stack.startGateway();
       }
@@ -146,9 +147,9 @@ describe('chaos (loopback, bounded)', () => {
 
   it('recovers when the API freezes (SIGSTOP) past the publish timeout', async () => {
     await flowWithChaos(-1003000000003, async (posted) => {
-      await until(() => Promise.resolve(posted()), (n) => n >= CHAOS_MESSAGES / 3, 60_000, 'progress');
+      await until(() => Promise.resolve(posted()), { ok: (n) => n >= CHAOS_MESSAGES / 3, timeoutMs: 60_000, what: 'progress' });
       stack.api.child.kill('SIGSTOP');
-      await new Promise((r) => setTimeout(r, 3_000));
+      await sleep(3_000);
       stack.api.child.kill('SIGCONT');
     });
     const metrics = await (await fetch(`${stack.gateway.baseUrl}/metrics`)).text();
@@ -160,7 +161,7 @@ describe('chaos (loopback, bounded)', () => {
     const own = await new Stack({}, { ownDatabase: true }).start();
     try {
       await flowWithChaos(-1003000000004, async (posted) => {
-        await until(() => Promise.resolve(posted()), (n) => n >= CHAOS_MESSAGES / 3, 60_000, 'progress');
+        await until(() => Promise.resolve(posted()), { ok: (n) => n >= CHAOS_MESSAGES / 3, timeoutMs: 60_000, what: 'progress' });
         await own.restartDatabase();
       }, own);
     } finally {

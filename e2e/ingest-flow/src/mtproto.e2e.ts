@@ -3,7 +3,8 @@
 // on a real PostgreSQL. Only Telegram's servers are faked.
 import type { FakeChannel } from '@tp/gateway/testing';
 import { stopAll } from './support/processes';
-import { CHANNEL, SIGNAL, until } from './support/stack';
+import { until } from '@tp/testing';
+import { CHANNEL, SIGNAL } from './support/stack';
 import { UserClientStack, type UserClientHealth } from './support/user-client-stack';
 
 let world: UserClientStack;
@@ -13,7 +14,7 @@ let options: FakeChannel;
 let signalPost: number;
 
 const health = () => world.health();
-const healthUntil = (ok: (h: UserClientHealth) => boolean, what: string, timeoutMs = 30_000) => until(health, ok, timeoutMs, what);
+const healthUntil = (ok: (h: UserClientHealth) => boolean, what: string, timeoutMs = 30_000) => until(health, { ok, timeoutMs, what });
 const connected = (h: UserClientHealth) => h.status === 200 && h.state === 'connected';
 /** How many reconnects the gateway's user client has logged (each one starts a catch-up). */
 const reconnectsLogged = () => world.log().split('\n').filter((line) => line.includes('reconnected to Telegram; catching up')).length;
@@ -22,9 +23,7 @@ const reconnectsLogged = () => world.log().split('\n').filter((line) => line.inc
 async function outboxDrained(): Promise<void> {
   await until(
     async () => ((await (await fetch(`${world.gateway.baseUrl}/health`)).json()) as { checks: { outbox: { details?: { depth: number } } } }).checks.outbox.details?.depth,
-    (depth) => depth === 0,
-    30_000,
-    'the gateway outbox to drain',
+    { ok: (depth) => depth === 0, timeoutMs: 30_000, what: 'the gateway outbox to drain' },
   );
 }
 
@@ -38,7 +37,7 @@ async function storedIds(channel: FakeChannel): Promise<number[]> {
 /** Waits until the API holds exactly `expected` for each channel, once the outbox is drained. */
 async function expectStored(expected: Array<[FakeChannel, number[]]>, what: string): Promise<void> {
   for (const [channel, ids] of expected) {
-    await until(() => world.storedMessages(channel), (rows) => rows.length >= ids.length, 60_000, `${what} in ${channel.title}`);
+    await until(() => world.storedMessages(channel), { ok: (rows) => rows.length >= ids.length, timeoutMs: 60_000, what: `${what} in ${channel.title}` });
   }
   await outboxDrained();
   for (const [channel, ids] of expected) expect(await storedIds(channel)).toEqual(ids);
@@ -91,7 +90,7 @@ describe('fake Telegram DC (MTProto) → built gateway → built API → Postgre
     const edited = SIGNAL('BOVAW32').replace('Stop: 0,70', 'Stop: 0,80');
     world.dc.edit(signals, signalPost, edited);
 
-    const signal = await until(async () => (await world.signals(signals)).find((s) => s.message_id === signalPost), (s) => s?.stop === 0.8, 30_000, 'the edited signal');
+    const signal = await until(async () => (await world.signals(signals)).find((s) => s.message_id === signalPost), { ok: (s) => s?.stop === 0.8, timeoutMs: 30_000, what: 'the edited signal' });
     expect(signal).toMatchObject({ asset: 'BOVAW32', raw_message: edited });
     expect(await world.signals(signals)).toHaveLength(1);
     const versions = (await world.storedMessages(signals)).filter((r) => r.message_id === signalPost);
@@ -147,10 +146,10 @@ describe('fake Telegram DC (MTProto) → built gateway → built API → Postgre
       for (let drop = 1; drop <= 2; drop++) {
         world.dc.dropConnections();
         // Each reconnect starts a catch-up; the next drop comes once it is over.
-        await until(() => reconnectsLogged(), (n) => n >= reconnects + drop, 30_000, `reconnect ${drop} in the gateway log`);
+        await until(() => reconnectsLogged(), { ok: (n) => n >= reconnects + drop, timeoutMs: 30_000, what: `reconnect ${drop} in the gateway log` });
         await healthUntil(connected, `the catch-up after reconnect ${drop}`);
       }
-      await until(() => posted.length, (n) => n >= 30, 30_000, 'thirty posts');
+      await until(() => posted.length, { ok: (n) => n >= 30, timeoutMs: 30_000, what: 'thirty posts' });
     } finally {
       clearInterval(feeder);
     }
@@ -177,7 +176,7 @@ describe('fake Telegram DC (MTProto) → built gateway → built API → Postgre
 
     await world.dc.start({ port });
     await healthUntil(connected, 'connected again');
-    const ids = await until(() => storedIds(signals), (stored) => whileDown.every((id) => stored.includes(id)), 30_000, 'the posts made while unreachable');
+    const ids = await until(() => storedIds(signals), { ok: (stored) => whileDown.every((id) => stored.includes(id)), timeoutMs: 30_000, what: 'the posts made while unreachable' });
     await outboxDrained();
     expect(await storedIds(signals)).toEqual(ids);
     expect(world.log()).toMatch(/connection to Telegram lost; reconnecting/);
@@ -185,7 +184,7 @@ describe('fake Telegram DC (MTProto) → built gateway → built API → Postgre
 
   it('/health says not_logged_in for a session nobody logged in on', async () => {
     const gateway = await world.startExtraGateway('gateway-not-logged-in', await world.dc.createSession({ authorized: false }));
-    const report = await until(() => world.health(gateway), (h) => h.state === 'not_logged_in', 30_000, 'not_logged_in on /health');
+    const report = await until(() => world.health(gateway), { ok: (h) => h.state === 'not_logged_in', timeoutMs: 30_000, what: 'not_logged_in on /health' });
     expect(report.status).toBe(503);
     expect(report.error).toMatch(/userClient is not_logged_in .*gateway:login/);
     expect(await gateway.stop()).toBe(0);

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { createScratchDatabase, testServerUrl } from '@tp/db-schema/testing';
-import { freePort, startService, stopAll, type ServiceProcess } from './support/processes';
+import { freePort } from '@tp/testing';
+import { startService, stopAll, type ServiceProcess } from './support/processes';
 
 const secret = randomBytes(32).toString('hex');
 let dataDir: string;

@@ -90,17 +90,3 @@ export async function openLoop(name: string, rate: number, seconds: number, op: 
   await Promise.all(inflight);
   return summarise(name, latencies, (performance.now() - started) / 1000);
 }
-
-/** Polls `/health` until it answers 200. */
-export async function waitHealthy(port: number, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    try {
-      if ((await fetch(`http://127.0.0.1:${port}/health`)).ok) return;
-    } catch {
-      /* starting */
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`service on port ${port} never became healthy`);
-}

@@ -13,7 +13,7 @@ import { Outbox } from '../outbox/outbox';
 import { Checkpoints } from '../sources/checkpoints';
 import { UserSource } from '../sources/user-source';
 import { FakeUserClient } from '../testing/fake-user-client';
-import { until } from '../testing/until';
+import { sleep, until } from '@tp/testing';
 import { applyAllowList } from './apply-allow-list';
 import { ChannelAllowList } from './channel-allow-list';
 
@@ -81,13 +81,13 @@ describe('ChannelAllowList', () => {
     const changes: Array<string[] | null> = [];
     list.on('change', (c) => changes.push(c));
     list.start();
-    await until(() => list.current()?.length === 1, 5_000);
+    await until(() => list.current()?.length === 1, { timeoutMs: 5_000 });
     registry.active = ['-1001111111111', '-1002222222222'];
     registry.registered = 2;
-    await until(() => list.current()?.length === 2, 5_000);
+    await until(() => list.current()?.length === 2, { timeoutMs: 5_000 });
     expect(changes).toEqual([['-1001111111111'], ['-1001111111111', '-1002222222222']]);
     // Unchanged polls are answered 304 to the ETag the gateway sent, and always carry the token.
-    await until(() => registry.requests.some((r) => r.status === 304), 5_000);
+    await until(() => registry.requests.some((r) => r.status === 304), { timeoutMs: 5_000 });
     expect(registry.requests.every((r) => r.token === TOKEN)).toBe(true);
     expect(statSync(path.join(dir, 'state', 'channels.json')).mode & 0o777).toBe(0o600);
   });
@@ -143,11 +143,11 @@ describe('the allow-list applied to the user client, and the control routes', ()
     client.post('2222222222', 7, 'before it was added');
     const reloaded = await request(app(list, inForce)).post('/control/reload-channels').set('X-Gateway-Token', TOKEN);
     expect(reloaded.body).toEqual({ channels: ['-1001111111111', '-1002222222222'] });
-    await until(() => user.channelIds().length === 2, 5_000);
+    await until(() => user.channelIds().length === 2, { timeoutMs: 5_000 });
 
     // Live posts of the new channel now reach the outbox; the old one keeps flowing.
     client.post('2222222222', 8, 'live in the new channel', true);
-    await until(() => outbox.stats().pending === 1, 5_000);
+    await until(() => outbox.stats().pending === 1, { timeoutMs: 5_000 });
 
     // Posts missed while away are caught up on request, and counted.
     client.post('1111111111', 2, 'missed 1');
@@ -159,9 +159,9 @@ describe('the allow-list applied to the user client, and the control routes', ()
     // A channel paused in the registry is no longer read.
     registry.active = ['-1002222222222'];
     await request(app(list, inForce)).post('/control/reload-channels').set('X-Gateway-Token', TOKEN);
-    await until(() => user.channelIds().join() === '-1002222222222', 5_000);
+    await until(() => user.channelIds().join() === '-1002222222222', { timeoutMs: 5_000 });
     client.post('1111111111', 4, 'paused channel', true);
-    await new Promise((r) => setTimeout(r, 100));
+    await sleep(100);
     expect(outbox.stats().pending).toBe(3);
   });
 

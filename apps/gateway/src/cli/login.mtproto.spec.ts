@@ -13,7 +13,7 @@ import { Checkpoints } from '../sources/checkpoints';
 import { GramJsUserClient } from '../sources/gramjs-client';
 import { UserSource } from '../sources/user-source';
 import { FakeTelegramDc } from '../testing/fake-telegram-dc';
-import { until } from '../testing/until';
+import { until } from '@tp/testing';
 import { login } from './login';
 
 jest.setTimeout(60_000);
@@ -73,7 +73,7 @@ describe('login', () => {
       await user.start();
       expect(user.state).toBe('connected');
       dc.post(channel, 'primeiro sinal');
-      await until(() => outbox.pending().length === 1, 10_000, 'the post');
+      await until(() => outbox.pending().length === 1, { timeoutMs: 10_000, what: 'the post' });
       expect(outbox.pending()[0].message).toMatchObject({ channelId: channel.markedId, messageId: 1, text: 'primeiro sinal' });
     } finally {
       await user.stop();

@@ -3,7 +3,7 @@ import { appendFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { IngestMessage } from '@tp/ingest-contract';
-import { until } from '../testing/until';
+import { until } from '@tp/testing';
 import { Outbox, type OutboxOptions } from './outbox';
 
 const ROOT = path.resolve(__dirname, '../../../..');
@@ -114,7 +114,7 @@ describe('Outbox deletions', () => {
     child.stdout.on('data', (c) => (output += c));
     child.stderr.on('data', (c) => (output += c));
     const exited = new Promise((resolve) => child.once('exit', resolve));
-    await until(() => output.includes('stored') || child.exitCode !== null, 30_000, 'the child to store the deletion');
+    await until(() => output.includes('stored') || child.exitCode !== null, { timeoutMs: 30_000, what: 'the child to store the deletion' });
     child.kill('SIGKILL');
     await exited;
     expect(output).toContain('stored');

@@ -3,7 +3,6 @@
 // contract-validating stand-in of the API after the post itself, once, even across a SIGKILL.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import winston from 'winston';
@@ -15,7 +14,7 @@ import { saveSession } from '../session/session-store';
 import { UserSource } from '../sources/user-source';
 import { FakeIngestApi } from '../testing/fake-ingest-api';
 import { FakeTelegramDc, type FakeChannel } from '../testing/fake-telegram-dc';
-import { until } from '../testing/until';
+import { freePort, until } from '@tp/testing';
 
 jest.setTimeout(120_000);
 
@@ -76,14 +75,14 @@ describe('deletions over MTProto', () => {
     service.start();
     const user = service.sources.userClient as UserSource;
     expect(user).toBeInstanceOf(UserSource);
-    await until(() => user.state === 'connected', 20_000, 'the user client to connect');
+    await until(() => user.state === 'connected', { timeoutMs: 20_000, what: 'the user client to connect' });
 
     const kept = dc.post(channel, 'Bom dia');
     const deleted = dc.post(channel, 'Compra PETR4 a 38,50');
-    await until(() => api.has(channel.markedId, kept) && api.has(channel.markedId, deleted), 20_000, 'the posts at the API');
+    await until(() => api.has(channel.markedId, kept) && api.has(channel.markedId, deleted), { timeoutMs: 20_000, what: 'the posts at the API' });
     dc.delete(channel, [deleted]);
-    await until(() => api.deleted.has(key(deleted)), 20_000, 'the deletion at the API');
-    await until(() => service.outbox.stats().pending === 0, 5_000, 'the outbox to drain');
+    await until(() => api.deleted.has(key(deleted)), { timeoutMs: 20_000, what: 'the deletion at the API' });
+    await until(() => service.outbox.stats().pending === 0, { timeoutMs: 5_000, what: 'the outbox to drain' });
 
     expect(api.deleted).toEqual(new Map([[key(deleted), 1]]));
     expect([api.stored.get(key(kept)), api.stored.get(key(deleted))]).toEqual([1, 1]);
@@ -100,7 +99,7 @@ describe('deletions over MTProto', () => {
     const first = await startGateway();
     await first.healthUntil((h) => h.userClient === 'connected', 'the first process to connect');
     const id = dc.post(channel, 'apagada depois');
-    await until(() => api.requests.length > 0, 20_000, 'the post to be tried');
+    await until(() => api.requests.length > 0, { timeoutMs: 20_000, what: 'the post to be tried' });
     dc.delete(channel, [id]);
     // The post and its deletion both wait in the outbox.
     await first.healthUntil((h) => h.depth === 2, 'the deletion in the outbox');
@@ -110,7 +109,7 @@ describe('deletions over MTProto', () => {
 
     api.status = null;
     const second = await startGateway();
-    await until(() => api.deleted.has(key(id)), 30_000, 'the deletion at the API');
+    await until(() => api.deleted.has(key(id)), { timeoutMs: 30_000, what: 'the deletion at the API' });
     await second.healthUntil((h) => h.depth === 0, 'the outbox to drain');
     expect(api.stored.get(key(id))).toBe(1);
     expect(api.deleted.get(key(id))).toBe(1);
@@ -120,14 +119,6 @@ describe('deletions over MTProto', () => {
     expect(await second.exited).toBe(0);
   });
 });
-
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
 
 /** A real gateway process (run from source) with the same settings. */
 async function startGateway() {
@@ -151,15 +142,9 @@ async function startGateway() {
       return {};
     }
   };
-  const healthUntil = async (ok: (h: Health) => boolean, what: string) => {
-    const deadline = Date.now() + 60_000;
-    let last = await health();
-    while (!ok(last)) {
-      if (Date.now() > deadline || child.exitCode !== null) throw new Error(`timed out waiting for ${what}; last /health ${JSON.stringify(last)}; output:\n${output}`);
-      await new Promise((r) => setTimeout(r, 200));
-      last = await health();
-    }
-    return last;
-  };
+  const healthUntil = (ok: (h: Health) => boolean, what: string) =>
+    until(health, { ok, timeoutMs: 60_000, intervalMs: 200, what, giveUp: () => child.exitCode !== null && `the gateway exited with ${child.exitCode}` }).catch((error: Error) => {
+      throw new Error(`${error.message}; output:\n${output}`);
+    });
   return { child, exited, healthUntil, output: () => output };
 }

@@ -7,7 +7,7 @@ import Transport from 'winston-transport';
 import { createGatewayMetrics } from '../metrics';
 import { DEAD_LETTER_FILE, Outbox } from '../outbox/outbox';
 import { FakeIngestApi } from '../testing/fake-ingest-api';
-import { until } from '../testing/until';
+import { until } from '@tp/testing';
 import { Publisher, type PublisherOptions } from './publisher';
 
 // Deletions and request ids over real HTTP, against the fake ingest API (contract-validating).
@@ -102,7 +102,7 @@ describe('publishing deletions', () => {
       },
     });
     pub.start();
-    await until(() => outbox.stats().pending === 0, 10_000, 'the deletion delivered');
+    await until(() => outbox.stats().pending === 0, { timeoutMs: 10_000, what: 'the deletion delivered' });
     await pub.stop();
 
     expect(api.has(CHANNEL, 10) && api.has(CHANNEL, 11)).toBe(true);

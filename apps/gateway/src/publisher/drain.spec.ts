@@ -7,7 +7,7 @@ import Transport from 'winston-transport';
 import { createGatewayMetrics, type GatewayMetrics } from '../metrics';
 import { DEAD_LETTER_FILE, Outbox } from '../outbox/outbox';
 import { FakeIngestApi } from '../testing/fake-ingest-api';
-import { until } from '../testing/until';
+import { until } from '@tp/testing';
 import { Publisher, type PublisherOptions } from './publisher';
 
 // A loopback stand-in for the API with its real contract validation and body limit (see FakeIngestApi).
@@ -81,8 +81,8 @@ describe('draining past poison messages', () => {
     p.start();
     await outbox.append([msg(1, text)]);
     for (const id of ordinaryIds) await outbox.append([msg(id)]);
-    await until(() => ordinaryIds.every((id) => api.has(CHANNEL, id)), 15_000, 'the 30 ordinary posts to arrive');
-    await until(() => outbox.stats().pending === 0, 15_000, 'the poison post to be settled');
+    await until(() => ordinaryIds.every((id) => api.has(CHANNEL, id)), { timeoutMs: 15_000, what: 'the 30 ordinary posts to arrive' });
+    await until(() => outbox.stats().pending === 0, { timeoutMs: 15_000, what: 'the poison post to be settled' });
     if (fate === 'delivered') {
       // Cleaned at the outbox's door, so the API stores it like any other.
       expect(api.has(CHANNEL, 1)).toBe(true);
@@ -107,7 +107,7 @@ describe('draining past poison messages', () => {
     p.start();
     await outbox.append([msg(1, 'data estranha', { timestamp })]);
     for (const id of ordinaryIds) await outbox.append([msg(id)]);
-    await until(() => ordinaryIds.every((id) => api.has(CHANNEL, id)) && outbox.stats().pending === 0, 15_000, 'the queue to drain');
+    await until(() => ordinaryIds.every((id) => api.has(CHANNEL, id)) && outbox.stats().pending === 0, { timeoutMs: 15_000, what: 'the queue to drain' });
     // The gateway's sources always produce UTC dates; one that names no instant is refused on its own.
     expect(outbox.stats().deadByKind).toEqual({ rejected: 1, server_error: 0 });
   });
@@ -118,7 +118,7 @@ describe('draining past poison messages', () => {
     const p = publisher(url, { poisonMaxAttempts: 2 });
     p.start();
     // The poison message is parked once others have been stored around it often enough.
-    await until(() => outbox.stats().pending === 0, 15_000, 'the backlog to drain');
+    await until(() => outbox.stats().pending === 0, { timeoutMs: 15_000, what: 'the backlog to drain' });
     expect(api.stored.size).toBe(199);
     expect(api.has(CHANNEL, 137)).toBe(false);
     expect(outbox.stats().deadByKind.server_error).toBe(1);
@@ -132,9 +132,9 @@ describe('draining past poison messages', () => {
     const url = await startApi({ crashesOn: crashesApi });
     const p = publisher(url, { poisonMaxAttempts: 2 });
     p.start();
-    await until(() => api.stored.size === 36, 15_000, 'the 36 ordinary messages to arrive');
+    await until(() => api.stored.size === 36, { timeoutMs: 15_000, what: 'the 36 ordinary messages to arrive' });
     for (let id = 41; id <= 45; id++) await outbox.append([msg(id)]);
-    await until(() => outbox.stats().pending === 0, 15_000, 'the poison messages to be parked');
+    await until(() => outbox.stats().pending === 0, { timeoutMs: 15_000, what: 'the poison messages to be parked' });
     expect(outbox.deadLetters().map((e) => e.message.messageId)).toEqual([3, 4, 5, 6]);
     expect(api.stored.size).toBe(41);
   });
@@ -146,14 +146,14 @@ describe('draining past poison messages', () => {
     const sleeps: number[] = [];
     const p = publisher(url, { random: () => 0.5, maxDelayMs: 1_000, sleep: async (ms) => void sleeps.push(ms) });
     p.start();
-    await until(() => sleeps.length >= 6, 15_000, 'several backoffs');
+    await until(() => sleeps.length >= 6, { timeoutMs: 15_000, what: 'several backoffs' });
     expect(outbox.stats().dead).toBe(0);
     // At most a bounded few are set aside before the API itself is taken to be down.
     expect(p.isolated.length).toBeLessThanOrEqual(8);
     // Bisecting happens within one attempt; the backoff between attempts still grows.
     expect(sleeps.slice(0, 6)).toEqual([5, 10, 20, 40, 40, 40]);
     api.status = null;
-    await until(() => outbox.stats().pending === 0, 15_000, 'the backlog to drain');
+    await until(() => outbox.stats().pending === 0, { timeoutMs: 15_000, what: 'the backlog to drain' });
     expect(api.stored.size).toBe(50);
     expect(outbox.stats().dead).toBe(0);
   });
@@ -167,10 +167,10 @@ describe('byte-capped batches', () => {
     const p = publisher(url);
     p.start();
     for (let i = 1; i <= 600; i++) await outbox.append([msg(i, `${i} `.padEnd(4_000, 'Análise técnica: suporte em 32,50 e resistência em 35,10. '))]);
-    await until(() => api.requests.length > 0, 5_000, 'a failed attempt');
+    await until(() => api.requests.length > 0, { timeoutMs: 5_000, what: 'a failed attempt' });
     expect(outbox.stats().pending).toBe(600);
     api.status = null;
-    await until(() => outbox.stats().pending === 0, 30_000, 'the backlog to drain');
+    await until(() => outbox.stats().pending === 0, { timeoutMs: 30_000, what: 'the backlog to drain' });
     expect(api.stored.size).toBe(600);
     expect(outbox.stats().dead).toBe(0);
     const answered = api.requests.filter((r) => r.status === 200);

@@ -8,7 +8,7 @@ import Transport from 'winston-transport';
 import { createGatewayMetrics, type GatewayMetrics } from '../metrics';
 import { DEAD_LETTER_FILE, Outbox } from '../outbox/outbox';
 import { Publisher, type PublisherOptions } from './publisher';
-import { until } from '../testing/until';
+import { until } from '@tp/testing';
 
 // The API is faked with nock: these tests are about the gateway's side of the wire.
 const API = 'http://api.test:4005';

@@ -8,7 +8,7 @@ import { FakeBotApi } from '../testing/fake-bot-api';
 import { BotSource, redactBotToken } from './bot-source';
 import { telegrafUpdatesApi } from './telegraf-updates';
 import { updateToMessage } from './bot-updates';
-import { until } from '../testing/until';
+import { until } from '@tp/testing';
 
 // Telegram's Bot API is replaced by a local fake server (FakeBotApi); telegraf's client talks to it.
 const CHANNEL = -1001649127710;

@@ -19,7 +19,7 @@ import { Publisher } from '../publisher/publisher';
 import { PEERS_FILE, PeerStore } from '../session/peer-store';
 import { FakeTelegramDc, type FakeChannel } from '../testing/fake-telegram-dc';
 import { RecordingApi } from '../testing/recording-api';
-import { until } from '../testing/until';
+import { until } from '@tp/testing';
 import { Checkpoints } from './checkpoints';
 import { GramJsUserClient } from './gramjs-client';
 import { UserSource } from './user-source';
@@ -94,9 +94,9 @@ describe('user client over MTProto', () => {
     const first = dc.post(signals, 'Compra WINZ25 a 1,00');
     dc.post(signals, 'gráfico', { photo: { width: 1280, height: 720 } });
     dc.post(second, 'outro canal');
-    await until(() => outbox.pending().length === 3, 10_000, 'three live posts');
+    await until(() => outbox.pending().length === 3, { timeoutMs: 10_000, what: 'three live posts' });
     dc.edit(signals, first, 'Compra WINZ25 a 1,10');
-    await until(() => outbox.pending().length === 4, 10_000, 'the edit');
+    await until(() => outbox.pending().length === 4, { timeoutMs: 10_000, what: 'the edit' });
 
     expect(storedIds(signals)).toEqual([2, 3]);
     expect(storedIds(second)).toEqual([1]);
@@ -133,7 +133,7 @@ describe('user client over MTProto', () => {
     const first = gatewayUserClient(session).user;
     await first.start();
     dc.post(signals, 'ao vivo');
-    await until(() => outbox.pending().length === 1, 10_000, 'the live post');
+    await until(() => outbox.pending().length === 1, { timeoutMs: 10_000, what: 'the live post' });
     await first.stop();
     expect(dc.callCount('messages.GetDialogs')).toBe(1);
     expect(statSync(path.join(sessionDir, PEERS_FILE)).mode & 0o777).toBe(0o600);
@@ -161,7 +161,7 @@ describe('user client over MTProto', () => {
     await user.start();
     expect(dc.callCount('messages.GetDialogs')).toBe(2);
     dc.post(signals, 'ao vivo');
-    await until(() => storedIds(signals).length === 1, 10_000, 'the live post');
+    await until(() => storedIds(signals).length === 1, { timeoutMs: 10_000, what: 'the live post' });
     expect(user.lastError).toBeNull();
   });
 
@@ -175,26 +175,26 @@ describe('user client over MTProto', () => {
     const { user } = gatewayUserClient(await dc.createSession(), { destinationChannelId: destination.markedId });
     await user.start();
     dc.post(signals, 'um');
-    await until(() => outbox.pending().length === 1, 10_000, 'the first post');
+    await until(() => outbox.pending().length === 1, { timeoutMs: 10_000, what: 'the first post' });
 
     dc.dropConnections();
     // Posted while the client is away: Telegram pushes these to nobody.
     dc.post(signals, 'dois');
     dc.post(signals, 'três');
     dc.post(second, 'no outro canal');
-    await until(() => dc.connectionsAccepted >= 2 && dc.openConnections > 0, 20_000, 'the reconnect');
+    await until(() => dc.connectionsAccepted >= 2 && dc.openConnections > 0, { timeoutMs: 20_000, what: 'the reconnect' });
     dc.post(signals, 'quatro');
-    await until(() => storedIds(signals).length === 4 && storedIds(second).length === 1, 20_000, 'every post');
+    await until(() => storedIds(signals).length === 4 && storedIds(second).length === 1, { timeoutMs: 20_000, what: 'every post' });
 
     expect(storedIds(signals)).toEqual([1, 2, 3, 4]);
     expect(storedIds(second)).toEqual([1]);
-    await until(() => destination.messages.size === 5, 10_000, 'the mirror');
+    await until(() => destination.messages.size === 5, { timeoutMs: 10_000, what: 'the mirror' });
     const mirrored = [...destination.messages.values()].map((m) => `${m.fwdFrom?.channelPost}:${m.message}`).sort();
     expect(mirrored).toEqual(['1:no outro canal', '1:um', '2:dois', '3:três', '4:quatro']);
-    await until(() => user.state === 'connected', 10_000, 'the catch-up to end');
+    await until(() => user.state === 'connected', { timeoutMs: 10_000, what: 'the catch-up to end' });
     expect(logLines).toContainEqual(expect.objectContaining({ level: 'warn', message: 'user client: connection to Telegram lost; reconnecting' }));
 
-    await until(() => api.received.size === 5, 10_000, 'the API to receive every post');
+    await until(() => api.received.size === 5, { timeoutMs: 10_000, what: 'the API to receive every post' });
     await publisher.stop();
     await api.stop();
     expect([...api.received.keys()].sort()).toEqual([...[1, 2, 3, 4].map((id) => `${signals.markedId}:${id}`), `${second.markedId}:1`].sort());
@@ -205,13 +205,13 @@ describe('user client over MTProto', () => {
     const { user } = gatewayUserClient(await dc.createSession());
     await user.start();
     const first = dc.post(signals, 'um');
-    await until(() => outbox.pending().length === 1, 10_000, 'the first post');
+    await until(() => outbox.pending().length === 1, { timeoutMs: 10_000, what: 'the first post' });
 
     dc.openGap(signals, 2);
     dc.post(signals, 'dois (não entregue)');
     dc.edit(signals, first, 'um (editada, não entregue)');
     dc.post(signals, 'três');
-    await until(() => outbox.pending().length === 4, 10_000, 'the gap filled');
+    await until(() => outbox.pending().length === 4, { timeoutMs: 10_000, what: 'the gap filled' });
 
     expect(dc.callCount('updates.GetChannelDifference')).toBe(1);
     // A difference lists new messages before other updates, so the edit is not in pts order.
@@ -246,7 +246,7 @@ describe('user client over MTProto', () => {
     const { user } = gatewayUserClient(await dc.createSession(), { destinationChannelId: destination.markedId });
     await user.start();
     dc.post(restricted, 'Venda PETR4 a 38,50');
-    await until(() => destination.messages.size === 1, 10_000, 'the copy');
+    await until(() => destination.messages.size === 1, { timeoutMs: 10_000, what: 'the copy' });
 
     expect(dc.callCount('messages.ForwardMessages')).toBe(1);
     expect(dc.callCount('messages.SendMessage')).toBe(1);
@@ -260,9 +260,9 @@ describe('user client over MTProto', () => {
     const { user } = gatewayUserClient(await dc.createSession(), { onChannelMessagesDeleted: (c, ids) => void deletions.push([c, ids]) });
     await user.start();
     const id = dc.post(signals, 'apagada depois');
-    await until(() => outbox.pending().length === 1, 10_000, 'the post');
+    await until(() => outbox.pending().length === 1, { timeoutMs: 10_000, what: 'the post' });
     dc.delete(signals, [id]);
-    await until(() => deletions.length === 1, 10_000, 'the deletion');
+    await until(() => deletions.length === 1, { timeoutMs: 10_000, what: 'the deletion' });
     expect(deletions).toEqual([[signals.markedId, [id]]]);
   });
 });
@@ -288,7 +288,7 @@ describe('the user client on /health', () => {
     dc.injectError({ method: 'messages.GetHistory', error: 'FLOOD_WAIT_2' });
     const restarted = gatewayUserClient(session).user;
     const starting = restarted.start();
-    await until(() => restarted.state === 'catching_up', 10_000, 'the catch-up');
+    await until(() => restarted.state === 'catching_up', { timeoutMs: 10_000, what: 'the catch-up' });
     expect((await health(restarted)).telegram.details.userClient.state).toBe('catching_up');
     await starting;
   });

@@ -8,7 +8,7 @@ import { FakeUserClient } from '../testing/fake-user-client';
 import { normalizeChannelId } from './channel-id';
 import { Checkpoints } from './checkpoints';
 import { UserSource } from './user-source';
-import { until } from '../testing/until';
+import { until } from '@tp/testing';
 
 let dir: string;
 let outbox: Outbox;

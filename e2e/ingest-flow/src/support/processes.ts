@@ -1,23 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync } from 'node:fs';
-import { createServer } from 'node:net';
 import path from 'node:path';
+import { waitForHealth } from '@tp/testing';
 
 export const WORKSPACE_ROOT = path.resolve(__dirname, '../../../..');
 export const distMain = (app: string) => path.join(WORKSPACE_ROOT, 'dist/apps', app, 'main.js');
-
-/** A port the OS says is free on loopback right now. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
 
 export interface ServiceProcess {
   name: string;
@@ -70,18 +57,15 @@ export async function startService(options: {
   };
   running.add(service);
 
-  const deadline = Date.now() + (options.readyTimeoutMs ?? 60_000);
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`${options.name} exited with ${child.exitCode} before it was ready (see ${logFile})`);
-    try {
-      await fetch(`${baseUrl}/health`, { signal: AbortSignal.timeout(1_000) });
-      return service;
-    } catch {
-      await new Promise((r) => setTimeout(r, 200));
-    }
+  const exitedEarly = () => child.exitCode !== null && `${options.name} exited with ${child.exitCode} before it was ready (see ${logFile})`;
+  try {
+    await waitForHealth(baseUrl, { anyStatus: true, timeoutMs: options.readyTimeoutMs ?? 60_000, intervalMs: 200, giveUp: exitedEarly });
+    return service;
+  } catch (error) {
+    const exited = exitedEarly();
+    await service.stop('SIGKILL');
+    throw new Error(exited || `${options.name} did not answer on ${baseUrl}/health in time (see ${logFile}): ${(error as Error).message}`);
   }
-  await service.stop('SIGKILL');
-  throw new Error(`${options.name} did not answer on ${baseUrl}/health in time (see ${logFile})`);
 }
 
 /** Kills whatever a failed test left running. */

@@ -5,7 +5,8 @@ import path from 'node:path';
 import { startEmbeddedServer, type EmbeddedServer } from '@tp/db-schema/embedded';
 import { createScratchDatabase, testServerUrl } from '@tp/db-schema/testing';
 import { FakeBotApi } from '@tp/gateway/testing';
-import { freePort, startService, type ServiceProcess } from './processes';
+import { freePort, sleep } from '@tp/testing';
+import { startService, type ServiceProcess } from './processes';
 
 export const CHANNEL = -1001649127710;
 
@@ -59,7 +60,7 @@ export class Stack {
     if (!this.database) throw new Error('restartDatabase needs a stack started with ownDatabase');
     const { dataDir, port } = this.database;
     await this.database.stop();
-    await new Promise((r) => setTimeout(r, downMs));
+    await sleep(downMs);
     this.database = await startEmbeddedServer({ dataDir, port, database: 'ingest_flow', unsafeFast: true });
   }
 
@@ -129,21 +130,6 @@ export class Stack {
     await this.database?.stop();
     rmSync(this.dir, { recursive: true, force: true });
   }
-}
-
-export async function until<T>(probe: () => Promise<T> | T, ok: (value: T) => boolean, timeoutMs: number, what: string): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: T | undefined;
-  while (Date.now() < deadline) {
-    try {
-      last = await probe();
-      if (ok(last)) return last;
-    } catch {
-      /* not yet */
-    }
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error(`timed out waiting for ${what} (last: ${JSON.stringify(last)?.slice(0, 300)})`);
 }
 
 export const SIGNAL = (asset: string) => `🟢Swing Trade

@@ -3,7 +3,8 @@ import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, w
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { FakeTelegramDc, type FakeChannel } from '@tp/gateway/testing';
-import { freePort, startService, type ServiceProcess } from './processes';
+import { freePort } from '@tp/testing';
+import { startService, type ServiceProcess } from './processes';
 import { Stack } from './stack';
 
 /** The file the gateway reads its MTProto session from, inside SESSION_DIR (plain StringSession). */
