@@ -53,7 +53,7 @@ describe('the installed gateway CLI (copy of dist/apps/gateway after npm ci --om
 
   it('keeps stdout for the result: a tool logs to stderr', () => {
     const result = gateway(['dead-letters', 'list'], { LOG_LEVEL: 'info' });
-    expect([result.status, result.stdout]).toEqual([0, '0 parked message(s)\n']);
+    expect([result.status, result.stdout]).toEqual([0, '0 parked message(s), 0 parked deletion(s)\n']);
     expect(result.stderr).toContain('"message":"outbox open"');
   });
 
