@@ -8,6 +8,7 @@ import { openApiValidator } from '../contract/openapi-validator.testing';
 import { reparseStoredMessages } from '../ingest/reparse';
 import { buildTestApp, GATEWAY_TOKEN, message } from '../testing/test-app';
 import { startLifecycleMaintenance } from './maintenance';
+import { LIFECYCLE_VERSION } from './outcome';
 import { expireSignals, replayChannelLifecycle } from './replay';
 
 let app: Express;
@@ -196,7 +197,8 @@ describe('expiry', () => {
     const channel = newChannel();
     const signal = await post(channel, BOVAW22, '2025-10-20T13:00:00Z');
     expect(await expireSignals(database.db, new Date('2025-10-28T12:00:00Z'), channel)).toBe(0);
-    expect((await signalRow(signal.signalId as number)).status).toBe('open');
+    // Stored by ingest with the column's default: it must be the current rules' version, or reparse would replay every new signal.
+    expect(await signalRow(signal.signalId as number)).toMatchObject({ status: 'open', lifecycleVersion: LIFECYCLE_VERSION });
   });
 });
 
@@ -292,7 +294,7 @@ describe('reparse', () => {
     const all = await reparseStoredMessages(database.db, { all: true });
     expect(all.changedKind).toBe(0);
     expect(await derived(channel)).toEqual(before);
-  });
+  }, 30_000);
 
   it('derives outcomes for history stored before outcomes existed, and links an update that arrived before its signal', async () => {
     const channel = newChannel();
@@ -314,5 +316,5 @@ describe('reparse', () => {
     const after = await derived(channel);
     expect(after.signals.filter((s) => s.id !== petr4.signalId)).toEqual(expected.signals.filter((s) => s.id !== petr4.signalId));
     expect(await reparseStoredMessages(database.db)).toEqual({ scanned: 0, changedKind: 0, replayedChannels: 0 });
-  });
+  }, 30_000);
 });
