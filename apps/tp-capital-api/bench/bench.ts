@@ -7,8 +7,7 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { createDatabase, runMigrations } from '@tp/db-schema';
 import { createScratchDatabase } from '@tp/db-schema/testing';
-import { closedLoop, httpClient, openLoop, rssMb, type LoadResult } from '@tp/observability/bench';
-import { sleep, waitForHealth } from '@tp/testing';
+import { closedLoop, httpClient, openLoop, rssMb, sleep, waitForHealth, type LoadResult } from '@tp/testing';
 
 const root = path.resolve(__dirname, '../../..');
 const serverUrl = process.env.BENCH_DATABASE_URL || process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres';

@@ -5,8 +5,7 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { createScratchDatabase } from '@tp/db-schema/testing';
-import { closedLoop, httpClient, openLoop, rssMb, type LoadResult } from '@tp/observability/bench';
-import { waitForHealth } from '@tp/testing';
+import { closedLoop, httpClient, openLoop, rssMb, waitForHealth, type LoadResult } from '@tp/testing';
 
 const root = path.resolve(__dirname, '../../..');
 const serverUrl = process.env.BENCH_DATABASE_URL || process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres';

@@ -8,8 +8,7 @@ import path from 'node:path';
 import { Client } from 'pg';
 import { createDatabase, runMigrations } from '@tp/db-schema';
 import { createScratchDatabase } from '@tp/db-schema/testing';
-import { closedLoop, httpClient, percentile, rssMb } from '@tp/observability/bench';
-import { sleep, waitForHealth } from '@tp/testing';
+import { closedLoop, httpClient, percentile, rssMb, sleep, waitForHealth } from '@tp/testing';
 import { FakeBotApi } from '@tp/gateway/testing';
 import { WORKSPACE_ROOT } from '../src/support/processes';
 

@@ -3,3 +3,4 @@ export * from './lib/ports';
 export * from './lib/until';
 export * from './lib/health';
 export * from './lib/sleep';
+export * from './lib/load';

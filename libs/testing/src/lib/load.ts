@@ -1,6 +1,7 @@
-// Load-generation helpers for the services' benchmark targets (not part of the runtime API).
+// Load generators for the services' benchmark targets.
 import { readFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
+import { sleep } from './sleep';
 
 export interface LoadResult {
   name: string;
@@ -84,7 +85,7 @@ export async function openLoop(name: string, rate: number, seconds: number, op: 
   for (let i = 0; i < total; i++) {
     const due = started + (i * 1000) / rate;
     const wait = due - performance.now();
-    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    if (wait > 0) await sleep(wait);
     inflight.push(op(i).then(() => void latencies.push(performance.now() - due)));
   }
   await Promise.all(inflight);
