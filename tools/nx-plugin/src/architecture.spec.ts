@@ -23,9 +23,9 @@ describe('workspace architecture', () => {
 
   const deps = (project: string) => (graph[project] ?? []).map((d) => d.target).filter((t) => !t.startsWith('npm:'));
 
-  it('has the eight projects', () => {
+  it('has the nine projects', () => {
     expect(Object.keys(graph).filter((p) => !p.startsWith('npm:')).sort()).toEqual(
-      ['db-schema', 'gateway', 'ingest-contract', 'ingest-flow', 'nx-plugin', 'observability', 'tp-capital-api', 'workspace'],
+      ['db-schema', 'gateway', 'ingest-contract', 'ingest-flow', 'nx-plugin', 'observability', 'testing', 'tp-capital-api', 'workspace'],
     );
   });
 
@@ -54,5 +54,20 @@ describe('workspace architecture', () => {
     });
     expect(result.status).toBe(1);
     expect(result.stdout).toMatch(/scope:gateway.*can only depend on libs tagged with "scope:gateway", "scope:shared"/);
+  }, 120_000);
+
+  it.each([
+    ['production code', 'apps/gateway/src/publisher/forbidden.ts', 1],
+    ['a spec', 'apps/gateway/src/publisher/allowed.spec.ts', 0],
+    ['a bench', 'apps/workspace/bench/allowed.ts', 0],
+  ])('fails lint on an import of the test-only @tp/testing from %s (%s) with status %i', (_what, file, status) => {
+    const result = spawnSync(bin('eslint'), ['--stdin', '--stdin-filename', file], {
+      cwd: root,
+      env,
+      input: "import { sleep } from '@tp/testing';\nexport const wait = sleep;\n",
+      encoding: 'utf8',
+    });
+    expect(result.status).toBe(status);
+    if (status) expect(result.stdout).toContain("'@tp/testing' import is restricted");
   }, 120_000);
 });
