@@ -109,6 +109,24 @@ describe('linking and outcomes', () => {
     ]);
   });
 
+  it('numbers unnumbered hits in message order, whether they arrive late or at once', async () => {
+    const channel = newChannel();
+    const signal = await post(channel, BOVAW22, '2025-10-20T13:00:00Z');
+    const reply = { replyToMessageId: signal.messageId };
+    // The second hit is delivered before the first.
+    await post(channel, 'ALVO ATINGIDO ✅', '2025-10-22T13:00:00Z', reply);
+    await post(channel, 'ALVO ATINGIDO ✅', '2025-10-21T13:00:00Z', reply);
+    await Promise.all(['2025-10-23T13:00:00Z', '2025-10-24T13:00:00Z'].map((at) => post(channel, 'ALVO ATINGIDO ✅', at, reply)));
+    const events = await database.db.select().from(signalEvents).where(eq(signalEvents.signalId, signal.signalId as number)).orderBy(asc(signalEvents.messageTs));
+    expect(events.map((e) => e.target)).toEqual([1, 2, 3, 3]);
+    expect(await signalRow(signal.signalId as number)).toMatchObject({
+      status: 'target_3_hit',
+      highestTarget: 3,
+      targetHits: { '1': '2025-10-21T13:00:00.000Z', '2': '2025-10-22T13:00:00.000Z', '3': '2025-10-23T13:00:00.000Z' },
+      firstTargetAt: new Date('2025-10-21T13:00:00Z'),
+    });
+  });
+
   it('keeps an unlinkable update as a warning on its message naming why', async () => {
     const channel = newChannel();
     const stop = await post(channel, 'ABEVW10 stop -25%', '2025-10-22T13:00:00Z');

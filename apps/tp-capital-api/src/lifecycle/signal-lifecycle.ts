@@ -89,9 +89,22 @@ export async function recomputeSignal(tx: Database, key: SignalKey, now = new Da
   const [signal] = await tx.select({ buyMin: signals.buyMin, targets: signals.targets, stop: signals.stop, expiresAt: signals.expiresAt }).from(signals).where(where).limit(1);
   if (!signal) return null;
   const events = await tx
-    .select({ eventType: signalEvents.eventType, target: signalEvents.target, percentage: signalEvents.percentage, messageTs: signalEvents.messageTs, messageId: signalEvents.messageId })
+    .select({ id: signalEvents.id, eventType: signalEvents.eventType, target: signalEvents.target, percentage: signalEvents.percentage, messageTs: signalEvents.messageTs, messageId: signalEvents.messageId })
     .from(signalEvents)
-    .where(eq(signalEvents.signalId, key.id));
+    .where(eq(signalEvents.signalId, key.id))
+    .orderBy(asc(signalEvents.messageTs), asc(signalEvents.messageId));
+  // Targets are resolved in message order, whatever order the updates arrived in: an `ALVO ATINGIDO`
+  // delivered late shifts the unnumbered hits after it (and new prices move `ALVO FINAL`).
+  const earlier: Array<{ target: number | null }> = [];
+  for (const e of events) {
+    const stated = e.eventType === 'target_hit' ? null : e.eventType === 'target_final_hit' ? 'final' : e.target;
+    const target = resolveTarget({ event: e.eventType, target: stated }, signal, earlier);
+    if (target !== e.target) {
+      await tx.update(signalEvents).set({ target }).where(eq(signalEvents.id, e.id));
+      e.target = target;
+    }
+    earlier.push({ target });
+  }
   const outcome = deriveOutcome(signal, events, now);
   await tx
     .update(signals)
@@ -136,10 +149,6 @@ export async function applyLifecycleUpdate(tx: Database, m: UpdateMessage, ts: D
     return { ...base, level: 'warn', event: 'update_unmatched', message: warning };
   }
   const target = link.signal;
-  const earlier = await tx
-    .select({ target: signalEvents.target })
-    .from(signalEvents)
-    .where(and(eq(signalEvents.signalId, target.id), sql`(${signalEvents.messageTs}, ${signalEvents.messageId}) < (${ts.toISOString()}::timestamptz, ${m.messageId})`));
   const [event] = await tx
     .insert(signalEvents)
     .values({
@@ -149,7 +158,8 @@ export async function applyLifecycleUpdate(tx: Database, m: UpdateMessage, ts: D
       messageId: m.messageId,
       messageTs: ts,
       eventType: update.event,
-      target: resolveTarget(update, target, earlier),
+      // An unnumbered hit is placed among the signal's other hits by recomputeSignal.
+      target: resolveTarget(update, target, []),
       percentage: update.percentage,
       rawMessage: m.text,
     })
