@@ -2,6 +2,7 @@ import { forwardedMessages, signalEvents, signals, type DatabaseHandle } from '@
 import { GATEWAY_TOKEN_HEADER } from '@tp/ingest-contract';
 import { and, asc, eq, sql } from 'drizzle-orm';
 import type { Express } from 'express';
+import fc from 'fast-check';
 import { Registry } from 'prom-client';
 import request from 'supertest';
 import { openApiValidator } from '../contract/openapi-validator.testing';
@@ -262,6 +263,23 @@ describe('GET /signals/stats', () => {
     expect(res.body.error.code).toBe('validation_failed');
     expect(JSON.stringify(res.body.error)).toContain(text);
   });
+});
+
+describe('GET /signals/stats with hostile input', () => {
+  it.each(['channel', 'from', 'to'])('answers 400 naming %s when it holds a NUL', async (name) => {
+    const res = await request(app).get(`/signals/stats?${name}=a%00b`).expect(400);
+    expect(res.body.error.message).toContain(name);
+  });
+
+  it('answers 4xx or 2xx, never 5xx, to generated channel and time values', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.string({ maxLength: 80 }), fc.oneof(fc.string({ maxLength: 30 }), fc.constantFrom('0000-01-01', '99999-01-01', '-1', '253402300800000')), async (channel, from) => {
+        const res = await request(app).get('/signals/stats').query({ channel, from });
+        expect(res.status).toBeLessThan(500);
+      }),
+      { numRuns: 60 },
+    );
+  }, 60_000);
 });
 
 describe('reparse', () => {
