@@ -221,6 +221,22 @@ describe('expiry', () => {
   });
 });
 
+describe('updates delivered before their signal', () => {
+  it('are linked by the next maintenance run, once', async () => {
+    const channel = newChannel();
+    const early = await post(channel, 'TAEE11 ALVO 1 ATINGIDO ✅ +10%', '2025-10-22T10:00:00Z');
+    const signal = await post(channel, signalText('TAEE11'), '2025-10-21T10:00:00Z');
+    expect((await messageRow(channel, early.messageId)).parseWarning).toMatch(/^update_unmatched: target_1_hit for TAEE11/);
+    const maintenance = startLifecycleMaintenance(database.db, { intervalMs: 60_000 });
+    expect((await maintenance.runNow()).relinkedChannels).toBeGreaterThanOrEqual(1);
+    expect(await signalRow(signal.signalId as number)).toMatchObject({ status: 'target_1_hit', resultPct: '20.0000' });
+    expect((await messageRow(channel, early.messageId)).parseWarning).toBeNull();
+    // Nothing is waiting any more: the next run replays nothing.
+    expect((await maintenance.runNow()).relinkedChannels).toBe(0);
+    maintenance.stop();
+  });
+});
+
 describe('GET /signals/stats', () => {
   it('answers per channel, filtered by label and time range, matching its OpenAPI schema', async () => {
     const channel = newChannel();

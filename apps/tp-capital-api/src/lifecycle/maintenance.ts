@@ -1,6 +1,6 @@
 import type { Database } from '@tp/db-schema';
 import { Gauge, type Registry } from 'prom-client';
-import { expireSignals } from './replay';
+import { expireSignals, linkWaitingUpdates } from './replay';
 import { signalStats, type ChannelStats } from './stats';
 
 /** The all-time `GET /signals/stats` of each channel as Prometheus gauges, for the Grafana panel. */
@@ -45,19 +45,21 @@ export interface LifecycleMaintenanceOptions {
 }
 
 /**
- * On a timer, off the request path: marks open signals past their expiry `expired` (so filters such
- * as `GET /signals?status=expired` see it; the stats also evaluate expiry on read) and refreshes the
+ * On a timer, off the request path: links updates that arrived before their signal (replaying their
+ * channel), marks open signals past their expiry `expired` (so filters such as
+ * `GET /signals?status=expired` see it; the stats also evaluate expiry on read) and refreshes the
  * stats gauges, so a Prometheus scrape never waits on the database. The timer does not keep the
  * process alive; `stop()` ends it.
  */
-export function startLifecycleMaintenance(db: Database, options: LifecycleMaintenanceOptions): { stop(): void; runNow(): Promise<{ expired: number }> } {
+export function startLifecycleMaintenance(db: Database, options: LifecycleMaintenanceOptions): { stop(): void; runNow(): Promise<{ expired: number; relinkedChannels: number }> } {
   const gauges = options.registry ? createSignalStatsGauges(options.registry) : null;
-  let running: Promise<{ expired: number }> | null = null;
+  let running: Promise<{ expired: number; relinkedChannels: number }> | null = null;
   const run = async () => {
     const now = options.now?.() ?? new Date();
+    const relinkedChannels = await linkWaitingUpdates(db, now);
     const expired = await expireSignals(db, now);
     if (gauges) gauges.update(await signalStats(db, {}, now));
-    return { expired };
+    return { expired, relinkedChannels };
   };
   const runNow = () => {
     // One run at a time: a slow database does not stack up runs.

@@ -1,4 +1,4 @@
-import { forwardedMessages, signalEvents, signals, type Database } from '@tp/db-schema';
+import { forwardedMessages, queryRows, signalEvents, signals, type Database } from '@tp/db-schema';
 import { and, eq, isNull, lte, or, sql } from 'drizzle-orm';
 import { storableParse } from '../ingest/derived-bounds';
 import { refusalWarning, withSavepoint } from '../ingest/derived-guard';
@@ -72,4 +72,26 @@ export async function channelsWithStaleLifecycle(db: Database): Promise<string[]
     .from(signals)
     .where(or(isNull(signals.lifecycleVersion), sql`${signals.lifecycleVersion} < ${LIFECYCLE_VERSION}`));
   return rows.map((r) => r.channelId);
+}
+
+/**
+ * Channels with an update that linked to nothing when it arrived but may now: a signal posted before
+ * it was stored after it (delivered out of order) — replaying the channel links it.
+ */
+export async function channelsWithWaitingUpdates(db: Database): Promise<string[]> {
+  const rows = await queryRows<{ channel_id: string }>(
+    db,
+    sql`select distinct f.channel_id from ${forwardedMessages} f
+        where f.parse_kind = 'update' and f.parse_warning like 'update\_unmatched:%' and f.deleted_at is null
+          and exists (select 1 from ${signals} s
+                      where s.channel_id = f.channel_id and s.ts <= f.message_ts and s.ingested_at > f.updated_at and s.deleted_at is null)`,
+  );
+  return rows.map((r) => r.channel_id);
+}
+
+/** Replays every channel `channelsWithWaitingUpdates` names, each in its own transaction; returns how many. */
+export async function linkWaitingUpdates(db: Database, now = new Date()): Promise<number> {
+  const channels = await channelsWithWaitingUpdates(db);
+  for (const channelId of channels) await db.transaction((tx) => replayChannelLifecycle(tx, channelId, now));
+  return channels.length;
 }

@@ -128,7 +128,8 @@ export async function recomputeSignal(tx: Database, key: SignalKey, now = new Da
 async function setUpdateWarning(tx: Database, m: UpdateMessage, ts: Date, warning: string | null): Promise<void> {
   await tx
     .update(forwardedMessages)
-    .set({ parseWarning: warning })
+    // updated_at: `channelsWithWaitingUpdates` compares it with the ingest time of signals that arrive later.
+    .set({ parseWarning: warning, updatedAt: sql`now()` })
     .where(and(eq(forwardedMessages.channelId, m.channelId), eq(forwardedMessages.messageId, m.messageId), eq(forwardedMessages.messageTs, ts)));
 }
 
