@@ -127,6 +127,22 @@ async function storedTexts(messages: IngestMessage[]): Promise<Map<string, strin
   return byKey;
 }
 
+/** One message at every limit at once; its key is reserved so no generated message takes it first. */
+const LIMIT_MESSAGE: IngestMessage = {
+  channelId: `-${'9'.repeat(19)}`,
+  messageId: 2_147_483_647,
+  timestamp: '9999-12-31T23:59:59.999Z',
+  text: fit(`PETR4 ALVO 1 ATINGIDO ✅\n+123456,78% ${'😀'.repeat(MAX_TEXT_LENGTH)}`, MAX_TEXT_LENGTH),
+  source: 'backfill',
+  channelTitle: atLimitString(MAX_NAME_LENGTH),
+  editDate: '9999-12-31T23:59:59.999Z',
+  replyToMessageId: 2_147_483_647,
+  mediaGroupId: atLimitString(MAX_MEDIA_GROUP_ID_LENGTH),
+  photos: Array.from({ length: MAX_PHOTOS }, (_, i) => ({ fileId: `${i}`.padEnd(MAX_NAME_LENGTH, 'x'), width: 100_000, height: 100_000 })),
+  forwardedFrom: { channelId: `-${'9'.repeat(19)}`, messageId: 2_147_483_647, name: atLimitString(MAX_NAME_LENGTH), date: '1970-01-01T00:00:00Z' },
+};
+seen.add(keyOf(LIMIT_MESSAGE));
+
 const send = (body: unknown, path = '/ingest') =>
   // Sent as JSON text, exactly as the gateway writes it.
   request(app).post(path).set(GATEWAY_TOKEN_HEADER, GATEWAY_TOKEN).set('Content-Type', 'application/json').send(JSON.stringify(body));
@@ -189,19 +205,7 @@ describe('contract-valid messages against the real database', () => {
   }, 300_000);
 
   it('stores a message at every limit of the contract at once', async () => {
-    const m: IngestMessage = {
-      channelId: `-${'9'.repeat(19)}`,
-      messageId: 2_147_483_647,
-      timestamp: '9999-12-31T23:59:59.999Z',
-      text: fit(`PETR4 ALVO 1 ATINGIDO ✅\n+123456,78% ${'😀'.repeat(MAX_TEXT_LENGTH)}`, MAX_TEXT_LENGTH),
-      source: 'backfill',
-      channelTitle: atLimitString(MAX_NAME_LENGTH),
-      editDate: '9999-12-31T23:59:59.999Z',
-      replyToMessageId: 2_147_483_647,
-      mediaGroupId: atLimitString(MAX_MEDIA_GROUP_ID_LENGTH),
-      photos: Array.from({ length: MAX_PHOTOS }, (_, i) => ({ fileId: `${i}`.padEnd(MAX_NAME_LENGTH, 'x'), width: 100_000, height: 100_000 })),
-      forwardedFrom: { channelId: `-${'9'.repeat(19)}`, messageId: 2_147_483_647, name: atLimitString(MAX_NAME_LENGTH), date: '1970-01-01T00:00:00Z' },
-    };
+    const m = LIMIT_MESSAGE;
     expect(validateIngestMessage(m).ok).toBe(true);
     const res = await send(m).expect(200);
     expect(res.body).toEqual({ status: 'ok', skipped: false, signalId: null });
