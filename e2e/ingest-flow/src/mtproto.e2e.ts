@@ -182,6 +182,27 @@ describe('fake Telegram DC (MTProto) → built gateway → built API → Postgre
     expect(world.log()).toMatch(/connection to Telegram lost; reconnecting/);
   });
 
+  it('records a deletion as deleted_at on the message and its signal, never removing a row', async () => {
+    const doomed = world.dc.post(signals, SIGNAL('WEGE3'));
+    const kept = world.dc.post(signals, 'esta fica');
+    await expectStored([[signals, [...(await storedIds(signals)).filter((id) => id < doomed), doomed, kept]]], 'the posts to delete');
+    const rowsBefore = (await world.storedMessages(signals)).length;
+
+    world.dc.delete(signals, [doomed]);
+    const row = await until(async () => (await world.storedMessages(signals)).find((r) => r.message_id === doomed), {
+      ok: (r) => Boolean(r?.deleted_at),
+      timeoutMs: 30_000,
+      what: 'deleted_at on the message',
+    });
+    expect(row?.message_text).toBe(SIGNAL('WEGE3'));
+    const signal = (await world.signals(signals)).find((s) => s.message_id === doomed);
+    expect(signal).toMatchObject({ asset: 'WEGE3', deleted_at: row?.deleted_at });
+    await outboxDrained();
+    const rows = await world.storedMessages(signals);
+    expect(rows).toHaveLength(rowsBefore);
+    expect(rows.filter((r) => r.deleted_at !== null).map((r) => r.message_id)).toEqual([doomed]);
+  });
+
   it('/health says not_logged_in for a session nobody logged in on', async () => {
     const gateway = await world.startExtraGateway('gateway-not-logged-in', await world.dc.createSession({ authorized: false }));
     const report = await until(() => world.health(gateway), { ok: (h) => h.state === 'not_logged_in', timeoutMs: 30_000, what: 'not_logged_in on /health' });
