@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { createNodesFromFiles, type CreateNodes, type CreateNodesV2 } from '@nx/devkit';
+import { inferAppBuildTargets } from './lib/app-build';
 import { inferDockerTargets } from './lib/dockerfile';
 import { readProjectFile } from './lib/project-file';
 import { inferSystemdTarget } from './lib/systemd';
@@ -14,6 +15,7 @@ const createNodesTuple: CreateNodes = [
         const root = path.dirname(projectJson);
         const project = readProjectFile(ctx.workspaceRoot, projectJson);
         const targets = {
+          ...inferAppBuildTargets(ctx.workspaceRoot, root, project),
           ...inferTypecheckTarget(ctx.workspaceRoot, root),
           ...inferDockerTargets(ctx.workspaceRoot, root, project),
           ...inferSystemdTarget(project),

@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { CreateNodesContext } from '@nx/devkit';
 import { createNodes } from '../index';
 import { renderDockerfile, renderDockerignore } from './dockerfile';
+import { PLUGIN_INPUT } from './project-file';
 
 let root: string;
 beforeEach(() => {
@@ -36,13 +37,14 @@ function parse(dockerfile: string): Array<[string, string]> {
 }
 
 describe('dockerfile inference', () => {
-  it('gives container apps cached dockerfile and docker-build targets that depend on the build', async () => {
+  it('gives container apps a cached dockerfile target and an uncached docker-build target, both after the build', async () => {
     project('apps/api', { name: 'api', tags: ['type:app', 'deploy:container'], metadata: { port: 4005, healthPath: '/health/ready' } });
     const targets = await targetsOf('apps/api');
-    expect(targets.dockerfile).toMatchObject({ dependsOn: ['build'], cache: true, outputs: ['{workspaceRoot}/dist/apps/api/Dockerfile', '{workspaceRoot}/dist/apps/api/.dockerignore'] });
+    expect(targets.dockerfile).toMatchObject({ dependsOn: ['build'], cache: true, inputs: ['{projectRoot}/project.json', PLUGIN_INPUT], outputs: ['{workspaceRoot}/dist/apps/api/Dockerfile', '{workspaceRoot}/dist/apps/api/.dockerignore'] });
     expect(targets.dockerfile.command).toContain('--port=4005');
     expect(targets.dockerfile.command).toContain('--health=/health/ready');
-    expect(targets['docker-build']).toMatchObject({ dependsOn: ['build', 'dockerfile'], cache: true, inputs: ['production', '^production', '{projectRoot}/package.json'] });
+    // An image build is a side effect on the engine: a cache hit would leave no image behind.
+    expect(targets['docker-build']).toMatchObject({ dependsOn: ['build', 'dockerfile'], cache: false });
     expect(targets['docker-build'].command).toContain('--tag=tp-capital/api:1.2.3');
   });
 

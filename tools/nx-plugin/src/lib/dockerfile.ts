@@ -1,5 +1,5 @@
 import type { TargetConfiguration } from '@nx/devkit';
-import { distDir, projectVersion, tsRunner, type ProjectFile } from './project-file';
+import { distDir, PLUGIN_INPUT, projectVersion, tsRunner, type ProjectFile } from './project-file';
 
 export interface DockerfileSpec {
   project: string;
@@ -49,7 +49,7 @@ export const DEFAULT_HEALTH_PATH = '/health/ready';
 
 export const DEFAULT_NODE_OPTIONS = '--max-semi-space-size=2 --max-old-space-size=128';
 
-/** `dockerfile` and `docker-build` for apps tagged `deploy:container`. */
+/** `dockerfile` (cached) and `docker-build` (never cached) for apps tagged `deploy:container`. */
 export function inferDockerTargets(workspaceRoot: string, projectRoot: string, project: ProjectFile): Record<string, TargetConfiguration> {
   if (!project.tags?.includes('deploy:container') || !project.name) return {};
   const name = project.name;
@@ -63,7 +63,7 @@ export function inferDockerTargets(workspaceRoot: string, projectRoot: string, p
       command: `${tsRunner} tools/nx-plugin/src/bin/write-dockerfile.ts --project=${name} --out=${out} --port=${port} --health=${health} --node-options="${nodeOptions}"`,
       options: { cwd: '{workspaceRoot}' },
       dependsOn: ['build'],
-      inputs: ['{projectRoot}/project.json', '{workspaceRoot}/tools/nx-plugin/src/lib/dockerfile.ts'],
+      inputs: ['{projectRoot}/project.json', PLUGIN_INPUT],
       outputs: [`{workspaceRoot}/${out}/Dockerfile`, `{workspaceRoot}/${out}/.dockerignore`],
       cache: true,
       metadata: { technologies: ['docker'], description: `Generate ${out}/Dockerfile from project metadata` },
@@ -72,9 +72,8 @@ export function inferDockerTargets(workspaceRoot: string, projectRoot: string, p
       command: `${tsRunner} tools/nx-plugin/src/bin/docker-build.ts --context=${out} --tag=${tag}`,
       options: { cwd: '{workspaceRoot}' },
       dependsOn: ['build', 'dockerfile'],
-      inputs: ['production', '^production', '{projectRoot}/package.json'],
-      outputs: [`{workspaceRoot}/${out}/.image`],
-      cache: true,
+      // Building an image is a side effect on the Docker engine: a cache hit would skip it and leave no image.
+      cache: false,
       metadata: { technologies: ['docker'], description: `docker build -t ${tag} ${out}` },
     },
   };

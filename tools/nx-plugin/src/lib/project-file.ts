@@ -28,3 +28,5 @@ export function projectVersion(workspaceRoot: string, projectRoot: string): stri
 /** Where the app's build lands (`dist/apps/<name>`), from its build target or the convention. */
 export const distDir = (project: string) => `dist/apps/${project}`;
 export const tsRunner = 'node -r @swc-node/register';
+/** Every inferred target that runs or is shaped by this plugin's code re-runs when any of it changes. */
+export const PLUGIN_INPUT = '{workspaceRoot}/tools/nx-plugin/**/*';

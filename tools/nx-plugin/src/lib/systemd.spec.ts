@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { CreateNodesContext } from '@nx/devkit';
 import { createNodes } from '../index';
+import { PLUGIN_INPUT } from './project-file';
 import { DEFAULT_UNIT, renderSystemdUnit, toolCommand, type UnitSpec } from './systemd';
 
 let root: string;
@@ -29,6 +30,8 @@ describe('systemd inference', () => {
     const [[, result]] = await createNodes[1](['apps/gateway/project.json'], {}, context);
     const target = result.projects?.['apps/gateway']?.targets?.['systemd-unit'];
     expect(target).toMatchObject({ dependsOn: ['build'], cache: true, outputs: ['{workspaceRoot}/dist/apps/gateway/tp-capital-gateway.service'] });
+    // The unit is written by the plugin's own code, so any of it changing regenerates the unit.
+    expect(target?.inputs).toContain(PLUGIN_INPUT);
   });
 
   it('passes the port and the live endpoint from the project metadata to the generator', async () => {

@@ -1,5 +1,5 @@
 import type { TargetConfiguration } from '@nx/devkit';
-import { distDir, tsRunner, type ProjectFile } from './project-file';
+import { distDir, PLUGIN_INPUT, tsRunner, type ProjectFile } from './project-file';
 
 export interface UnitSpec {
   description: string;
@@ -164,7 +164,7 @@ export function inferSystemdTarget(project: ProjectFile): Record<string, TargetC
       command: `${tsRunner} tools/nx-plugin/src/bin/write-systemd-unit.ts --out=${out}/tp-capital-gateway.service --port=${port} --live-path=${livePath}`,
       options: { cwd: '{workspaceRoot}' },
       dependsOn: ['build'],
-      inputs: ['{projectRoot}/project.json', '{workspaceRoot}/tools/nx-plugin/src/lib/systemd.ts', { env: 'GATEWAY_USER' }, { env: 'GATEWAY_INSTALL_DIR' }, { env: 'GATEWAY_STATE_DIR' }],
+      inputs: ['{projectRoot}/project.json', PLUGIN_INPUT, { env: 'GATEWAY_USER' }, { env: 'GATEWAY_INSTALL_DIR' }, { env: 'GATEWAY_STATE_DIR' }],
       outputs: [`{workspaceRoot}/${out}/tp-capital-gateway.service`],
       cache: true,
       metadata: { technologies: ['systemd'], description: 'Generate the tp-capital-gateway.service unit (GATEWAY_USER, GATEWAY_INSTALL_DIR, GATEWAY_STATE_DIR override the defaults)' },

@@ -1,0 +1,77 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { CreateNodesContext } from '@nx/devkit';
+import { createNodes } from '../index';
+import { PLUGIN_INPUT } from './project-file';
+
+let root: string;
+beforeEach(() => {
+  root = mkdtempSync(path.join(tmpdir(), 'nx-app-build-'));
+});
+afterEach(() => rmSync(root, { recursive: true, force: true }));
+
+function project(dir: string, projectJson: object, files: Record<string, string> = {}) {
+  for (const [name, content] of Object.entries({ 'project.json': JSON.stringify(projectJson), ...files })) {
+    mkdirSync(path.dirname(path.join(root, dir, name)), { recursive: true });
+    writeFileSync(path.join(root, dir, name), content);
+  }
+}
+
+async function targetsOf(dir: string) {
+  const context: CreateNodesContext = { workspaceRoot: root, nxJsonConfiguration: {} };
+  const [[, result]] = await createNodes[1]([`${dir}/project.json`], {}, context);
+  return result.projects?.[dir]?.targets ?? {};
+}
+
+const app = { name: 'api', tags: ['type:app', 'scope:api'] };
+
+describe('app build inference', () => {
+  it('bundles an app with a src/main.ts into dist/apps/<name>/main.js with a pruned package.json, cached, after its libs', async () => {
+    project('apps/api', app, { 'src/main.ts': '', 'tsconfig.app.json': '{}', 'package.json': '{"dependencies":{"express":"^5.1.0"}}' });
+    const { build } = await targetsOf('apps/api');
+    expect(build).toMatchObject({
+      executor: '@nx/esbuild:esbuild',
+      dependsOn: ['^build'],
+      inputs: ['production', '^production', PLUGIN_INPUT],
+      outputs: ['{options.outputPath}'],
+      cache: true,
+    });
+    expect(build.options).toEqual({
+      platform: 'node',
+      main: 'apps/api/src/main.ts',
+      outputPath: 'dist/apps/api',
+      tsConfig: 'apps/api/tsconfig.app.json',
+      format: ['cjs'],
+      bundle: true,
+      thirdParty: false,
+      generatePackageJson: true,
+      sourcemap: true,
+      esbuildOptions: { outExtension: { '.js': '.js' } },
+    });
+  });
+
+  it('copies the SQL migrations beside main.js when the app uses db-schema', async () => {
+    project('apps/api', app, { 'src/main.ts': '', 'package.json': '{"devDependencies":{"@tp/db-schema":"*"}}' });
+    const { build } = await targetsOf('apps/api');
+    expect(build.options.assets).toEqual([{ input: 'libs/db-schema/migrations', glob: '**/*', output: 'migrations' }]);
+    expect(build.options.tsConfig).toBe('apps/api/tsconfig.json');
+  });
+
+  it('serves the built app without a debugger port, rebuilding first', async () => {
+    project('apps/api', app, { 'src/main.ts': '' });
+    const { serve } = await targetsOf('apps/api');
+    expect(serve).toMatchObject({ executor: '@nx/js:node', options: { buildTarget: 'api:build', watch: false, inspect: false } });
+  });
+
+  it.each([
+    ['a library', 'libs/log', { name: 'log', tags: ['type:lib'] }, { 'src/main.ts': '' }],
+    ['an app without src/main.ts', 'apps/api', app, { 'src/index.ts': '' }],
+    ['an e2e project', 'e2e/flow', { name: 'flow', tags: ['type:e2e'] }, { 'src/main.ts': '' }],
+  ])('infers neither build nor serve for %s', async (_what, dir, projectJson, files) => {
+    project(dir, projectJson, files);
+    const targets = await targetsOf(dir);
+    expect(targets.build).toBeUndefined();
+    expect(targets.serve).toBeUndefined();
+  });
+});
