@@ -85,6 +85,32 @@ describe('UserSource', () => {
     await user.stop();
   });
 
+  it('after a reconnect in the middle of a catch-up, reads again the channels that catch-up had passed', async () => {
+    // The second channel's history call hangs until released, holding the first catch-up open.
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((r) => (release = r));
+    const getHistory = client.getHistory.bind(client);
+    let held = false;
+    client.getHistory = async (channelId, options) => {
+      if (channelId === '-1002222222222' && !held) {
+        held = true;
+        await gate;
+      }
+      return getHistory(channelId, options);
+    };
+    const user = source({ sourceChannelIds: ['1649127710', '2222222222'] });
+    await user.start();
+    client.reconnect();
+    await until(() => held);
+    // Posted while the connection was down again, in a channel the running catch-up already read.
+    client.post('1649127710', 1, 'perdida na segunda queda');
+    client.reconnect();
+    release();
+    await until(() => outbox.pending().length === 1, 5_000, 'the post missed in the first channel');
+    expect(outbox.pending()[0].message.text).toBe('perdida na segunda queda');
+    await user.stop();
+  });
+
   it('sleeps out FLOOD_WAIT and carries on', async () => {
     client.post('1649127710', 1, 'm1');
     client.floodWaits = 1;

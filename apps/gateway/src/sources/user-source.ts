@@ -61,7 +61,10 @@ export class UserSource {
     this.client.onReconnect(() => {
       this.metrics.connectionStatus.set({ client: 'user' }, 1);
       this.logger.info('user client: reconnected to Telegram; catching up');
-      void this.catchUp();
+      // A catch-up still running may have passed channels that posted while the connection was down:
+      // a fresh one starts after it, and /health says catching_up rather than disconnected meanwhile.
+      if (this.state === 'disconnected') this.state = 'catching_up';
+      void this.catchUpNow();
     });
     this.client.onDisconnect?.(() => {
       if (this.abort.signal.aborted) return;
