@@ -106,7 +106,7 @@ describe('UserSource', () => {
     client.post('1649127710', 1, 'perdida na segunda queda');
     client.reconnect();
     release();
-    await until(() => outbox.pending().length === 1, 5_000, 'the post missed in the first channel');
+    await until(() => outbox.pending().length === 1, { timeoutMs: 5_000, what: 'the post missed in the first channel' });
     expect(outbox.pending()[0].message.text).toBe('perdida na segunda queda');
     await user.stop();
   });
