@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { GATEWAY_TOKEN_HEADER } from '@tp/ingest-contract';
 import { stopAll } from './support/processes';
 import { sleep, until } from '@tp/testing';
@@ -168,4 +169,48 @@ describe('chaos (loopback, bounded)', () => {
       await own.stop();
     }
   }, 300_000);
+});
+
+// Last in this file: once a channel is registered the registry rules, and the chaos scenarios above
+// post to channels nobody registered.
+describe('channels managed from the dashboard', () => {
+  const dashboard = async (method: string, pathName: string, body?: unknown) => {
+    const res = await fetch(`${stack.apiUrl}${pathName}`, {
+      method,
+      headers: { 'content-type': 'application/json', 'x-api-key': stack.apiKey },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    return { status: res.status, body: (await res.json()) as Row };
+  };
+  const allowed = -1004000000001;
+  const other = -1004000000002;
+
+  it('applies a channel registered in the dashboard, pauses it within 10 s without a restart, and answers Checar Mensagens', async () => {
+    const created = await dashboard('POST', '/telegram-channels', { label: 'TP Capital', channel_id: String(allowed), channel_type: 'source', description: '' });
+    expect(created.status).toBe(201);
+    // "Recarregar": the gateway re-reads the registry now and says what it reads.
+    expect((await dashboard('POST', '/reload-channels')).body).toEqual({ success: true, channels: [String(allowed)] });
+
+    const kept = stack.telegram.channelPost(allowed, 'no canal registrado');
+    const ignored = stack.telegram.channelPost(other, 'fora da lista');
+    await until(() => stack.storedMessages(allowed), { ok: (rows) => rows.some((r) => r.message_id === kept.message_id), timeoutMs: 30_000, what: 'the registered channel' });
+    await until(() => Promise.resolve(stack.telegram.unconfirmed), { ok: (n) => n === 0, timeoutMs: 30_000, what: 'both updates consumed' });
+    expect((await stack.storedMessages(other)).map((r) => r.message_id)).not.toContain(ignored.message_id);
+
+    // Paused in the dashboard, no reload: the gateway's poll applies it within 10 s.
+    expect((await dashboard('PUT', `/telegram-channels/${created.body.channel.id}`, { status: 'inactive' })).status).toBe(200);
+    const paused = Date.now();
+    const gatewayLog = () => readFileSync(stack.gateway.logFile, 'utf8');
+    await until(() => Promise.resolve(gatewayLog().split('\n').filter((l) => l.includes('channel allow-list changed')).length), { ok: (n) => n >= 2, timeoutMs: 10_000, what: 'the pause applied by the poll' });
+    console.log(`dashboard pause → gateway allow-list: ${Date.now() - paused} ms`);
+    const afterPause = stack.telegram.channelPost(allowed, 'canal pausado');
+    await until(() => Promise.resolve(stack.telegram.unconfirmed), { ok: (n) => n === 0, timeoutMs: 30_000, what: 'the update consumed' });
+    await sleep(500);
+    expect((await stack.storedMessages(allowed)).map((r) => r.message_id)).not.toContain(afterPause.message_id);
+
+    // "Checar Mensagens": the bot has no history to read, so nothing is found, and it says so.
+    const synced = await dashboard('POST', '/sync-messages');
+    expect(synced.status).toBe(200);
+    expect(synced.body).toMatchObject({ success: true, data: { messagesSynced: 0 } });
+  }, 120_000);
 });

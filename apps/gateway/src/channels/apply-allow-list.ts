@@ -5,7 +5,7 @@ import type { UserSource } from '../sources/user-source';
 export interface ConfiguredChannels {
   /** TELEGRAM_SOURCE_CHANNEL_IDS: what the user client reads while the registry is unused. */
   userClient: string[];
-  /** TELEGRAM_ALLOWED_CHAT_IDS: what the bot accepts while the registry is unused (empty: every channel). */
+  /** TELEGRAM_ALLOWED_CHAT_IDS: what the bot accepts while the registry is unused (empty: every channel); the bot applies it itself. */
   bot: string[];
 }
 
@@ -16,7 +16,7 @@ export interface ConfiguredChannels {
 export function applyAllowList(allowList: ChannelAllowList, configured: ConfiguredChannels, sources: { bot?: BotSource; user?: UserSource }, onError: (error: unknown) => void): () => string[] {
   const inForce = () => allowList.current() ?? [...new Set([...configured.userClient, ...configured.bot])];
   const apply = (registry: string[] | null) => {
-    sources.bot?.setAllowedChatIds(registry ?? configured.bot);
+    sources.bot?.setRegistryChatIds(registry);
     sources.user?.setChannels(registry ?? configured.userClient).catch(onError);
   };
   apply(allowList.current());

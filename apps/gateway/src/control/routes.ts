@@ -40,7 +40,8 @@ export function controlRoutes(deps: ControlDeps): Router {
   router.post('/control/sync-messages', async (_req, res) => {
     const user = deps.userSource;
     if (!user) {
-      res.status(409).json({ error: { code: 'user_client_off', message: 'the user client is not running here, so there is no channel history to catch up (the bot receives posts as they happen)' } });
+      // Nothing to catch up: the bot receives posts as they happen and has no history to read.
+      res.json({ messagesSynced: 0, channels: [], note: 'the user client is not running here; the bot source has no channel history to catch up' });
       return;
     }
     const found = await user.catchUpNow();

@@ -1,3 +1,4 @@
+import type { IngestMessage } from '@tp/ingest-contract';
 import type { Logger } from '@tp/observability';
 import type { GatewayMetrics } from '../metrics';
 import { sleep } from '../util/sleep';
@@ -30,6 +31,7 @@ export class BotSource {
   lastError: string | null = null;
   private readonly abort = new AbortController();
   private running: Promise<void> | null = null;
+  private registryChatIds: Set<string> | null = null;
 
   constructor(
     private readonly api: UpdatesApi,
@@ -43,9 +45,13 @@ export class BotSource {
     this.running ??= this.loop();
   }
 
-  /** Applies a new allow-list from the next batch of updates on; empty accepts every channel post. */
-  setAllowedChatIds(chatIds: string[]): void {
-    this.options.allowedChatIds = [...chatIds];
+  /**
+   * The registry's channels, when the dashboard's registry rules: only their posts are stored (none
+   * when empty), from the next batch of updates on. null leaves the configured rule
+   * (TELEGRAM_ALLOWED_CHAT_IDS, or every channel when that is empty).
+   */
+  setRegistryChatIds(chatIds: string[] | null): void {
+    this.registryChatIds = chatIds && new Set(chatIds);
   }
 
   async stop(): Promise<void> {
@@ -121,7 +127,9 @@ export class BotSource {
   }
 
   private async append(updates: BotUpdate[]): Promise<void> {
-    const messages = updates.map((u) => updateToMessage(u, this.options.allowedChatIds)).filter((m) => m !== null);
+    const messages = updates
+      .map((u) => updateToMessage(u, this.options.allowedChatIds))
+      .filter((m): m is IngestMessage => m !== null && (this.registryChatIds === null || this.registryChatIds.has(m.channelId)));
     if (!messages.length) return;
     const { appended } = await this.outbox.append(messages, 'bot');
     if (appended) for (const m of messages) this.metrics.messagesReceived.inc({ channel_id: m.channelId, source: 'bot' });

@@ -19,6 +19,8 @@ export const CHANNEL = -1001649127710;
  */
 export class Stack {
   readonly secret = randomBytes(32).toString('hex');
+  /** The API's X-API-Key for the dashboard's write routes. */
+  readonly apiKey = randomBytes(16).toString('hex');
   readonly telegram = new FakeBotApi(`7${randomBytes(3).readUIntBE(0, 3)}:E2E-${randomBytes(16).toString('hex')}`);
   readonly dir = mkdtempSync(path.join(tmpdir(), 'ingest-flow-'));
   api!: ServiceProcess;
@@ -74,7 +76,16 @@ export class Stack {
       app: 'tp-capital-api',
       port: this.apiPort,
       logDir: this.dir,
-      env: { PORT: String(this.apiPort), HOST: '127.0.0.1', GATEWAY_SECRET_TOKEN: this.secret, RATE_LIMIT_MAX: '100000', ...this.databaseEnv },
+      env: {
+        PORT: String(this.apiPort),
+        HOST: '127.0.0.1',
+        GATEWAY_SECRET_TOKEN: this.secret,
+        API_KEY: this.apiKey,
+        // The dashboard's reload and sync buttons reach this stack's gateway.
+        GATEWAY_CONTROL_URL: `http://127.0.0.1:${this.gatewayPort}`,
+        RATE_LIMIT_MAX: '100000',
+        ...this.databaseEnv,
+      },
     });
   }
 
@@ -115,7 +126,7 @@ export class Stack {
 
   /** Every log line the processes wrote that contains one of the configured secrets. */
   secretLeaks(): string[] {
-    const secrets = [this.secret, this.telegram.token, this.telegram.token.split(':')[1]];
+    const secrets = [this.secret, this.apiKey, this.telegram.token, this.telegram.token.split(':')[1]];
     return readdirSync(this.dir)
       .filter((f) => f.endsWith('.log'))
       .flatMap((f) => readFileSync(path.join(this.dir, f), 'utf8').split('\n').map((line) => `${f}: ${line}`))
