@@ -36,10 +36,10 @@ if [ "$need_build" = 1 ]; then
 fi
 
 # Without DATABASE_URL, the local services share one embedded PostgreSQL server under $DATA_DIR/postgres.
-embedded_postgres() { (cd "$ROOT" && node -r @swc-node/register tools/scripts/embedded-postgres.ts --data-dir "$DATA_DIR/postgres" "$@"); }
+embedded_postgres() { (cd "$ROOT" && node -r @swc-node/register tools/dev/embedded-postgres.ts --data-dir "$DATA_DIR/postgres" "$@"); }
 if [ -z "${DATABASE_URL:-}" ] && { [ "$(mode_of tp-capital-api)" = local ] || [ "$(mode_of workspace)" = local ]; }; then
   if ! local_pid postgres >/dev/null; then
-    nohup bash -c "cd '$ROOT' && exec node -r @swc-node/register tools/scripts/embedded-postgres.ts --data-dir '$DATA_DIR/postgres' serve" >>"$RUN_DIR/postgres.log" 2>&1 &
+    nohup bash -c "cd '$ROOT' && exec node -r @swc-node/register tools/dev/embedded-postgres.ts --data-dir '$DATA_DIR/postgres' serve" >>"$RUN_DIR/postgres.log" 2>&1 &
     echo $! > "$(pid_file postgres)"
   fi
   for _ in $(seq 1 "$HEALTH_TIMEOUT"); do

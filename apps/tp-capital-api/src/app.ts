@@ -19,8 +19,8 @@ import { gatewayControlRoutes } from './gateway-control/routes';
 import { buildOpenApi } from './openapi';
 import { parseRoutes } from './parse/routes';
 import { signalRoutes } from './signals/routes';
-import { ChannelRegistry } from './telegram/channel-registry';
-import { telegramRoutes } from './telegram/routes';
+import { ChannelRegistry } from './registry/channel-registry';
+import { telegramRoutes } from './registry/routes';
 
 export interface AppDeps {
   db: Database;

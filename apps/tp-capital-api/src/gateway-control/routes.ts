@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { HttpError } from '../http/errors';
 import type { RouteSpec } from '../http/route';
 import { dateTime, int, json, obj, str } from '../openapi';
-import type { ChannelRegistry } from '../telegram/channel-registry';
+import type { ChannelRegistry } from '../registry/channel-registry';
 import { GatewayResponseError, GatewayUnavailableError, type GatewayControl } from './client';
 
 /** Runs a control call, turning an unavailable gateway into 503 and a misbehaving one into 502. */

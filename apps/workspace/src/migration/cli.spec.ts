@@ -138,7 +138,7 @@ describe('runLowDbMigration', () => {
 
 describe('the migrate-lowdb script', () => {
   it('answers --help with usage and exit status 0, opening no database', () => {
-    const script = path.join(__dirname, '..', 'scripts', 'migrate-lowdb.ts');
+    const script = path.join(__dirname, '..', 'cli', 'migrate-lowdb.ts');
     const result = spawnSync(process.execPath, ['-r', '@swc-node/register', script, '--help'], { encoding: 'utf8', timeout: 60_000 });
     expect(result.status).toBe(0);
     expect(result.stdout).toMatch(/Usage: migrate-lowdb/);
