@@ -5,51 +5,13 @@
 //   - a LowDB migration of 20 items while the stack runs → 21 items after a restart of the stack,
 //   - SIGTERM to the `npm start` process leaves no process behind.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { freePort, sleep } from '@tp/testing';
+import { descendantsOf, freePort, sleep, stillAlive, type ProcessInfo } from '@tp/testing';
 
 const root = path.resolve(__dirname, '../..');
 const data = mkdtempSync(path.join(tmpdir(), 'measure-stack-'));
-
-interface Proc {
-  pid: number;
-  ppid: number;
-  rssKb: number;
-  /** Proportional set size: shared pages (PostgreSQL's shared memory) divided among their sharers. */
-  pssKb: number;
-  args: string;
-}
-
-function processes(): Proc[] {
-  return readdirSync('/proc')
-    .filter((d) => /^\d+$/.test(d))
-    .flatMap((d) => {
-      try {
-        const status = readFileSync(`/proc/${d}/status`, 'utf8');
-        const args = readFileSync(`/proc/${d}/cmdline`, 'utf8').replace(/\0/g, ' ').trim();
-        const rollup = readFileSync(`/proc/${d}/smaps_rollup`, 'utf8');
-        return [{ pid: Number(d), ppid: Number(/PPid:\s+(\d+)/.exec(status)?.[1]), rssKb: Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0), pssKb: Number(/Pss:\s+(\d+)/.exec(rollup)?.[1] ?? 0), args }];
-      } catch {
-        return [];
-      }
-    });
-}
-
-function descendants(rootPid: number): Proc[] {
-  const all = processes();
-  const found: Proc[] = [];
-  const queue = [rootPid];
-  while (queue.length) {
-    const pid = queue.shift();
-    for (const p of all.filter((q) => q.ppid === pid)) {
-      found.push(p);
-      queue.push(p.pid);
-    }
-  }
-  return found;
-}
 
 async function startStack(env: Record<string, string>): Promise<{ child: ChildProcess; healthyMs: number }> {
   const started = Date.now();
@@ -71,8 +33,8 @@ async function startStack(env: Record<string, string>): Promise<{ child: ChildPr
   return { child, healthyMs: Date.now() - started };
 }
 
-async function stopStack(child: ChildProcess): Promise<{ leftovers: Proc[]; ms: number }> {
-  const tree = descendants(child.pid!);
+async function stopStack(child: ChildProcess): Promise<{ leftovers: ProcessInfo[]; ms: number }> {
+  const tree = descendantsOf(child.pid!);
   const started = Date.now();
   const exited = new Promise((r) => child.once('exit', r));
   child.kill('SIGTERM');
@@ -80,8 +42,7 @@ async function stopStack(child: ChildProcess): Promise<{ leftovers: Proc[]; ms: 
   const deadline = Date.now() + 20_000;
   let leftovers = tree;
   while (Date.now() < deadline) {
-    const alive = new Set(processes().map((p) => p.pid));
-    leftovers = tree.filter((p) => alive.has(p.pid));
+    leftovers = stillAlive(tree);
     if (leftovers.length === 0) break;
     await sleep(100);
   }
@@ -105,12 +66,12 @@ async function main(): Promise<void> {
   if (!ingest.ok) throw new Error(`ingest answered ${ingest.status}`);
   await sleep(1_000);
 
-  const tree = descendants(first.child.pid!);
+  const tree = descendantsOf(first.child.pid!);
   const services = tree.filter((p) => /dist\/apps\/[\w-]+\/main\.js/.test(p.args));
   const postgres = tree.filter((p) => /^postgres|\/bin\/postgres /.test(p.args));
   const orchestrator = tree.filter((p) => !services.includes(p) && !postgres.includes(p));
-  const mb = (list: Proc[]) => list.reduce((sum, p) => sum + p.rssKb, 0) / 1024;
-  const pssMb = (list: Proc[]) => list.reduce((sum, p) => sum + p.pssKb, 0) / 1024;
+  const mb = (list: ProcessInfo[]) => list.reduce((sum, p) => sum + p.rssKb, 0) / 1024;
+  const pssMb = (list: ProcessInfo[]) => list.reduce((sum, p) => sum + p.pssKb, 0) / 1024;
 
   // A second client of the running server, as an operator would run it.
   const items = Array.from({ length: 20 }, (_, i) => ({ id: `item-${1_700_000_000_000 + i}-abc${String(i).padStart(4, '0')}`, title: `Item ${i}`, description: 'migrated', category: 'documentacao', priority: 'medium', status: 'new', tags: [], createdAt: new Date(1_700_000_000_000 + i).toISOString(), updatedAt: null }));

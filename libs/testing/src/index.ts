@@ -4,3 +4,4 @@ export * from './lib/until';
 export * from './lib/health';
 export * from './lib/sleep';
 export * from './lib/load';
+export * from './lib/processes';

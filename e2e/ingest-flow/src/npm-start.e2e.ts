@@ -1,0 +1,45 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { descendantsOf, freePort, stillAlive, until, type ProcessInfo } from '@tp/testing';
+import { WORKSPACE_ROOT } from './support/processes';
+
+// The README's first command as a new user runs it: a fresh data folder, the embedded PostgreSQL,
+// the three services on loopback; SIGTERM to the npm process must leave nothing behind.
+describe('npm start', () => {
+  let data: string;
+  let npm: ChildProcess | undefined;
+  let output = '';
+
+  beforeAll(() => {
+    data = mkdtempSync(path.join(tmpdir(), 'npm-start-'));
+  });
+  afterAll(() => {
+    if (npm?.exitCode === null) npm.kill('SIGKILL');
+    rmSync(data, { recursive: true, force: true });
+  });
+
+  it('starts one embedded PostgreSQL and the three services, and SIGTERM stops every process it started', async () => {
+    const ports = { API_PORT: String(await freePort()), WORKSPACE_PORT: String(await freePort()), GATEWAY_PORT: String(await freePort()) };
+    const env: Record<string, string | undefined> = { ...process.env, ...ports, DATA_DIR: data, LOG_LEVEL: 'warn', DATABASE_URL: undefined, HOST: undefined };
+    npm = spawn('npm', ['start'], { cwd: WORKSPACE_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    npm.stdout?.on('data', (c) => (output += c));
+    npm.stderr?.on('data', (c) => (output += c));
+    await until(() => output.includes('stack is up'), { timeoutMs: 240_000, what: `npm start (output so far:\n${output.slice(-2000)})`, giveUp: () => (npm?.exitCode !== null ? `npm start exited ${npm?.exitCode}:\n${output.slice(-2000)}` : undefined) });
+
+    const tree: ProcessInfo[] = descendantsOf(npm.pid as number);
+    expect(tree.filter((p) => /bin\/postgres -D /.test(p.args)).map((p) => p.args)).toEqual([expect.stringContaining(path.join(data, 'postgres'))]);
+    expect(tree.filter((p) => /dist\/apps\/[\w-]+\/main\.js/.test(p.args))).toHaveLength(3);
+    for (const port of Object.values(ports)) {
+      const res = await fetch(`http://127.0.0.1:${port}/health/live`);
+      expect([port, res.status]).toEqual([port, 200]);
+    }
+
+    const exited = new Promise<number | null>((r) => npm?.once('exit', (code) => r(code)));
+    npm.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    const left = await until(() => stillAlive(tree), { ok: (alive) => alive.length === 0, timeoutMs: 20_000, what: 'every process npm start started to exit' });
+    expect(left).toEqual([]);
+  }, 300_000);
+});
