@@ -29,8 +29,14 @@ async function main(): Promise<void> {
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const token = secret('gateway-token');
 
-  log('building gateway, tp-capital-api and workspace…');
-  execFileSync(path.join(root, 'node_modules/.bin/nx'), ['run-many', '-t', 'build', '-p', 'gateway', 'tp-capital-api', 'workspace'], { cwd: root, stdio: 'inherit' });
+  // STACK_SKIP_BUILD=1 runs what dist/ holds: for callers that built it already (the e2e suite, which
+  // must not rebuild dist/ under the other e2e files' feet).
+  if (process.env.STACK_SKIP_BUILD === '1') {
+    log('using the apps already built in dist/ (STACK_SKIP_BUILD=1)');
+  } else {
+    log('building gateway, tp-capital-api and workspace…');
+    execFileSync(path.join(root, 'node_modules/.bin/nx'), ['run-many', '-t', 'build', '-p', 'gateway', 'tp-capital-api', 'workspace'], { cwd: root, stdio: 'inherit' });
+  }
 
   let databaseUrl = process.env.DATABASE_URL;
   if (!databaseUrl) {

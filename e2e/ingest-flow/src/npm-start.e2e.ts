@@ -22,7 +22,8 @@ describe('npm start', () => {
 
   it('starts one embedded PostgreSQL and the three services, and SIGTERM stops every process it started', async () => {
     const ports = { API_PORT: String(await freePort()), WORKSPACE_PORT: String(await freePort()), GATEWAY_PORT: String(await freePort()) };
-    const env: Record<string, string | undefined> = { ...process.env, ...ports, DATA_DIR: data, LOG_LEVEL: 'warn', DATABASE_URL: undefined, HOST: undefined };
+    // The e2e target built dist/ already; rebuilding it here would pull it from under the other e2e files.
+    const env: Record<string, string | undefined> = { ...process.env, ...ports, DATA_DIR: data, LOG_LEVEL: 'warn', DATABASE_URL: undefined, HOST: undefined, STACK_SKIP_BUILD: '1' };
     npm = spawn('npm', ['start'], { cwd: WORKSPACE_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
     npm.stdout?.on('data', (c) => (output += c));
     npm.stderr?.on('data', (c) => (output += c));
