@@ -26,25 +26,14 @@ const oneLine = (text: string, max: number) => {
   return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
 };
 
-function describe(entry: OutboxEntry) {
+/** What an operator reads about a parked entry, a message or a deletion: when and why it was parked. */
+function describe(entry: OutboxEntry | DeletionEntry) {
   return {
     seq: entry.seq,
     parkedAt: new Date(entry.dead?.at ?? entry.at).toISOString(),
     kind: entry.dead?.kind ?? 'rejected',
     reason: entry.dead?.reason ?? 'parked',
     receivedAt: new Date(entry.at).toISOString(),
-    message: entry.message,
-  };
-}
-
-function describeDeletion(entry: DeletionEntry) {
-  return {
-    seq: entry.seq,
-    parkedAt: new Date(entry.dead?.at ?? entry.at).toISOString(),
-    kind: entry.dead?.kind ?? 'rejected',
-    reason: entry.dead?.reason ?? 'parked',
-    receivedAt: new Date(entry.at).toISOString(),
-    deletion: entry.deletion,
   };
 }
 
@@ -61,16 +50,16 @@ export function deadLettersProgram(deps: DeadLettersDeps): { program: Command; e
       const dead = deps.outbox.deadLetters();
       const deletions = deps.outbox.deadDeletions();
       if (options.json) {
-        for (const entry of dead) deps.print(JSON.stringify(describe(entry)));
-        for (const entry of deletions) deps.print(JSON.stringify(describeDeletion(entry)));
+        for (const entry of dead) deps.print(JSON.stringify({ ...describe(entry), message: entry.message }));
+        for (const entry of deletions) deps.print(JSON.stringify({ ...describe(entry), deletion: entry.deletion }));
       } else {
         for (const entry of dead) {
           const d = describe(entry);
-          deps.print(`${d.seq}\t${d.parkedAt}\t${d.kind}\t${d.message.channelId}/${d.message.messageId}\t${oneLine(d.reason, 80)}\t${oneLine(d.message.text, 60)}`);
+          deps.print(`${d.seq}\t${d.parkedAt}\t${d.kind}\t${entry.message.channelId}/${entry.message.messageId}\t${oneLine(d.reason, 80)}\t${oneLine(entry.message.text, 60)}`);
         }
         for (const entry of deletions) {
-          const d = describeDeletion(entry);
-          deps.print(`${d.seq}\t${d.parkedAt}\t${d.kind}\t${d.deletion.channelId}/${d.deletion.messageIds.join(',')}\t${oneLine(d.reason, 80)}\t(deletion)`);
+          const d = describe(entry);
+          deps.print(`${d.seq}\t${d.parkedAt}\t${d.kind}\t${entry.deletion.channelId}/${entry.deletion.messageIds.join(',')}\t${oneLine(d.reason, 80)}\t(deletion)`);
         }
         deps.print(`${dead.length} parked message(s), ${deletions.length} parked deletion(s)`);
       }
@@ -83,8 +72,8 @@ export function deadLettersProgram(deps: DeadLettersDeps): { program: Command; e
     .action((seq: number) => {
       const entry = deps.outbox.get(seq);
       const deletion = deps.outbox.getDeletion(seq);
-      if (entry?.state === 'dead') deps.print(JSON.stringify(describe(entry), null, 2));
-      else if (deletion?.state === 'dead') deps.print(JSON.stringify(describeDeletion(deletion), null, 2));
+      if (entry?.state === 'dead') deps.print(JSON.stringify({ ...describe(entry), message: entry.message }, null, 2));
+      else if (deletion?.state === 'dead') deps.print(JSON.stringify({ ...describe(deletion), deletion: deletion.deletion }, null, 2));
       else {
         deps.print(`no parked message or deletion with seq ${seq}`);
         exitCode = 1;

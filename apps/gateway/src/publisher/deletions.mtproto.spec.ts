@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import winston from 'winston';
-import Transport from 'winston-transport';
+import { LogCapture as Capture } from '../testing/log-capture';
 import { createGatewayService, type GatewayService } from '../composition';
 import { loadConfig } from '../config';
 import { createGatewayMetrics } from '../metrics';
@@ -21,14 +21,6 @@ jest.setTimeout(120_000);
 const ROOT = path.resolve(__dirname, '../../../..');
 const MAIN = path.join(ROOT, 'apps/gateway/src/main.ts');
 const TOKEN = 'mtproto-deletion-token-0123456789abcdef';
-
-class Capture extends Transport {
-  lines: Array<{ level: string; message: string; [key: string]: unknown }> = [];
-  override log(info: { level: string; message: string }, next: () => void) {
-    this.lines.push(info);
-    next();
-  }
-}
 
 let dir: string;
 let dc: FakeTelegramDc;

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { IngestMessage } from '@tp/ingest-contract';
 import winston from 'winston';
-import Transport from 'winston-transport';
+import { LogCapture as Capture } from '../testing/log-capture';
 import { createGatewayMetrics } from '../metrics';
 import { DEAD_LETTER_FILE, Outbox } from '../outbox/outbox';
 import { FakeIngestApi } from '../testing/fake-ingest-api';
@@ -13,14 +13,6 @@ import { Publisher, type PublisherOptions } from './publisher';
 // Deletions and request ids over real HTTP, against the fake ingest API (contract-validating).
 const TOKEN = 'gateway-token-0123456789abcdef0123456789';
 const CHANNEL = '-1001649127710';
-
-class Capture extends Transport {
-  lines: Array<{ level: string; message: string; [key: string]: unknown }> = [];
-  override log(info: { level: string; message: string }, next: () => void) {
-    this.lines.push(info);
-    next();
-  }
-}
 
 let dir: string;
 let outbox: Outbox;

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { MAX_INGEST_BODY_BYTES, type IngestMessage } from '@tp/ingest-contract';
 import winston from 'winston';
-import Transport from 'winston-transport';
+import { LogCapture as Capture } from '../testing/log-capture';
 import { createGatewayMetrics, type GatewayMetrics } from '../metrics';
 import { DEAD_LETTER_FILE, Outbox } from '../outbox/outbox';
 import { FakeIngestApi } from '../testing/fake-ingest-api';
@@ -15,14 +15,6 @@ const TOKEN = 'gateway-token-0123456789abcdef0123456789';
 // Real HTTP round trips on a shared 2-core machine: room beyond Jest's 5 s default.
 jest.setTimeout(30_000);
 const CHANNEL = '-1001649127710';
-
-class Capture extends Transport {
-  lines: Array<{ level: string; message: string; [key: string]: unknown }> = [];
-  override log(info: { level: string; message: string }, next: () => void) {
-    this.lines.push(info);
-    next();
-  }
-}
 
 let dir: string;
 let outbox: Outbox;

@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { IngestMessage } from '@tp/ingest-contract';
 import nock from 'nock';
 import winston from 'winston';
-import Transport from 'winston-transport';
+import { LogCapture as Capture } from '../testing/log-capture';
 import { createGatewayMetrics, type GatewayMetrics } from '../metrics';
 import { DEAD_LETTER_FILE, Outbox } from '../outbox/outbox';
 import { Publisher, type PublisherOptions } from './publisher';
@@ -14,14 +14,6 @@ import { until } from '@tp/testing';
 const API = 'http://api.test:4005';
 const BACKUP = 'http://backup.test:4005';
 const TOKEN = 'gateway-token-0123456789abcdef0123456789';
-
-class Capture extends Transport {
-  lines: Array<{ level: string; message: string }> = [];
-  override log(info: { level: string; message: string }, next: () => void) {
-    this.lines.push(info);
-    next();
-  }
-}
 
 let dir: string;
 let outbox: Outbox;
@@ -39,7 +31,6 @@ function publisher(options: Partial<PublisherOptions> = {}) {
     metrics,
   );
 }
-
 
 beforeEach(async () => {
   dir = mkdtempSync(path.join(tmpdir(), 'publisher-'));
