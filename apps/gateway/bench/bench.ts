@@ -11,7 +11,7 @@ import winston from 'winston';
 import { createGatewayMetrics } from '../src/metrics';
 import { Outbox } from '../src/outbox/outbox';
 import { Publisher } from '../src/publisher/publisher';
-import { FakeBotApi } from '../src/testing/fake-bot-api';
+import { FakeBotApi } from '@tp/testing/telegram';
 import { FakeIngestApi } from '../src/testing/fake-ingest-api';
 import { RecordingApi } from '../src/testing/recording-api';
 

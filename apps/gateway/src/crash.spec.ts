@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { FakeBotApi } from './testing/fake-bot-api';
+import { FakeBotApi } from '@tp/testing/telegram';
 import { FakeIngestApi } from './testing/fake-ingest-api';
 import { RecordingApi } from './testing/recording-api';
 import { freePort, sleep, until } from '@tp/testing';

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PEERS_FILE } from './session/peer-store';
 import { saveSession } from './session/session-store';
-import { FakeTelegramDc } from './testing/fake-telegram-dc';
+import { FakeTelegramDc } from '@tp/testing/telegram';
 import { RecordingApi } from './testing/recording-api';
 import { freePort, until } from '@tp/testing';
 

@@ -9,7 +9,7 @@ import { Client } from 'pg';
 import { createDatabase, runMigrations } from '@tp/db-schema';
 import { createScratchDatabase } from '@tp/db-schema/testing';
 import { closedLoop, httpClient, percentile, rssMb, sleep, waitForHealth } from '@tp/testing';
-import { FakeBotApi } from '@tp/gateway/testing';
+import { FakeBotApi } from '@tp/testing/telegram';
 import { WORKSPACE_ROOT } from '../src/support/processes';
 
 const serverUrl = process.env.BENCH_DATABASE_URL || process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres';

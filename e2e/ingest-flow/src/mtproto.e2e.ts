@@ -1,7 +1,7 @@
 // The production ingestion path with real processes: the built gateway reads a fake Telegram data
 // center over MTProto as a user client (session from disk) and publishes to the built tp-capital-api
 // on a real PostgreSQL. Only Telegram's servers are faked.
-import type { FakeChannel } from '@tp/gateway/testing';
+import type { FakeChannel } from '@tp/testing/telegram';
 import { stopAll } from './support/processes';
 import { until } from '@tp/testing';
 import { CHANNEL, SIGNAL } from './support/stack';

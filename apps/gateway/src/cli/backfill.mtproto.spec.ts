@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { saveSession } from '../session/session-store';
-import { FakeTelegramDc } from '../testing/fake-telegram-dc';
+import { FakeTelegramDc } from '@tp/testing/telegram';
 import { RecordingApi } from '../testing/recording-api';
 import { backfillFraction } from './backfill';
 import { runCli } from './program';

@@ -12,7 +12,7 @@ import { loadSession, parseEncryptionKey, SESSION_FILE } from '../session/sessio
 import { Checkpoints } from '../sources/checkpoints';
 import { GramJsUserClient } from '../sources/gramjs-client';
 import { UserSource } from '../sources/user-source';
-import { FakeTelegramDc } from '../testing/fake-telegram-dc';
+import { FakeTelegramDc } from '@tp/testing/telegram';
 import { until } from '@tp/testing';
 import { login } from './login';
 

@@ -13,7 +13,7 @@ import { createGatewayMetrics } from '../metrics';
 import { saveSession } from '../session/session-store';
 import { UserSource } from '../sources/user-source';
 import { FakeIngestApi } from '../testing/fake-ingest-api';
-import { FakeTelegramDc, type FakeChannel } from '../testing/fake-telegram-dc';
+import { FakeTelegramDc, type FakeChannel } from '@tp/testing/telegram';
 import { freePort, until } from '@tp/testing';
 
 jest.setTimeout(120_000);

@@ -4,7 +4,7 @@ import path from 'node:path';
 import winston from 'winston';
 import { createGatewayMetrics } from '../metrics';
 import { Outbox, OutboxFullError } from '../outbox/outbox';
-import { FakeBotApi } from '../testing/fake-bot-api';
+import { FakeBotApi } from '@tp/testing/telegram';
 import { BotSource, redactBotToken } from './bot-source';
 import { telegrafUpdatesApi } from './telegraf-updates';
 import { updateToMessage } from './bot-updates';

@@ -17,7 +17,7 @@ import { Outbox } from '../outbox/outbox';
 import { publisherOptions } from '../publisher/options';
 import { Publisher } from '../publisher/publisher';
 import { PEERS_FILE, PeerStore } from '../session/peer-store';
-import { FakeTelegramDc, type FakeChannel } from '../testing/fake-telegram-dc';
+import { FakeTelegramDc, type FakeChannel } from '@tp/testing/telegram';
 import { RecordingApi } from '../testing/recording-api';
 import { until } from '@tp/testing';
 import { Checkpoints } from './checkpoints';

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startEmbeddedServer, type EmbeddedServer } from '@tp/db-schema/embedded';
 import { createScratchDatabase, testServerUrl } from '@tp/db-schema/testing';
-import { FakeBotApi } from '@tp/gateway/testing';
+import { FakeBotApi } from '@tp/testing/telegram';
 import { freePort, sleep } from '@tp/testing';
 import { startService, type ServiceProcess } from './processes';
 

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { FakeTelegramDc, type FakeChannel } from '@tp/gateway/testing';
+import { FakeTelegramDc, type FakeChannel } from '@tp/testing/telegram';
 import { freePort } from '@tp/testing';
 import { startService, type ServiceProcess } from './processes';
 import { Stack } from './stack';

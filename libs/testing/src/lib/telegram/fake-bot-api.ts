@@ -1,6 +1,31 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { BotMessage, BotUpdate } from '../sources/bot-updates';
+
+/** A Bot API `Message`, the fields the fake sends (Telegram's wire format, as the gateway reads it). */
+export interface BotMessage {
+  message_id: number;
+  date: number;
+  edit_date?: number;
+  chat: { id: number; type: string; title?: string };
+  text?: string;
+  caption?: string;
+  media_group_id?: string;
+  photo?: Array<{ file_id: string; width: number; height: number; file_size?: number }>;
+  reply_to_message?: { message_id: number };
+  forward_origin?: { type: string; date?: number; chat?: { id: number; title?: string }; message_id?: number; sender_user_name?: string; sender_user?: { first_name?: string } };
+  forward_from_chat?: { id: number; title?: string };
+  forward_from_message_id?: number;
+  forward_date?: number;
+}
+
+/** A Bot API `Update` as `getUpdates` returns it. */
+export interface BotUpdate {
+  update_id: number;
+  channel_post?: BotMessage;
+  edited_channel_post?: BotMessage;
+  message?: BotMessage;
+  edited_message?: BotMessage;
+}
 
 /**
  * A local stand-in for api.telegram.org's Bot API `getUpdates`, the only part of Telegram the bot
