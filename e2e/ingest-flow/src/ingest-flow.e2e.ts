@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { GATEWAY_TOKEN_HEADER } from '@tp/ingest-contract';
 import { stopAll } from './support/processes';
-import { sleep, until } from '@tp/testing';
-import { CHANNEL, SIGNAL, Stack } from './support/stack';
+import { signalText, sleep, until } from '@tp/testing';
+import { CHANNEL, Stack } from './support/stack';
 
 const CHAOS_MESSAGES = Number(process.env.CHAOS_MESSAGES ?? 300);
 let stack: Stack;
@@ -27,7 +27,7 @@ describe('fake Telegram → gateway → API → database', () => {
 
   it('parses a channel signal into /signals, and says how long it took', async () => {
     const posted = performance.now();
-    signalMessage = stack.telegram.channelPost(CHANNEL, SIGNAL('BOVAW32'));
+    signalMessage = stack.telegram.channelPost(CHANNEL, signalText('BOVAW32'));
     const signal = await until(signalFor(signalMessage.message_id), { timeoutMs: 30_000, what: 'the signal' });
     const latencyMs = performance.now() - posted;
     console.log(`fake Telegram → signal row: ${latencyMs.toFixed(1)} ms`);
@@ -37,14 +37,14 @@ describe('fake Telegram → gateway → API → database', () => {
 
   it("reaches the dashboard's read in under 5 s, with the fields the dashboard reads", async () => {
     const posted = performance.now();
-    const post = stack.telegram.channelPost(CHANNEL, SIGNAL('PETR4'));
+    const post = stack.telegram.channelPost(CHANNEL, signalText('PETR4'));
     // Exactly the dashboard's call: newest first, filtered by channel.
     const row = await until(async () => (await stack.get(`/signals?limit=100&channel=${CHANNEL}`)).data.find((s: Row) => s.message_id === post.message_id), { timeoutMs: 5_000, what: 'the signal on the dashboard' });
     console.log(`fake Telegram → GET /signals: ${(performance.now() - posted).toFixed(0)} ms`);
     expect(typeof row?.ts).toBe('number');
     expect(row?.ts).toBe(post.date * 1000);
     expect(row?.channel).toBe(String(CHANNEL));
-    expect(row).toMatchObject({ asset: 'PETR4', signal_type: 'Swing Trade', raw_message: SIGNAL('PETR4') });
+    expect(row).toMatchObject({ asset: 'PETR4', signal_type: 'Swing Trade', raw_message: signalText('PETR4') });
   });
 
   it('stores commentary as a message without creating a signal', async () => {
@@ -62,7 +62,7 @@ describe('fake Telegram → gateway → API → database', () => {
   });
 
   it('re-parses an edited signal', async () => {
-    stack.telegram.editChannelPost(signalMessage, SIGNAL('BOVAW32').replace('Stop: 0,70', 'Stop: 0,80'));
+    stack.telegram.editChannelPost(signalMessage, signalText('BOVAW32').replace('Stop: 0,70', 'Stop: 0,80'));
     const signal = await until(signalFor(signalMessage.message_id), { ok: (s) => s?.stop === 0.8, timeoutMs: 30_000, what: 'the edit' });
     expect(signal?.status).toBe('target_1_hit');
   });
@@ -106,7 +106,7 @@ async function flowWithChaos(channel: number, chaos: (posted: () => number) => P
   const feeder = setInterval(() => {
     for (let i = 0; i < 10 && posted < CHAOS_MESSAGES; i++) {
       posted++;
-      on.telegram.channelPost(channel, posted % 10 === 0 ? SIGNAL(`PETR${posted % 9 + 1}`).replace('1,04 a 1,06', `${posted},04 a ${posted},06`).replace(/Alvo 1: 1,15\nAlvo 2: 2,15\nAlvo final: 3,50\n\nStop: 0,70/, `Alvo 1: ${posted + 1},00\nStop: ${posted - 1},00`) : `comentário ${posted}`, { message_id: posted });
+      on.telegram.channelPost(channel, posted % 10 === 0 ? signalText(`PETR${posted % 9 + 1}`).replace('1,04 a 1,06', `${posted},04 a ${posted},06`).replace(/Alvo 1: 1,15\nAlvo 2: 2,15\nAlvo final: 3,50\n\nStop: 0,70/, `Alvo 1: ${posted + 1},00\nStop: ${posted - 1},00`) : `comentário ${posted}`, { message_id: posted });
     }
     if (posted >= CHAOS_MESSAGES) clearInterval(feeder);
   }, 20);

@@ -3,8 +3,8 @@
 // on a real PostgreSQL. Only Telegram's servers are faked.
 import type { FakeChannel } from '@tp/testing/telegram';
 import { stopAll } from './support/processes';
-import { until } from '@tp/testing';
-import { CHANNEL, SIGNAL } from './support/stack';
+import { signalText, until } from '@tp/testing';
+import { CHANNEL } from './support/stack';
 import { UserClientStack, type UserClientHealth } from './support/user-client-stack';
 
 let world: UserClientStack;
@@ -69,7 +69,7 @@ afterAll(async () => {
 
 describe('fake Telegram DC (MTProto) → built gateway → built API → PostgreSQL', () => {
   it('publishes live channel posts exactly once: a signal, commentary, a photo, a second channel', async () => {
-    signalPost = world.dc.post(signals, SIGNAL('BOVAW32'));
+    signalPost = world.dc.post(signals, signalText('BOVAW32'));
     const commentary = world.dc.post(signals, 'Bom dia, traders! Mercado abrindo em alta.');
     const chart = world.dc.post(signals, 'Gráfico do BOVAW32', { photo: { width: 1280, height: 720 } });
     const other = world.dc.post(options, 'Opções: sem operações hoje');
@@ -87,7 +87,7 @@ describe('fake Telegram DC (MTProto) → built gateway → built API → Postgre
   });
 
   it('stores an edit as a new version of the same message and re-parses its signal', async () => {
-    const edited = SIGNAL('BOVAW32').replace('Stop: 0,70', 'Stop: 0,80');
+    const edited = signalText('BOVAW32').replace('Stop: 0,70', 'Stop: 0,80');
     world.dc.edit(signals, signalPost, edited);
 
     const signal = await until(async () => (await world.signals(signals)).find((s) => s.message_id === signalPost), { ok: (s) => s?.stop === 0.8, timeoutMs: 30_000, what: 'the edited signal' });
@@ -106,7 +106,7 @@ describe('fake Telegram DC (MTProto) → built gateway → built API → Postgre
     await world.gateway.stop('SIGKILL');
     const before = { dialogs: world.dc.callCount('messages.GetDialogs'), history: world.dc.callCount('messages.GetHistory') };
     // Posted while no gateway runs: Telegram pushes them to nobody.
-    const missed = [world.dc.post(signals, SIGNAL('PETR4')), world.dc.post(signals, 'perdida 1'), world.dc.post(signals, 'perdida 2')];
+    const missed = [world.dc.post(signals, signalText('PETR4')), world.dc.post(signals, 'perdida 1'), world.dc.post(signals, 'perdida 2')];
     const missedOther = world.dc.post(options, 'perdida no canal de opções');
     world.dc.injectError({ method: 'messages.GetHistory', error: 'FLOOD_WAIT_2' });
 
@@ -137,7 +137,7 @@ describe('fake Telegram DC (MTProto) → built gateway → built API → Postgre
     const post = () => {
       const n = posted.length;
       const channel = n % 3 === 2 ? options : signals;
-      posted.push([channel, world.dc.post(channel, n % 10 === 5 && n < 30 ? SIGNAL(assets[Math.floor(n / 10)]) : `durante a queda ${n}`)]);
+      posted.push([channel, world.dc.post(channel, n % 10 === 5 && n < 30 ? signalText(assets[Math.floor(n / 10)]) : `durante a queda ${n}`)]);
     };
     // The channel keeps posting every 40 ms whatever the network does, at least 30 posts.
     const feeder = setInterval(post, 40);
@@ -183,7 +183,7 @@ describe('fake Telegram DC (MTProto) → built gateway → built API → Postgre
   });
 
   it('records a deletion as deleted_at on the message and its signal, never removing a row', async () => {
-    const doomed = world.dc.post(signals, SIGNAL('WEGE3'));
+    const doomed = world.dc.post(signals, signalText('WEGE3'));
     const kept = world.dc.post(signals, 'esta fica');
     await expectStored([[signals, [...(await storedIds(signals)).filter((id) => id < doomed), doomed, kept]]], 'the posts to delete');
     const rowsBefore = (await world.storedMessages(signals)).length;
@@ -194,7 +194,7 @@ describe('fake Telegram DC (MTProto) → built gateway → built API → Postgre
       timeoutMs: 30_000,
       what: 'deleted_at on the message',
     });
-    expect(row?.message_text).toBe(SIGNAL('WEGE3'));
+    expect(row?.message_text).toBe(signalText('WEGE3'));
     const signal = (await world.signals(signals)).find((s) => s.message_id === doomed);
     expect(signal).toMatchObject({ asset: 'WEGE3', deleted_at: row?.deleted_at });
     await outboxDrained();

@@ -142,15 +142,3 @@ export class Stack {
     rmSync(this.dir, { recursive: true, force: true });
   }
 }
-
-export const SIGNAL = (asset: string) => `🟢Swing Trade
-
-Ativo: ${asset}
-Compra: 1,04 a 1,06
-Alvo 1: 1,15
-Alvo 2: 2,15
-Alvo final: 3,50
-
-Stop: 0,70
-
-A ordem ficará posicionada no Book até dia 28/10`;
