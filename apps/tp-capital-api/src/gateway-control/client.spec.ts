@@ -1,5 +1,6 @@
 import { createGatewayControl, GatewayResponseError, GatewayUnavailableError, type GatewayControl } from './client';
 import { startFakeGateway } from './fake-gateway.testing';
+import { sleep } from '@tp/testing';
 
 const TOKEN = 'control-token-0123456789abcdef0123456789';
 
@@ -75,7 +76,7 @@ describe('gateway control client', () => {
     await rejection(control.syncMessages());
     expect(control.state()).toBe('open');
     gateway.behave('ok');
-    await new Promise((resolve) => setTimeout(resolve, 150));
+    await sleep(150);
     await expect(control.syncMessages()).resolves.toEqual({ messagesSynced: 7 });
     expect(control.state()).toBe('closed');
   });

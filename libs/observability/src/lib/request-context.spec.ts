@@ -1,6 +1,7 @@
 import { Writable } from 'node:stream';
 import express from 'express';
 import request from 'supertest';
+import { until } from '@tp/testing';
 import winston from 'winston';
 import { createLogger } from './logger';
 import { isValidRequestId, REQUEST_ID_HEADER, requestContext, requestIdOf } from './request-context';
@@ -34,8 +35,7 @@ function appWith(logger: winston.Logger, newId?: () => string) {
 
 /** The access lines are written when the response finishes, which can be just after supertest resolves. */
 async function accessLines(entries: () => Record<string, unknown>[], count: number) {
-  for (let i = 0; i < 50 && entries().filter((e) => e.message === 'request').length < count; i++) await new Promise((r) => setTimeout(r, 10));
-  return entries().filter((e) => e.message === 'request');
+  return until(() => entries().filter((e) => e.message === 'request'), { ok: (lines) => lines.length >= count, timeoutMs: 500, what: `${count} access line(s)` });
 }
 
 describe('requestContext', () => {

@@ -1,6 +1,7 @@
 import { createServer, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import winston from 'winston';
+import { sleep } from '@tp/testing';
 import { installGracefulShutdown } from './shutdown';
 
 const silent = winston.createLogger({ silent: true });
@@ -29,7 +30,7 @@ describe('installGracefulShutdown', () => {
         res.on('end', () => resolve(data));
       }).end();
     });
-    await new Promise((r) => setTimeout(r, 30));
+    await sleep(30);
     await Promise.all([shutdown('SIGTERM'), body]);
     expect(await body).toBe('done');
     expect(events).toEqual(['response', 'closed', 'exit 0']);
