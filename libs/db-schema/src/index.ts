@@ -3,3 +3,4 @@ export * from './lib/client';
 export * from './lib/migrate';
 export * from './lib/errors';
 export * from './lib/startup';
+export * from './lib/env';

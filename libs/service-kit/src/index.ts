@@ -1,0 +1,5 @@
+export * from './lib/env';
+export * from './lib/config-docs';
+export * from './lib/errors';
+export * from './lib/routes';
+export * from './lib/openapi';
