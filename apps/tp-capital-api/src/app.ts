@@ -6,9 +6,9 @@ import express, { Router } from 'express';
 import { rateLimit } from 'express-rate-limit';
 import helmet from 'helmet';
 import type { ApiConfig } from './config';
-import { errorHandler, HttpError } from './http/errors';
+import { errorMiddleware, errorStyleMarker, mountRoutes, notFound, type RouteSpec } from '@tp/service-kit';
+import { apiErrorEnvelope, databaseUnavailable } from './http/errors';
 import { requireApiKey, requireGatewayToken } from './http/guards';
-import { legacyErrorMarker, mountRoutes, type RouteSpec } from './http/route';
 import { deletionRoutes } from './ingest/deletions';
 import { IngestService } from './ingest/ingest-service';
 import { ingestRoutes } from './ingest/routes';
@@ -16,7 +16,7 @@ import { logRoutes } from './logs/routes';
 import type { ApiMetrics } from './metrics';
 import { createGatewayControl, type GatewayControl } from './gateway-control/client';
 import { gatewayControlRoutes } from './gateway-control/routes';
-import { buildOpenApi } from './openapi';
+import { apiOpenApi } from './openapi';
 import { parseRoutes } from './parse/routes';
 import { signalRoutes } from './signals/routes';
 import { ChannelRegistry } from './registry/channel-registry';
@@ -43,7 +43,7 @@ export function createApp(deps: AppDeps): express.Express {
     deps.gatewayControl ?? createGatewayControl({ baseUrl: config.gatewayControlUrl, token: config.gatewayToken, timeoutMs: config.gatewayControlTimeoutMs });
   const [reloadRoute, syncRoute, allowListRoute] = gatewayControlRoutes(gatewayControl, registry);
   const dashboard: RouteSpec[] = [...signalRoutes(deps.db), ...telegramRoutes(deps.db, registry), ...logRoutes(deps.db), ...parseRoutes(), reloadRoute, syncRoute];
-  const openApi = buildOpenApi([...ingest, allowListRoute, ...dashboard]);
+  const openApi = apiOpenApi([...ingest, allowListRoute, ...dashboard]);
 
   const app = express();
   app.disable('x-powered-by');
@@ -66,19 +66,19 @@ export function createApp(deps: AppDeps): express.Express {
   const gatewayGuard = requireGatewayToken(config.gatewayToken, () => metrics.ingestionRequests.inc({ status: 'unauthorized' }));
   const ingestRouter = Router();
   ingestRouter.use('/ingest', gatewayGuard, express.json({ limit: MAX_INGEST_BODY_BYTES }));
-  mountRoutes(ingestRouter, ingest, { gateway: (_req, _res, next) => next() });
+  mountRoutes(ingestRouter, ingest, { guards: { gateway: (_req, _res, next) => next() } });
   app.use(ingestRouter);
 
   // The gateway polls its allow-list here with the same token; not rate-limited like browser routes.
   const gatewayRouter = Router();
-  mountRoutes(gatewayRouter, [allowListRoute], { gateway: requireGatewayToken(config.gatewayToken, () => undefined) });
+  mountRoutes(gatewayRouter, [allowListRoute], { guards: { gateway: requireGatewayToken(config.gatewayToken, () => undefined) } });
   app.use(gatewayRouter);
 
   // Browser-facing routes: security headers, rate limit. The gateway's /ingest is machine-to-machine
   // and skips them (measurably faster under load).
   const publicRouter = Router();
   publicRouter.use(
-    legacyErrorMarker(dashboard),
+    errorStyleMarker(dashboard),
     helmet(),
     rateLimit({
       windowMs: config.rateLimitWindowMs,
@@ -91,10 +91,18 @@ export function createApp(deps: AppDeps): express.Express {
     }),
     express.json({ limit: '64kb' }),
   );
-  mountRoutes(publicRouter, dashboard, { apiKey: requireApiKey(config.apiKey) });
+  mountRoutes(publicRouter, dashboard, { guards: { apiKey: requireApiKey(config.apiKey) } });
   app.use(publicRouter);
 
-  app.use((req, _res, next) => next(new HttpError(404, 'not_found', `no route for ${req.method} ${req.path}`)));
-  app.use(errorHandler(logger, (kind) => metrics.databaseErrors.inc({ error_type: kind })));
+  app.use(notFound);
+  const countDatabaseError = (kind: string) => metrics.databaseErrors.inc({ error_type: kind });
+  app.use(
+    errorMiddleware({
+      logger,
+      envelope: apiErrorEnvelope,
+      translate: [databaseUnavailable(countDatabaseError)],
+      onInternalError: () => countDatabaseError('query'),
+    }),
+  );
   return app;
 }

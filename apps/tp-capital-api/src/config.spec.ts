@@ -1,4 +1,6 @@
-import { ConfigError, describeConfig, loadConfig } from './config';
+import path from 'node:path';
+import { expectConfigDocsCurrent } from '@tp/service-kit';
+import { ConfigError, describeConfig, loadConfig, apiEnv } from './config';
 
 const token = 'a3f5c8b2d9e1f4a7c6b3e2d1f8a5c7b9d4e6f1a2';
 const DATABASE_URL = 'postgres://tp:db-secret-pw@db:5432/tradingsystem';
@@ -34,5 +36,11 @@ describe('loadConfig', () => {
     expect(text).toContain(token.slice(0, 8));
     expect(text).not.toContain(token.slice(0, 9));
     expect(text).not.toContain('db-secret-pw');
+  });
+});
+
+describe('the README configuration table', () => {
+  it('is the table of the schema the config is loaded with', () => {
+    expect(() => expectConfigDocsCurrent(path.join(__dirname, '../README.md'), apiEnv)).not.toThrow();
   });
 });

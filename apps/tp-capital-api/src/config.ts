@@ -1,4 +1,5 @@
-import { redactUrl } from '@tp/db-schema';
+import { databaseEnv, redactUrl } from '@tp/db-schema';
+import { ConfigError, defineEnv, loadEnv, serviceEnv, type Env } from '@tp/service-kit';
 import { parseTrustProxy, type TrustProxy } from './proxy/trust-proxy';
 /** Every setting of tp-capital-api, read from the environment once at startup. */
 export interface ApiConfig {
@@ -29,84 +30,75 @@ export interface ApiConfig {
   gatewayControlTimeoutMs: number;
 }
 
-export class ConfigError extends Error {}
-
-type Env = Record<string, string | undefined>;
-
-function int(env: Env, name: string, fallback: number, min = 0): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < min) throw new ConfigError(`${name} must be an integer >= ${min} (got "${raw}")`);
-  return value;
-}
-
-function bool(env: Env, name: string, fallback: boolean): boolean {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  if (/^(1|true|yes|on)$/i.test(raw)) return true;
-  if (/^(0|false|no|off)$/i.test(raw)) return false;
-  throw new ConfigError(`${name} must be true or false (got "${raw}")`);
-}
-
-function url(env: Env, name: string, fallback: string): string {
-  const raw = env[name] || fallback;
-  let parsed: URL;
-  try {
-    parsed = new URL(raw);
-  } catch {
-    throw new ConfigError(`${name} must be an http(s) URL (got "${raw}")`);
-  }
-  if (!/^https?:$/.test(parsed.protocol)) throw new ConfigError(`${name} must be an http(s) URL (got "${raw}")`);
-  return raw.replace(/\/+$/, '');
-}
+export { ConfigError } from '@tp/service-kit';
 
 export const MIN_GATEWAY_TOKEN_LENGTH = 32;
 
-function databaseUrl(env: Env): string {
-  const raw = env.DATABASE_URL;
-  if (!raw) throw new ConfigError('DATABASE_URL must be set to a PostgreSQL connection string (npm start provides an embedded server)');
-  if (!/^postgres(ql)?:\/\//.test(raw)) throw new ConfigError('DATABASE_URL must start with postgres:// or postgresql://');
-  return raw;
-}
+/** Every variable tp-capital-api reads; the README's configuration table is generated from it. */
+export const apiEnv = defineEnv({
+  required: ['GATEWAY_SECRET_TOKEN', 'DATABASE_URL'],
+  properties: {
+    ...serviceEnv(4005),
+    GATEWAY_SECRET_TOKEN: {
+      type: 'string',
+      minLength: MIN_GATEWAY_TOKEN_LENGTH,
+      secret: true,
+      description: 'shared secret the gateway sends in `X-Gateway-Token` (only its first 8 characters are logged)',
+      hint: 'generate one with: openssl rand -hex 32',
+    },
+    API_KEY: { type: 'string', minLength: 16, secret: true, description: '`X-API-Key` for the dashboard write routes; unset, they answer 401' },
+    ...databaseEnv,
+    DB_PREPARED_STATEMENTS: { type: 'boolean', default: true, description: 'named prepared statements; false behind PgBouncer < 1.21 in transaction mode' },
+    CORS_ORIGIN: { type: 'list', default: 'http://localhost:3103,http://localhost:3004', description: 'browser origins allowed to call the API' },
+    RATE_LIMIT_WINDOW_MS: { type: 'integer', minimum: 1, default: 60_000, description: 'rate-limit window of the browser routes' },
+    RATE_LIMIT_MAX: { type: 'integer', minimum: 1, default: 120, description: 'requests per window and client' },
+    TRUST_PROXY: {
+      type: 'string',
+      default: 'false',
+      description: "which peers' `X-Forwarded-For` names the client: `false`, a hop count, or addresses, subnets, `loopback`, `linklocal`, `uniquelocal`",
+    },
+    LOG_RETENTION: { type: 'integer', minimum: 100, default: 5_000, description: 'rows kept in `ingest_logs` (`GET /logs`)' },
+    LOG_PRUNE_INTERVAL_MS: { type: 'integer', minimum: 1_000, default: 60_000, description: 'how often `ingest_logs` is pruned, off the request path' },
+    LIFECYCLE_INTERVAL_MS: { type: 'integer', minimum: 1_000, default: 60_000, description: 'signal expiry sweep and stats gauges' },
+    GATEWAY_CONTROL_URL: { type: 'string', default: 'http://127.0.0.1:4006', description: "the gateway's control endpoints (channel reload, message sync)" },
+    GATEWAY_CONTROL_TIMEOUT_MS: { type: 'integer', minimum: 1, default: 15_000, description: 'upper bound of one control call' },
+  },
+});
 
-function trustProxy(env: Env): TrustProxy {
-  const parsed = parseTrustProxy(env.TRUST_PROXY);
-  if ('error' in parsed) throw new ConfigError(parsed.error);
-  return parsed.value;
+function httpUrl(name: string, raw: string): string {
+  let parsed: URL | undefined;
+  try {
+    parsed = new URL(raw);
+  } catch {
+    parsed = undefined;
+  }
+  if (!parsed || !/^https?:$/.test(parsed.protocol)) throw new ConfigError(`${name} must be an http(s) URL (got "${raw}")`);
+  return raw.replace(/\/+$/, '');
 }
 
 export function loadConfig(env: Env = process.env): ApiConfig {
-  const gatewayToken = env.GATEWAY_SECRET_TOKEN ?? '';
-  if (gatewayToken.length < MIN_GATEWAY_TOKEN_LENGTH) {
-    throw new ConfigError(
-      `GATEWAY_SECRET_TOKEN must be set to at least ${MIN_GATEWAY_TOKEN_LENGTH} characters (generate one with: openssl rand -hex 32)`,
-    );
-  }
-  const apiKey = env.API_KEY || undefined;
-  if (apiKey !== undefined && apiKey.length < 16) throw new ConfigError('API_KEY must be at least 16 characters when set');
+  const v = loadEnv(apiEnv, env);
+  const trustProxy = parseTrustProxy(v.TRUST_PROXY);
+  if ('error' in trustProxy) throw new ConfigError(trustProxy.error);
   return {
-    port: int(env, 'PORT', 4005, 0),
-    host: env.HOST || '0.0.0.0',
-    gatewayToken,
-    apiKey,
-    databaseUrl: databaseUrl(env),
-    corsOrigins: (env.CORS_ORIGIN ?? 'http://localhost:3103,http://localhost:3004')
-      .split(',')
-      .map((o) => o.trim())
-      .filter(Boolean),
-    rateLimitWindowMs: int(env, 'RATE_LIMIT_WINDOW_MS', 60_000, 1),
-    rateLimitMax: int(env, 'RATE_LIMIT_MAX', 120, 1),
-    dbConnectAttempts: int(env, 'DB_CONNECT_ATTEMPTS', 5, 1),
-    dbRetryDelayMs: int(env, 'DB_RETRY_DELAY_MS', 2_000, 0),
-    logLevel: env.LOG_LEVEL || 'info',
-    logRetention: int(env, 'LOG_RETENTION', 5_000, 100),
-    logPruneIntervalMs: int(env, 'LOG_PRUNE_INTERVAL_MS', 60_000, 1_000),
-    lifecycleIntervalMs: int(env, 'LIFECYCLE_INTERVAL_MS', 60_000, 1_000),
-    trustProxy: trustProxy(env),
-    preparedStatements: bool(env, 'DB_PREPARED_STATEMENTS', true),
-    gatewayControlUrl: url(env, 'GATEWAY_CONTROL_URL', 'http://127.0.0.1:4006'),
-    gatewayControlTimeoutMs: int(env, 'GATEWAY_CONTROL_TIMEOUT_MS', 15_000, 1),
+    port: v.PORT,
+    host: v.HOST,
+    gatewayToken: v.GATEWAY_SECRET_TOKEN,
+    apiKey: v.API_KEY,
+    databaseUrl: v.DATABASE_URL,
+    corsOrigins: v.CORS_ORIGIN,
+    rateLimitWindowMs: v.RATE_LIMIT_WINDOW_MS,
+    rateLimitMax: v.RATE_LIMIT_MAX,
+    dbConnectAttempts: v.DB_CONNECT_ATTEMPTS,
+    dbRetryDelayMs: v.DB_RETRY_DELAY_MS,
+    logLevel: v.LOG_LEVEL,
+    logRetention: v.LOG_RETENTION,
+    logPruneIntervalMs: v.LOG_PRUNE_INTERVAL_MS,
+    lifecycleIntervalMs: v.LIFECYCLE_INTERVAL_MS,
+    trustProxy: trustProxy.value,
+    preparedStatements: v.DB_PREPARED_STATEMENTS,
+    gatewayControlUrl: httpUrl('GATEWAY_CONTROL_URL', v.GATEWAY_CONTROL_URL),
+    gatewayControlTimeoutMs: v.GATEWAY_CONTROL_TIMEOUT_MS,
   };
 }
 

@@ -1,12 +1,15 @@
 // `npx nx run tp-capital-api:reparse [-- --all]`: re-parses stored messages with the current parser.
+import { localDatabaseEnv } from '@tp/db-schema';
 import { openLocalDatabase } from '@tp/db-schema/embedded';
+import { loadEnv } from '@tp/service-kit';
 import { reparseStoredMessages } from '../ingest/reparse';
 import { PARSER_VERSION } from '../parser/signal-parser';
 
 async function main() {
   const all = process.argv.includes('--all');
   // DATABASE_URL, else the checkout's embedded server (started for this run if `npm start` is not running).
-  const database = await openLocalDatabase({ applicationName: 'tp-capital-api-reparse', databaseUrl: process.env.DATABASE_URL || undefined, dataDir: process.env.DATA_DIR });
+  const env = loadEnv(localDatabaseEnv);
+  const database = await openLocalDatabase({ applicationName: 'tp-capital-api-reparse', databaseUrl: env.DATABASE_URL, dataDir: env.DATA_DIR });
   const started = Date.now();
   const result = await reparseStoredMessages(database.db, {
     all,

@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
-import { HttpError } from '../http/errors';
-import type { RouteSpec } from '../http/route';
-import { dateTime, int, json, obj, str } from '../openapi';
+import { HttpError, type RouteSpec, dateTime, int, json, obj, str } from '@tp/service-kit';
+import { LEGACY_ERRORS } from '../http/errors';
 import type { ChannelRegistry } from '../registry/channel-registry';
 import { GatewayResponseError, GatewayUnavailableError, type GatewayControl } from './client';
 
@@ -33,7 +32,7 @@ export function gatewayControlRoutes(gateway: GatewayControl, registry: ChannelR
       summary: 'Make the gateway re-read its channel allow-list now',
       tag: 'gateway',
       auth: 'apiKey',
-      legacyErrors: true,
+      errorStyle: LEGACY_ERRORS,
       responses: {
         200: json('{ success: true, channels }', obj({ success: { const: true }, channels: channelIds })),
         401: 'Missing or wrong X-API-Key',
@@ -51,7 +50,7 @@ export function gatewayControlRoutes(gateway: GatewayControl, registry: ChannelR
       summary: 'Ask the gateway to catch up every active channel; answers how many messages it found',
       tag: 'gateway',
       auth: 'apiKey',
-      legacyErrors: true,
+      errorStyle: LEGACY_ERRORS,
       responses: {
         200: json(
           '{ success, message, data: { messagesSynced } }',

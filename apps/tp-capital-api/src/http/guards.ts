@@ -1,6 +1,6 @@
 import { GATEWAY_TOKEN_HEADER, tokensMatch } from '@tp/ingest-contract';
 import type { RequestHandler } from 'express';
-import { HttpError } from './errors';
+import { HttpError } from '@tp/service-kit';
 
 /** Requires the gateway's shared secret; the presented value is never echoed or logged. */
 export function requireGatewayToken(expected: string, onRejected: () => void): RequestHandler {

@@ -1,6 +1,6 @@
 import { gte, lte, type SQL } from 'drizzle-orm';
 import type { PgColumn } from 'drizzle-orm/pg-core';
-import { HttpError } from './errors';
+import { HttpError } from '@tp/service-kit';
 
 /** `from`/`to` query values: epoch milliseconds or a date string (ISO, or anything `Date.parse` reads). */
 export const timeBoundSchema = { type: 'string', minLength: 1, maxLength: 64 };

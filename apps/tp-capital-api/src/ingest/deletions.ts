@@ -1,9 +1,7 @@
 import { forwardedMessages, ingestLogs, signals, sqlState, type Database } from '@tp/db-schema';
 import { ingestDeletionSchema, MAX_DELETION_IDS, validateIngestDeletion, type IngestDeletion } from '@tp/ingest-contract';
 import { and, eq, inArray, isNull, sql } from 'drizzle-orm';
-import { HttpError } from '../http/errors';
-import type { RouteSpec } from '../http/route';
-import { int, json, obj } from '../openapi';
+import { HttpError, type RouteSpec, int, json, obj } from '@tp/service-kit';
 
 /** What a deletion changed; every id of the request is in exactly one of the three lists. */
 export interface DeletionOutcome {

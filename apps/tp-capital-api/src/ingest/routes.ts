@@ -1,9 +1,7 @@
 import { ingestBatchSchema, ingestMessageSchema, MAX_BATCH_SIZE, validateIngestMessage, type IngestMessage } from '@tp/ingest-contract';
 import type { Response } from 'express';
-import { HttpError } from '../http/errors';
-import type { RouteSpec, Schema } from '../http/route';
+import { HttpError, type RouteSpec, type Schema, bool, int, json, nullable, obj, str } from '@tp/service-kit';
 import type { ApiMetrics } from '../metrics';
-import { bool, int, json, nullable, obj, str } from '../openapi';
 import { IngestContentionError, type IngestOutcome, type IngestService } from './ingest-service';
 
 /** A stored message: `signalId` when it created or kept a signal; a duplicate answers `{ status, skipped: true }` only. */

@@ -1,9 +1,7 @@
 import { forwardedMessages, queryRows, signals, telegramChannels, type Database } from '@tp/db-schema';
 import { sql, type SQL } from 'drizzle-orm';
-import { HttpError } from '../http/errors';
+import { HttpError, type RouteSpec, type Schema, dateTime, int, json, nullable, numSchema, obj, str } from '@tp/service-kit';
 import { parseTimeBound, timeBoundSchema } from '../http/query';
-import type { RouteSpec, Schema } from '../http/route';
-import { dateTime, int, json, nullable, numSchema, obj, str } from '../openapi';
 
 export interface StatsFilter {
   /** Channel id or registered label. */

@@ -1,8 +1,7 @@
 import { forwardedMessages, ingestLogs, telegramChannels, type Database } from '@tp/db-schema';
 import { and, desc, eq, type SQL } from 'drizzle-orm';
 import { epochMs, iso, limitSchema, timeBoundSchema, timeRange } from '../http/query';
-import type { RouteSpec } from '../http/route';
-import { dateTime, int, json, listOf, nullable, obj, str } from '../openapi';
+import { type RouteSpec, dateTime, int, json, listOf, nullable, obj, str } from '@tp/service-kit';
 
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
 

@@ -1,6 +1,6 @@
 import { isUniqueViolation, signals, telegramChannels, type Database } from '@tp/db-schema';
 import { and, asc, desc, eq, inArray, ne, sql } from 'drizzle-orm';
-import { HttpError } from '../http/errors';
+import { HttpError } from '@tp/service-kit';
 import { iso } from '../http/query';
 
 type ChannelRow = typeof telegramChannels.$inferSelect;

@@ -1,9 +1,8 @@
 import { isUniqueViolation, telegramBots, type Database } from '@tp/db-schema';
 import { and, asc, eq } from 'drizzle-orm';
-import { HttpError } from '../http/errors';
+import { HttpError, type RouteSpec, type Schema, bool, dateTime, int, json, nullable, obj, str } from '@tp/service-kit';
+import { LEGACY_ERRORS } from '../http/errors';
 import { iso } from '../http/query';
-import type { RouteSpec, Schema } from '../http/route';
-import { bool, dateTime, int, json, nullable, obj, str } from '../openapi';
 import { CHANNEL_STATUSES, CHANNEL_TYPES, ChannelRegistry, type ChannelChange } from './channel-registry';
 
 /** Bot tokens are stored as given but only ever leave the API masked. */
@@ -108,7 +107,7 @@ function legacyChannelRoutes(registry: ChannelRegistry): RouteSpec[] {
       path: '/telegram-channels',
       summary: 'Registered channels with signal counts, newest update first (deleted ones excluded)',
       tag: 'telegram',
-      legacyErrors: true,
+      errorStyle: LEGACY_ERRORS,
       responses: { 200: json('{ data: Channel[] }', obj({ data: { type: 'array', items: channelSchema } })) },
       handler: async ({ res }) => {
         res.json({ data: await registry.list() });
@@ -120,7 +119,7 @@ function legacyChannelRoutes(registry: ChannelRegistry): RouteSpec[] {
       summary: 'Register a source channel; the gateway picks it up on its next poll or on POST /reload-channels',
       tag: 'telegram',
       auth: 'apiKey',
-      legacyErrors: true,
+      errorStyle: LEGACY_ERRORS,
       body: channelCreateBody,
       requiredMessage: 'label and channel_id are required',
       responses: {
@@ -140,7 +139,7 @@ function legacyChannelRoutes(registry: ChannelRegistry): RouteSpec[] {
       summary: "Change a channel (partial); status 'inactive' pauses it, 'deleted' removes it",
       tag: 'telegram',
       auth: 'apiKey',
-      legacyErrors: true,
+      errorStyle: LEGACY_ERRORS,
       params: idParams,
       body: channelUpdateBody,
       responses: {
@@ -161,7 +160,7 @@ function legacyChannelRoutes(registry: ChannelRegistry): RouteSpec[] {
       summary: 'Remove a channel from the registry (its signals stay)',
       tag: 'telegram',
       auth: 'apiKey',
-      legacyErrors: true,
+      errorStyle: LEGACY_ERRORS,
       params: idParams,
       responses: { 200: json('{ success: true }', obj({ success })), 401: 'Missing or wrong X-API-Key', 404: 'No such channel' },
       handler: async ({ res, params }) => {
@@ -180,7 +179,7 @@ function channelRoutes(registry: ChannelRegistry): RouteSpec[] {
       path: '/telegram/channels',
       summary: 'List registered channels',
       tag: 'telegram',
-      legacyErrors: true,
+      errorStyle: LEGACY_ERRORS,
       responses: { 200: json('{ data: Channel[], timestamp }', obj({ data: { type: 'array', items: channelSchema }, timestamp })) },
       handler: async ({ res }) => {
         res.json({ data: await registry.list(), timestamp: new Date().toISOString() });
@@ -192,7 +191,7 @@ function channelRoutes(registry: ChannelRegistry): RouteSpec[] {
       summary: 'Register a source channel',
       tag: 'telegram',
       auth: 'apiKey',
-      legacyErrors: true,
+      errorStyle: LEGACY_ERRORS,
       body: channelCreateBody,
       requiredMessage: 'label and channel_id are required',
       responses: {
@@ -212,7 +211,7 @@ function channelRoutes(registry: ChannelRegistry): RouteSpec[] {
       summary: 'Change a channel (partial)',
       tag: 'telegram',
       auth: 'apiKey',
-      legacyErrors: true,
+      errorStyle: LEGACY_ERRORS,
       params: idParams,
       body: channelUpdateBody,
       responses: {
@@ -233,7 +232,7 @@ function channelRoutes(registry: ChannelRegistry): RouteSpec[] {
       summary: 'Remove a channel from the registry',
       tag: 'telegram',
       auth: 'apiKey',
-      legacyErrors: true,
+      errorStyle: LEGACY_ERRORS,
       params: idParams,
       responses: { 200: json('{ status: "ok", id }', obj({ status: ok, id: str })), 401: 'Missing or wrong X-API-Key', 404: 'No such channel' },
       handler: async ({ res, params }) => {
@@ -273,7 +272,7 @@ function botRoutes(db: Database): RouteSpec[] {
       path: '/telegram/bots',
       summary: 'List registered bots (tokens masked)',
       tag: 'telegram',
-      legacyErrors: true,
+      errorStyle: LEGACY_ERRORS,
       responses: { 200: json('{ data: Bot[], timestamp }', obj({ data: { type: 'array', items: botSchema }, timestamp })) },
       handler: async ({ res }) => {
         const rows = await db.select().from(telegramBots).orderBy(asc(telegramBots.createdAt));
@@ -286,7 +285,7 @@ function botRoutes(db: Database): RouteSpec[] {
       summary: 'Register a bot',
       tag: 'telegram',
       auth: 'apiKey',
-      legacyErrors: true,
+      errorStyle: LEGACY_ERRORS,
       body: botCreateBody,
       requiredMessage: 'username and token are required',
       responses: {
@@ -310,7 +309,7 @@ function botRoutes(db: Database): RouteSpec[] {
       summary: 'Change a bot (partial)',
       tag: 'telegram',
       auth: 'apiKey',
-      legacyErrors: true,
+      errorStyle: LEGACY_ERRORS,
       params: idParams,
       body: botUpdateBody,
       responses: {
@@ -339,7 +338,7 @@ function botRoutes(db: Database): RouteSpec[] {
       summary: 'Remove a bot',
       tag: 'telegram',
       auth: 'apiKey',
-      legacyErrors: true,
+      errorStyle: LEGACY_ERRORS,
       params: idParams,
       responses: { 200: json('{ status: "ok", id }', obj({ status: ok, id: str })), 401: 'Missing or wrong X-API-Key', 404: 'No such bot' },
       handler: async ({ res, params }) => {

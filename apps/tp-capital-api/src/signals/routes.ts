@@ -1,10 +1,9 @@
 import { forwardedMessages, signalEvents, signals, telegramChannels, type Database } from '@tp/db-schema';
 import { and, asc, desc, eq, ilike, inArray, or, sql, type SQL } from 'drizzle-orm';
-import { HttpError } from '../http/errors';
+import { HttpError, type RouteSpec, type Schema, bool, dateTime, int, json, listOf, nullable, numSchema, obj, str } from '@tp/service-kit';
+import { LEGACY_ERRORS } from '../http/errors';
 import { epochMs, escapeLike, idParamsSchema, iso, limitSchema, num, parseTimeBound, timeBoundSchema, timeRange } from '../http/query';
-import type { RouteSpec, Schema } from '../http/route';
 import { signalStatsRoute } from '../lifecycle/stats';
-import { bool, dateTime, int, json, listOf, nullable, numSchema, obj, str } from '../openapi';
 
 type SignalRow = typeof signals.$inferSelect;
 type EventRow = typeof signalEvents.$inferSelect;
@@ -152,7 +151,7 @@ export function signalRoutes(db: Database): RouteSpec[] {
       summary: 'Delete the signal ingested at `ingestedAt` (the original dashboard delete)',
       tag: 'signals',
       auth: 'apiKey',
-      legacyErrors: true,
+      errorStyle: LEGACY_ERRORS,
       body: deleteBody,
       requiredMessage: 'ingestedAt is required',
       responses: {
