@@ -1,16 +1,18 @@
 import type { Database } from '@tp/db-schema';
 import { createHealthRouter, requestContext, type Logger, type ServiceMetrics } from '@tp/observability';
 import cors from 'cors';
-import express from 'express';
+import { buildOpenApi, errorMiddleware, mountRoutes, notFound, obj, str } from '@tp/service-kit';
+import express, { Router } from 'express';
 import helmet from 'helmet';
 import { Gauge } from 'prom-client';
 import type { WorkspaceConfig } from './config';
 import { requireApiKeyForWrites } from './http/api-key';
-import { errorHandler } from './http/errors';
+import { databaseErrors, workspaceErrorEnvelope } from './http/errors';
 import { rejectUnstorableText } from './http/text-safety';
 import { categoryRoutes } from './items/categories';
 import { ItemRepository } from './items/repository';
 import { itemRoutes } from './items/routes';
+import { describeItemErrors } from './items/validation';
 
 export interface AppDeps {
   db: Database;
@@ -46,11 +48,17 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(express.json({ limit: deps.config.bodyLimit }));
   app.use(rejectUnstorableText);
   // The original service answered on both prefixes; the dashboard uses either, depending on its proxy.
-  app.use(['/api/items', '/items'], itemRoutes(items));
-  app.use(['/api/categories', '/categories'], categoryRoutes(items));
-  app.use((req, res) => {
-    res.status(404).json({ success: false, message: `No route for ${req.method} ${req.path}` });
+  const documented = [...itemRoutes(items, '/api/items'), ...categoryRoutes(items, '/api/categories')];
+  const routes = [...documented, ...itemRoutes(items, '/items'), ...categoryRoutes(items, '/categories')];
+  app.use(mountRoutes(Router(), routes, { describeErrors: describeItemErrors }));
+  const openApi = buildOpenApi(documented, {
+    info: { title: 'workspace', version: '1.0.0', description: 'Workspace items and categories (also served without the /api prefix).' },
+    errorSchema: obj({ success: { const: false }, message: str }, ['message']),
   });
-  app.use(errorHandler(deps.logger));
+  app.get('/openapi.json', (_req, res) => {
+    res.json(openApi);
+  });
+  app.use(notFound);
+  app.use(errorMiddleware({ logger: deps.logger, envelope: workspaceErrorEnvelope, translate: [databaseErrors(deps.logger)] }));
   return app;
 }

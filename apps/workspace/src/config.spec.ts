@@ -1,4 +1,6 @@
-import { ConfigError, loadConfig } from './config';
+import path from 'node:path';
+import { expectConfigDocsCurrent } from '@tp/service-kit';
+import { ConfigError, loadConfig, workspaceEnv } from './config';
 
 const DATABASE_URL = 'postgres://tp@db:5432/tradingsystem';
 
@@ -30,5 +32,11 @@ describe('WORKSPACE_API_KEY', () => {
 
   it('keeps a long enough key', () => {
     expect(loadConfig({ DATABASE_URL, WORKSPACE_API_KEY: 'x'.repeat(16) }).apiKey).toBe('x'.repeat(16));
+  });
+});
+
+describe('the README configuration table', () => {
+  it('is the table of the schema the config is loaded with', () => {
+    expect(() => expectConfigDocsCurrent(path.join(__dirname, '../README.md'), workspaceEnv)).not.toThrow();
   });
 });

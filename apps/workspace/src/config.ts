@@ -1,3 +1,6 @@
+import { databaseEnv } from '@tp/db-schema';
+import { defineEnv, loadEnv, serviceEnv, type Env } from '@tp/service-kit';
+
 /** Every setting of the workspace service, read from the environment once at startup. */
 export interface WorkspaceConfig {
   port: number;
@@ -13,45 +16,36 @@ export interface WorkspaceConfig {
   apiKey?: string;
 }
 
-export class ConfigError extends Error {}
+export { ConfigError } from '@tp/service-kit';
 
-type Env = Record<string, string | undefined>;
-
-function int(env: Env, name: string, fallback: number, min = 0): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < min) throw new ConfigError(`${name} must be an integer >= ${min} (got "${raw}")`);
-  return value;
-}
-
-function apiKey(env: Env): string | undefined {
-  const raw = env.WORKSPACE_API_KEY;
-  if (raw === undefined || raw === '') return undefined;
-  if (raw.length < 16) throw new ConfigError('WORKSPACE_API_KEY must be at least 16 characters when set');
-  return raw;
-}
-
-function databaseUrl(env: Env): string {
-  const raw = env.DATABASE_URL;
-  if (!raw) throw new ConfigError('DATABASE_URL must be set to a PostgreSQL connection string (npm start provides an embedded server)');
-  if (!/^postgres(ql)?:\/\//.test(raw)) throw new ConfigError('DATABASE_URL must start with postgres:// or postgresql://');
-  return raw;
-}
+/** Every variable the workspace service reads; the README's configuration table is generated from it. */
+export const workspaceEnv = defineEnv({
+  required: ['DATABASE_URL'],
+  properties: {
+    ...serviceEnv(3200),
+    ...databaseEnv,
+    CORS_ORIGIN: { type: 'list', default: 'http://localhost:3103', description: 'browser origins allowed to call the service' },
+    BODY_LIMIT: { type: 'string', default: '256kb', description: 'largest JSON body accepted' },
+    WORKSPACE_API_KEY: {
+      type: 'string',
+      minLength: 16,
+      secret: true,
+      description: 'when set, `POST`/`PUT`/`DELETE` need it in `X-API-Key` (401 otherwise); reads stay open',
+    },
+  },
+});
 
 export function loadConfig(env: Env = process.env): WorkspaceConfig {
+  const v = loadEnv(workspaceEnv, env);
   return {
-    port: int(env, 'PORT', 3200, 0),
-    host: env.HOST || '0.0.0.0',
-    databaseUrl: databaseUrl(env),
-    corsOrigins: (env.CORS_ORIGIN ?? 'http://localhost:3103')
-      .split(',')
-      .map((o) => o.trim())
-      .filter(Boolean),
-    bodyLimit: env.BODY_LIMIT || '256kb',
-    dbConnectAttempts: int(env, 'DB_CONNECT_ATTEMPTS', 5, 1),
-    dbRetryDelayMs: int(env, 'DB_RETRY_DELAY_MS', 2_000, 0),
-    logLevel: env.LOG_LEVEL || 'info',
-    apiKey: apiKey(env),
+    port: v.PORT,
+    host: v.HOST,
+    databaseUrl: v.DATABASE_URL,
+    corsOrigins: v.CORS_ORIGIN,
+    bodyLimit: v.BODY_LIMIT,
+    dbConnectAttempts: v.DB_CONNECT_ATTEMPTS,
+    dbRetryDelayMs: v.DB_RETRY_DELAY_MS,
+    logLevel: v.LOG_LEVEL,
+    apiKey: v.WORKSPACE_API_KEY,
   };
 }

@@ -1,12 +1,15 @@
 // `npx nx run workspace:migrate-lowdb -- --file <library.json> [--dry-run] [--skip-invalid]`; `--help` explains.
+import { localDatabaseEnv } from '@tp/db-schema';
 import { openLocalDatabase } from '@tp/db-schema/embedded';
+import { loadEnv } from '@tp/service-kit';
 import { parseMigrateLowDbArgs, runLowDbMigration } from '../migration/cli';
 
 async function main(): Promise<number> {
   const args = parseMigrateLowDbArgs(process.argv.slice(2), process);
   if ('exitCode' in args) return args.exitCode;
   // DATABASE_URL, else the checkout's embedded server (started for this run if `npm start` is not running).
-  const database = await openLocalDatabase({ applicationName: 'workspace-migrate-lowdb', databaseUrl: process.env.DATABASE_URL || undefined, dataDir: process.env.DATA_DIR });
+  const env = loadEnv(localDatabaseEnv);
+  const database = await openLocalDatabase({ applicationName: 'workspace-migrate-lowdb', databaseUrl: env.DATABASE_URL, dataDir: env.DATA_DIR });
   try {
     return await runLowDbMigration(database.db, args, process);
   } finally {

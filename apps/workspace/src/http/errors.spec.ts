@@ -1,7 +1,8 @@
 import express from 'express';
 import request from 'supertest';
 import winston from 'winston';
-import { ClientError, errorHandler } from './errors';
+import { errorMiddleware } from '@tp/service-kit';
+import { ClientError, databaseErrors, workspaceErrorEnvelope } from './errors';
 
 /** An app whose only route fails with `error`, answered by the real error handler. */
 function failingWith(error: unknown) {
@@ -9,7 +10,8 @@ function failingWith(error: unknown) {
   app.get('/', () => {
     throw error;
   });
-  app.use(errorHandler(winston.createLogger({ silent: true })));
+  const logger = winston.createLogger({ silent: true });
+  app.use(errorMiddleware({ logger, envelope: workspaceErrorEnvelope, translate: [databaseErrors(logger)] }));
   return app;
 }
 
@@ -19,7 +21,7 @@ function databaseError(code: string, constraint?: string) {
   return Object.assign(new Error('Failed query: insert into "workspace"."workspace_items" ... params: ...'), { cause });
 }
 
-describe('errorHandler', () => {
+describe('the workspace error envelope', () => {
   it('answers a ClientError with its status and field errors', async () => {
     const res = await request(failingWith(new ClientError(400, [{ field: 'title', message: 'is required' }]))).get('/').expect(400);
     expect(res.body).toEqual({ success: false, errors: [{ field: 'title', message: 'is required' }] });

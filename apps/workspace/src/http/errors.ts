@@ -1,6 +1,5 @@
 import { isConnectionError, sqlState } from '@tp/db-schema';
-import type { Logger } from '@tp/observability';
-import type { ErrorRequestHandler } from 'express';
+import { HttpError, type ErrorEnvelope, type ErrorTranslator } from '@tp/service-kit';
 
 /** One rejected field, in the original API's shape. */
 export interface FieldError {
@@ -8,15 +7,28 @@ export interface FieldError {
   message: string;
 }
 
-/** A 4xx answered in the original API's shape: `{ success: false, errors: [{ field, message }] }`. */
-export class ClientError extends Error {
-  constructor(
-    readonly status: number,
-    readonly errors: FieldError[],
-  ) {
-    super(errors.map((e) => `${e.field} ${e.message}`).join('; '));
+const CODES: Record<number, string> = { 400: 'validation_failed', 401: 'unauthorized' };
+
+/** A 4xx naming the rejected fields, answered as `{ success: false, errors: [{ field, message }] }`. */
+export class ClientError extends HttpError {
+  constructor(status: number, errors: FieldError[]) {
+    super(
+      status,
+      CODES[status] ?? 'bad_request',
+      errors.map((e) => `${e.field} ${e.message}`).join('; '),
+      errors.map((e) => ({ path: e.field, message: e.message })),
+    );
   }
 }
+
+/**
+ * The original service's shapes: field errors as `{ success: false, errors: [{ field, message }] }`,
+ * anything else as `{ success: false, message }` with the message capitalised as it wrote them.
+ */
+export const workspaceErrorEnvelope: ErrorEnvelope = (error) =>
+  error.status < 500 && error.details.length
+    ? { success: false, errors: error.details.map((d) => ({ field: d.path || 'body', message: d.message })) }
+    : { success: false, message: error.message.charAt(0).toUpperCase() + error.message.slice(1) };
 
 /** The constraint PostgreSQL named in a check violation, looking through Drizzle's wrapper. */
 function violatedConstraint(error: unknown): string | undefined {
@@ -44,28 +56,15 @@ function databaseRejection(error: unknown): FieldError | undefined {
   return undefined;
 }
 
-export function errorHandler(logger: Logger): ErrorRequestHandler {
-  return (err, req, res, _next) => {
-    const rejected = err instanceof ClientError ? undefined : databaseRejection(err);
-    if (err instanceof ClientError) {
-      res.status(err.status).json({ success: false, errors: err.errors });
-    } else if (rejected) {
-      logger.warn('database rejected a request value', { method: req.method, path: req.path, field: rejected.field, sqlState: sqlState(err) });
-      res.status(400).json({ success: false, errors: [rejected] });
-    } else if (err?.type === 'entity.too.large') {
-      res.status(413).json({ success: false, errors: [{ field: 'body', message: `exceeds the ${err.limit}-byte limit` }] });
-    } else if (err?.type === 'entity.parse.failed') {
-      res.status(400).json({ success: false, errors: [{ field: 'body', message: 'is not valid JSON' }] });
-    } else if (err instanceof URIError || (typeof err?.status === 'number' && err.status === 400 && /decode param/i.test(String(err.message)))) {
-      res.status(400).json({ success: false, errors: [{ field: 'path', message: 'is not valid percent-encoded UTF-8' }] });
-    } else if (typeof err?.status === 'number' && err.status >= 400 && err.status < 500) {
-      res.status(err.status).json({ success: false, errors: [{ field: 'body', message: 'could not be read' }] });
-    } else if (isConnectionError(err)) {
-      logger.error('database unavailable', { method: req.method, path: req.path, error: (err as Error).message });
-      res.status(503).set('Retry-After', '5').json({ success: false, message: 'The database is unavailable; retry later' });
-    } else {
-      logger.error('request failed', { method: req.method, path: req.path, error: (err as Error)?.message, stack: (err as Error)?.stack });
-      res.status(500).json({ success: false, message: 'Internal error' });
+/** Database errors that are the request's fault (400) or the database's absence (503). */
+export function databaseErrors(logger: { warn(message: string, meta?: Record<string, unknown>): void }): ErrorTranslator {
+  return (error, req) => {
+    const rejected = databaseRejection(error);
+    if (rejected) {
+      logger.warn('database rejected a request value', { method: req.method, path: req.path, field: rejected.field, sqlState: sqlState(error) });
+      return new ClientError(400, [rejected]);
     }
+    if (isConnectionError(error)) return new HttpError(503, 'database_unavailable', 'the database is unavailable; retry later', [], { 'Retry-After': '5' });
+    return undefined;
   };
 }

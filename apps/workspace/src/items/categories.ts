@@ -1,8 +1,7 @@
 import { WORKSPACE_CATEGORIES } from '@tp/db-schema';
-import { Router } from 'express';
-import { ClientError } from '../http/errors';
+import { bool, HttpError, int, json, obj, str, type RouteSpec } from '@tp/service-kit';
 import type { CategoryUsage, ItemRepository } from './repository';
-import { validateCategoriesQuery, type CATEGORY_ORDERS } from './validation';
+import { categoriesQuerySchema, type CATEGORY_ORDERS } from './validation';
 
 /** A category as the dashboard reads it (the original TimescaleDB-era row shape). */
 export interface CategoryJson {
@@ -66,27 +65,36 @@ function sortCategories(list: CategoryJson[], orderBy: (typeof CATEGORY_ORDERS)[
   });
 }
 
-/** `GET /api/categories` (also `/categories`) and `GET /api/categories/:name`. */
-export function categoryRoutes(items: ItemRepository): Router {
-  const router = Router();
+const categorySchema = obj({ id: str, name: str, display_name: str, display_order: int, is_active: bool, item_count: int });
 
-  router.get('/', async (req, res) => {
-    const query: Record<string, unknown> = { ...(req.query as object) };
-    const errors = validateCategoriesQuery(query);
-    if (errors.length) throw new ClientError(400, errors);
-    // Every category listed is in use or built in, so active_only leaves the list as it is.
-    const data = sortCategories(categoryList(await items.categoryUsage()), query.order_by as (typeof CATEGORY_ORDERS)[number]);
-    res.json({ success: true, count: data.length, data });
-  });
-
-  router.get('/:name', async (req, res) => {
-    const category = categoryList(await items.categoryUsage()).find((c) => c.name === req.params.name);
-    if (!category) {
-      res.status(404).json({ success: false, message: `Category '${req.params.name}' not found` });
-      return;
-    }
-    res.json({ success: true, data: category });
-  });
-
-  return router;
+/** `GET <prefix>` and `GET <prefix>/:name`; the app mounts them at `/api/categories` and `/categories`. */
+export function categoryRoutes(items: ItemRepository, prefix: string): RouteSpec[] {
+  const tag = 'categories';
+  return [
+    {
+      method: 'get',
+      path: prefix,
+      summary: 'The built-in categories, then every other category an item uses, with item counts',
+      tag,
+      query: categoriesQuerySchema,
+      responses: { 200: json('The categories', obj({ success: { const: true }, count: int, data: { type: 'array', items: categorySchema } })), 400: 'Invalid query' },
+      handler: async ({ res, query }) => {
+        // Every category listed is in use or built in, so active_only leaves the list as it is.
+        const data = sortCategories(categoryList(await items.categoryUsage()), query.order_by as (typeof CATEGORY_ORDERS)[number]);
+        res.json({ success: true, count: data.length, data });
+      },
+    },
+    {
+      method: 'get',
+      path: `${prefix}/:name`,
+      summary: 'One category',
+      tag,
+      responses: { 200: json('The category', obj({ success: { const: true }, data: categorySchema })), 404: 'No such category' },
+      handler: async ({ req, res }) => {
+        const category = categoryList(await items.categoryUsage()).find((c) => c.name === req.params.name);
+        if (!category) throw new HttpError(404, 'not_found', `Category '${req.params.name}' not found`);
+        res.json({ success: true, data: category });
+      },
+    },
+  ];
 }

@@ -1,8 +1,5 @@
 import { WORKSPACE_PRIORITIES, WORKSPACE_STATUSES } from '@tp/db-schema';
-import Ajv, { type ErrorObject } from 'ajv';
-import type { FieldError } from '../http/errors';
-
-export type { FieldError } from '../http/errors';
+import { describeAjvErrors, type DescribeErrors } from '@tp/service-kit';
 
 /** Categories are dynamic, as in the original service: any lowercase slug up to 100 characters. */
 export const CATEGORY_PATTERN = '^[a-z0-9-]+$';
@@ -68,35 +65,14 @@ export const categoriesQuerySchema = {
   },
 };
 
-const ajv = new Ajv({ allErrors: true, strict: false, coerceTypes: false });
-const stripping = new Ajv({ allErrors: true, strict: false, coerceTypes: false, removeAdditional: true });
-const coercing = new Ajv({ allErrors: true, strict: false, coerceTypes: true, useDefaults: true });
-
-function toFieldErrors(errors: ErrorObject[] | null | undefined): FieldError[] {
-  return (errors ?? []).map((e) => {
-    const path = e.instancePath.split('/').slice(1);
-    if (e.keyword === 'required') path.push(String(e.params.missingProperty));
-    if (e.keyword === 'additionalProperties') path.push(String(e.params.additionalProperty));
+/** Ajv errors in the original service's words (`is required`, `must be one of: …`). */
+export const describeItemErrors: DescribeErrors = (errors) =>
+  describeAjvErrors(errors).map((detail, i) => {
+    const e = (errors ?? [])[i];
     const message =
-      e.keyword === 'required' ? 'is required'
-      : e.keyword === 'additionalProperties' ? 'is not an allowed field'
-      : e.keyword === 'enum' ? `must be one of: ${(e.params.allowedValues as string[]).join(', ')}`
-      : e.keyword === 'minProperties' ? 'at least one field must be given'
-      : e.keyword === 'pattern' && path[0] === 'category' ? 'must be lowercase letters, numbers and hyphens only'
+      e.keyword === 'minProperties' ? 'at least one field must be given'
+      : e.keyword === 'pattern' && detail.path === 'category' ? 'must be lowercase letters, numbers and hyphens only'
       : e.keyword === 'pattern' ? 'must not be blank'
-      : (e.message ?? 'is invalid');
-    return { field: path.join('.') || 'body', message };
+      : detail.message;
+    return { ...detail, message };
   });
-}
-
-function compile(instance: Ajv, schema: object) {
-  const validate = instance.compile(schema);
-  return (value: unknown): FieldError[] => (validate(value) ? [] : toFieldErrors(validate.errors));
-}
-
-/** Validates a create body, removing the fields create does not take. */
-export const validateCreate = compile(stripping, createItemSchema);
-export const validateUpdate = compile(ajv, updateItemSchema);
-/** Validates list filters, coercing numbers and filling in limit and offset. */
-export const validateListQuery = compile(coercing, listQuerySchema);
-export const validateCategoriesQuery = compile(coercing, categoriesQuerySchema);
