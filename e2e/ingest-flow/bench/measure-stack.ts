@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { descendantsOf, freePort, sleep, stillAlive, type ProcessInfo } from '@tp/testing';
 
-const root = path.resolve(__dirname, '../..');
+const root = path.resolve(__dirname, '../../..');
 const data = mkdtempSync(path.join(tmpdir(), 'measure-stack-'));
 
 async function startStack(env: Record<string, string>): Promise<{ child: ChildProcess; healthyMs: number }> {

@@ -2,15 +2,15 @@
 // field-exact accuracy over the repository's corpus, or over corpora kept elsewhere in the same shape.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PARSER_VERSION } from '../signal-parser';
-import { formatScore, scoreCorpus, type Corpus } from './score';
+import { PARSER_VERSION } from '../parser/signal-parser';
+import { formatScore, scoreCorpus, type Corpus } from '../parser/corpus/score';
 
 function main() {
   const args = process.argv.slice(2);
   const minAt = args.indexOf('--min');
   const min = minAt >= 0 ? Number(args[minAt + 1]) : 0.99;
   const files = args.filter((_arg, i) => minAt < 0 || (i !== minAt && i !== minAt + 1));
-  const paths = files.length ? files : [join(__dirname, 'posts.json')];
+  const paths = files.length ? files : [join(__dirname, '../parser/corpus/posts.json')];
   let failed = false;
   for (const path of paths) {
     const corpus = JSON.parse(readFileSync(path, 'utf8')) as Corpus;

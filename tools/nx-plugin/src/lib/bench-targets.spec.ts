@@ -1,0 +1,77 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { CreateNodesContext } from '@nx/devkit';
+import { createNodes } from '../index';
+
+let root: string;
+beforeEach(() => {
+  root = mkdtempSync(path.join(tmpdir(), 'nx-bench-'));
+});
+afterEach(() => rmSync(root, { recursive: true, force: true }));
+
+function project(dir: string, projectJson: object, files: Record<string, string> = {}) {
+  for (const [name, content] of Object.entries({ 'project.json': JSON.stringify(projectJson), ...files })) {
+    mkdirSync(path.dirname(path.join(root, dir, name)), { recursive: true });
+    writeFileSync(path.join(root, dir, name), content);
+  }
+}
+
+async function targetsOf(dir: string, workspaceRoot = root) {
+  const context: CreateNodesContext = { workspaceRoot, nxJsonConfiguration: {} };
+  const [[, result]] = await createNodes[1]([`${dir}/project.json`], {}, context);
+  return result.projects?.[dir]?.targets ?? {};
+}
+
+describe('bench targets from bench/<name>.ts', () => {
+  it('runs bench/bench.ts as `bench` after the app build, uncached, described by its first comment', async () => {
+    project('apps/api', { name: 'api', tags: ['type:app'] }, {
+      'src/main.ts': '',
+      'bench/bench.ts': '// `npx nx run api:bench`: ingest throughput of the built API against PostgreSQL. Ratios\n// are against the seed design.\nmain();\n',
+      'bench/seed-baseline-server.ts': '// The seed design, for comparison only.\n',
+    });
+    const targets = await targetsOf('apps/api');
+    expect(targets.bench).toEqual({
+      command: 'node -r @swc-node/register apps/api/bench/bench.ts',
+      options: { cwd: '{workspaceRoot}' },
+      dependsOn: ['build'],
+      cache: false,
+      metadata: { description: 'Ingest throughput of the built API against PostgreSQL' },
+    });
+    expect(targets['seed-baseline-server']).toBeUndefined();
+  });
+
+  it('names other benchmarks after their file and, without a build of its own, builds the projects it depends on', async () => {
+    project('e2e/flow', { name: 'flow', tags: ['type:e2e'] }, {
+      'bench/measure-stack.ts': '// `npx nx run flow:measure-stack`: runs `npm start` and prints what an operator cares about:\n//   - time until healthy,\n//   - RSS.\n',
+    });
+    const targets = await targetsOf('e2e/flow');
+    expect(Object.keys(targets)).toEqual(['measure-stack']);
+    expect(targets['measure-stack']).toMatchObject({
+      command: 'node -r @swc-node/register e2e/flow/bench/measure-stack.ts',
+      dependsOn: ['^build'],
+      cache: false,
+      metadata: { description: 'Runs `npm start` and prints what an operator cares about' },
+    });
+  });
+
+  it('keeps the argument hint of the usage', async () => {
+    project('apps/api', { name: 'api', tags: ['type:app'] }, { 'bench/bench.ts': '// `npx nx run api:bench [-- --quick]`: ingest throughput.\n' });
+    expect((await targetsOf('apps/api')).bench.metadata?.description).toBe('Ingest throughput: [-- --quick]');
+  });
+
+  it('infers nothing without a bench folder', async () => {
+    project('libs/log', { name: 'log', tags: ['type:lib'] }, { 'src/index.ts': '' });
+    expect(await targetsOf('libs/log')).toEqual({});
+  });
+
+  it.each([
+    ['apps/gateway', ['bench']],
+    ['apps/tp-capital-api', ['bench']],
+    ['apps/workspace', ['bench']],
+    ['e2e/ingest-flow', ['bench', 'measure-stack']],
+  ])('this workspace: %s has the benchmark targets %j', async (dir, names) => {
+    const targets = await targetsOf(dir, path.resolve(__dirname, '../../../..'));
+    expect(Object.keys(targets).filter((name) => targets[name].command?.includes('/bench/')).sort()).toEqual(names);
+  });
+});
