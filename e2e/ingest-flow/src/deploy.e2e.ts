@@ -67,9 +67,11 @@ describe('built artifacts, proven by running them', () => {
     ['workspace', {}],
   ])('%s: the Docker build context installs and serves /health', async (app, env) => {
     const context = path.join(work, app);
-    const dockerignore = readFileSync(path.join(WORKSPACE_ROOT, 'dist/apps', app, '.dockerignore'), 'utf8').split('\n').filter((l) => l && !l.startsWith('#'));
+    // The generated Dockerfile and its ignore file live outside the context (docker build -f).
+    const dockerfilePath = path.join(WORKSPACE_ROOT, 'dist/docker', app, 'Dockerfile');
+    const dockerignore = readFileSync(`${dockerfilePath}.dockerignore`, 'utf8').split('\n').filter((l) => l && !l.startsWith('#'));
     cpSync(path.join(WORKSPACE_ROOT, 'dist/apps', app), context, { recursive: true, filter: (src) => !dockerignore.includes(path.basename(src)) });
-    const dockerfile = readFileSync(path.join(WORKSPACE_ROOT, 'dist/apps', app, 'Dockerfile'), 'utf8');
+    const dockerfile = readFileSync(dockerfilePath, 'utf8');
     const install = dockerfile.match(/RUN (npm ci [^&\n]+)/)?.[1].trim().split(/\s+/) ?? [];
     expect(install.slice(0, 3)).toEqual(['npm', 'ci', '--omit=dev']);
     execFileSync('npm', install.slice(1), { cwd: context, stdio: 'pipe', env: { ...process.env, NODE_ENV: 'production' } });
@@ -121,7 +123,7 @@ describe('built artifacts, proven by running them', () => {
   }, 120_000);
 
   it('generates a systemd unit that systemd-analyze accepts', () => {
-    const unit = path.join(WORKSPACE_ROOT, 'dist/apps/gateway/tp-capital-gateway.service');
+    const unit = path.join(WORKSPACE_ROOT, 'dist/systemd/gateway/tp-capital-gateway.service');
     const verify = spawnSync('systemd-analyze', ['verify', '--recursive-errors=no', unit], { encoding: 'utf8' });
     expect(verify.status).toBe(0);
     const security = execFileSync('systemd-analyze', ['security', '--offline=true', unit], { encoding: 'utf8' });

@@ -1,4 +1,4 @@
-// Writes <out>/Dockerfile and <out>/.dockerignore for a built app (the `dockerfile` target).
+// Writes <out>/Dockerfile and <out>/Dockerfile.dockerignore for a built app (the `dockerfile` target).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -12,5 +12,6 @@ if (!values.project || !values.out || !values.port) {
 mkdirSync(values.out, { recursive: true });
 const file = path.join(values.out, 'Dockerfile');
 writeFileSync(file, renderDockerfile({ project: values.project, port: Number(values.port), healthPath: values.health ?? DEFAULT_HEALTH_PATH, nodeOptions: values['node-options'] ?? '', entry: 'main.js' }));
-writeFileSync(path.join(values.out, '.dockerignore'), renderDockerignore());
-console.log(`wrote ${file}`);
+// Docker reads `<Dockerfile>.dockerignore` next to a Dockerfile given with -f.
+writeFileSync(`${file}.dockerignore`, renderDockerignore());
+console.log(`wrote ${file} and ${file}.dockerignore`);

@@ -27,6 +27,12 @@ export function projectVersion(workspaceRoot: string, projectRoot: string): stri
 
 /** Where the app's build lands (`dist/apps/<name>`), from its build target or the convention. */
 export const distDir = (project: string) => `dist/apps/${project}`;
+/**
+ * Generated deploy artifacts live beside the build output, never inside it: restoring `build` from the
+ * cache replaces dist/apps/<name> and would delete them.
+ */
+export const dockerDir = (project: string) => `dist/docker/${project}`;
+export const systemdDir = (project: string) => `dist/systemd/${project}`;
 export const tsRunner = 'node -r @swc-node/register';
 /** Every inferred target that runs or is shaped by this plugin's code re-runs when any of it changes. */
 export const PLUGIN_INPUT = '{workspaceRoot}/tools/nx-plugin/**/*';

@@ -29,7 +29,9 @@ describe('systemd inference', () => {
     const context: CreateNodesContext = { workspaceRoot: root, nxJsonConfiguration: {} };
     const [[, result]] = await createNodes[1](['apps/gateway/project.json'], {}, context);
     const target = result.projects?.['apps/gateway']?.targets?.['systemd-unit'];
-    expect(target).toMatchObject({ dependsOn: ['build'], cache: true, outputs: ['{workspaceRoot}/dist/apps/gateway/tp-capital-gateway.service'] });
+    expect(target).toMatchObject({ dependsOn: ['build'], cache: true, outputs: ['{workspaceRoot}/dist/systemd/gateway/tp-capital-gateway.service'] });
+    // Outside dist/apps/gateway: restoring `build` from the cache replaces that folder.
+    expect(target?.command).toContain(' --out=dist/systemd/gateway/tp-capital-gateway.service ');
     // The unit is written by the plugin's own code, so any of it changing regenerates the unit.
     expect(target?.inputs).toContain(PLUGIN_INPUT);
   });

@@ -1,5 +1,5 @@
 import type { TargetConfiguration } from '@nx/devkit';
-import { distDir, PLUGIN_INPUT, tsRunner, type ProjectFile } from './project-file';
+import { PLUGIN_INPUT, systemdDir, tsRunner, type ProjectFile } from './project-file';
 
 export interface UnitSpec {
   description: string;
@@ -156,7 +156,7 @@ WantedBy=multi-user.target
 /** `systemd-unit` for apps tagged `deploy:systemd`. */
 export function inferSystemdTarget(project: ProjectFile): Record<string, TargetConfiguration> {
   if (!project.tags?.includes('deploy:systemd') || !project.name) return {};
-  const out = distDir(project.name);
+  const out = systemdDir(project.name);
   const port = project.metadata?.port ?? DEFAULT_UNIT.port;
   const livePath = project.metadata?.healthPath ?? DEFAULT_UNIT.livePath;
   return {
