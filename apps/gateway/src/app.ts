@@ -1,10 +1,12 @@
-import { createHealthRouter, type Logger } from '@tp/observability';
-import express, { type ErrorRequestHandler, type Router } from 'express';
+import { GATEWAY_TOKEN_HEADER } from '@tp/ingest-contract';
+import { createHealthRouter, requestContext, type Logger } from '@tp/observability';
+import { buildOpenApi, errorMiddleware, mountRoutes, notFound, type RouteSpec } from '@tp/service-kit';
+import express, { Router } from 'express';
 import type { GatewayConfig } from './config';
 import type { GatewayMetrics } from './metrics';
 import type { Outbox } from './outbox/outbox';
 import type { Publisher } from './publisher/publisher';
-import { pullApiRoutes } from './pull-api/routes';
+import { pullApiRoutes, requireGatewayToken } from './pull-api/routes';
 
 /** Anything with a state worth reporting: the bot and user-client sources. */
 export interface SourceStatus {
@@ -20,8 +22,13 @@ export interface AppDeps {
   publisher: Publisher;
   sources: { bot?: SourceStatus; userClient?: SourceStatus };
   /** The API's calls into the gateway (`/control/*`), when the service wires them. */
-  control?: Router;
+  control?: RouteSpec<'gateway'>[];
   now?: () => number;
+}
+
+/** Routes behind the gateway token; a body is parsed only once the token matched. */
+export function gatewayTokenRoutes(routes: RouteSpec<'gateway'>[], token: string): Router {
+  return mountRoutes(Router(), routes, { guards: { gateway: requireGatewayToken(token) }, jsonBody: { limit: '256kb' } });
 }
 
 const HEALTHY_SOURCE_STATES = new Set(['connected', 'catching_up']);
@@ -45,6 +52,7 @@ export function createApp(deps: AppDeps): express.Express {
 
   const app = express();
   app.disable('x-powered-by');
+  app.use(requestContext({ logger: deps.logger }));
   app.use(metrics.httpMiddleware);
   app.use(
     createHealthRouter(
@@ -96,17 +104,16 @@ export function createApp(deps: AppDeps): express.Express {
     refreshGauges();
     metrics.metricsHandler(req, res, next);
   });
-  app.use(pullApiRoutes(outbox, config.apiToken));
-  if (deps.control) app.use(deps.control);
-  app.use((req, res) => {
-    res.status(404).json({ error: { code: 'not_found', message: `no route for ${req.method} ${req.path}`, details: [] } });
+  const routes = [...pullApiRoutes(outbox), ...(deps.control ?? [])];
+  const openApi = buildOpenApi(routes, {
+    info: { title: 'gateway', version: '1.0.0', description: "The gateway's pull API over its outbox and the API's control calls." },
+    securitySchemes: { gateway: { type: 'apiKey', in: 'header', name: GATEWAY_TOKEN_HEADER } },
   });
-  const onError: ErrorRequestHandler = (err, req, res, _next) => {
-    if (err?.type === 'entity.parse.failed') return res.status(400).json({ error: { code: 'invalid_json', message: 'request body is not valid JSON', details: [] } });
-    if (err?.type === 'entity.too.large') return res.status(413).json({ error: { code: 'payload_too_large', message: 'request body too large', details: [] } });
-    deps.logger.error('request failed', { method: req.method, path: req.path, error: (err as Error)?.message });
-    res.status(500).json({ error: { code: 'internal_error', message: 'internal error', details: [] } });
-  };
-  app.use(onError);
+  app.get('/openapi.json', (_req, res) => {
+    res.json(openApi);
+  });
+  app.use(gatewayTokenRoutes(routes, config.apiToken));
+  app.use(notFound);
+  app.use(errorMiddleware({ logger: deps.logger }));
   return app;
 }

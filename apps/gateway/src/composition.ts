@@ -166,7 +166,7 @@ export async function createGatewayService(config: GatewayConfig, deps: GatewayD
   const sources = await createSources(config, outbox, session, deps);
   const { allowList, channelsInForce } = createChannelAllowList(config, sources, deps);
   const userSource = sources.userClient instanceof UserSource ? sources.userClient : undefined;
-  const control = controlRoutes({ token: config.apiToken, allowList, channels: channelsInForce, userSource, logger });
+  const control = controlRoutes({ allowList, channels: channelsInForce, userSource, logger });
   const app = createApp({ config, logger, metrics, outbox, publisher, sources, control });
   return {
     app,

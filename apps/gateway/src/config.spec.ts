@@ -1,8 +1,9 @@
+import { expectConfigDocsCurrent } from '@tp/service-kit';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { MAX_BATCH_BYTES } from '@tp/ingest-contract';
-import { ConfigError, loadBackfillConfig, loadConfig, loadLoginConfig, loadOutboxToolConfig, loadPublishToolConfig, loadStatusConfig } from './config';
+import { ConfigError, loadBackfillConfig, loadConfig, loadLoginConfig, loadOutboxToolConfig, loadPublishToolConfig, loadStatusConfig, gatewayEnv } from './config';
 
 const token = 'a3f5c8b2d9e1f4a7c6b3e2d1f8a5c7b9d4e6f1a2';
 
@@ -104,5 +105,11 @@ describe('per-command configuration', () => {
     const config = loadBackfillConfig({ TELEGRAM_API_ID: '1', TELEGRAM_API_HASH: 'h' }, { cwd: tmpdir(), publish: false });
     expect(config.publish).toBeUndefined();
     expect(() => loadBackfillConfig({ TELEGRAM_API_ID: '1', TELEGRAM_API_HASH: 'h' }, { cwd: tmpdir() })).toThrow(/API_SECRET_TOKEN/);
+  });
+});
+
+describe('the README configuration table', () => {
+  it('is the table of the schema the config is loaded with', () => {
+    expect(() => expectConfigDocsCurrent(path.join(__dirname, '../README.md'), gatewayEnv)).not.toThrow();
   });
 });

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { MAX_BATCH_BYTES } from '@tp/ingest-contract';
+import { defineEnv, loadEnv, ConfigError, type Env, type EnvValues } from '@tp/service-kit';
 import { parseEncryptionKey } from './session/session-store';
 
 /** Settings every command reads. */
@@ -78,9 +79,8 @@ export interface StatusConfig extends OutboxToolConfig {
   sessionDir: string;
 }
 
-export class ConfigError extends Error {}
-
-export type Env = Record<string, string | undefined>;
+export { ConfigError } from '@tp/service-kit';
+export type { Env } from '@tp/service-kit';
 
 /** Where a command runs; `cwd` decides whether it is inside the repository (for the token `npm start` writes). */
 export interface ConfigContext {
@@ -89,43 +89,83 @@ export interface ConfigContext {
 
 export const LOGIN_HINT = 'run the `login` command (`npx nx run gateway:login` in the repository, `node main.js login` where the gateway is installed)';
 
-function int(env: Env, name: string, fallback: number, min = 0): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < min) throw new ConfigError(`${name} must be an integer >= ${min} (got "${raw}")`);
-  return value;
-}
+const TOKEN_HINT = 'the same value as the API’s GATEWAY_SECRET_TOKEN';
 
-function bounded(env: Env, name: string, fallback: number, min: number, max: number): number {
-  const value = int(env, name, fallback, min);
-  if (value > max) throw new ConfigError(`${name} must be at most ${max} (got "${env[name]}")`);
-  return value;
-}
+/**
+ * Every variable the gateway and its tools read; the README's configuration table is generated
+ * from it. Which ones a command needs is decided by its loader below.
+ */
+export const gatewayEnv = defineEnv({
+  properties: {
+    GATEWAY_PORT: { type: 'integer', minimum: 0, maximum: 65_535, default: 4006, description: 'HTTP port (health, metrics, pull API, control calls)' },
+    GATEWAY_HOST: { type: 'string', default: '127.0.0.1', description: 'bind address' },
+    LOG_LEVEL: {
+      type: 'string',
+      enum: ['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly'],
+      defaultText: '`info` (service), `warn` (tools)',
+      description: 'winston level; logs are JSON lines with secrets redacted',
+    },
+    DATA_DIR: { type: 'string', default: '.data', description: 'where the outbox and the session live unless OUTBOX_DIR/SESSION_DIR say otherwise (the folder `npm start` uses)' },
+    API_ENDPOINTS: { type: 'list', default: 'http://127.0.0.1:4005', description: 'tp-capital-api base URLs, tried in order (failover)' },
+    API_SECRET_TOKEN: {
+      type: 'string',
+      minLength: 32,
+      secret: true,
+      hint: TOKEN_HINT,
+      defaultText: 'required for `serve` and the publishing tools',
+      description: 'sent as `X-Gateway-Token`; inside the repository the tools also read `.data/gateway-token`',
+    },
+    API_SECRET_TOKEN_FILE: { type: 'string', description: 'a file holding API_SECRET_TOKEN instead (systemd credentials, Docker secrets)' },
+    PUBLISH_TIMEOUT_MS: { type: 'integer', minimum: 1, default: 10_000, description: 'upper bound of one publish request' },
+    RETRY_BACKOFF_DOUBLINGS: {
+      type: 'integer',
+      minimum: 0,
+      default: 3,
+      aliases: ['MAX_RETRY_ATTEMPTS'],
+      description: 'how many times the retry delay doubles before it settles (retries never stop)',
+    },
+    RETRY_DELAY_MS: { type: 'integer', minimum: 0, default: 5_000, description: 'first retry delay of the publisher' },
+    PUBLISH_BATCH_MAX_BYTES: { type: 'integer', minimum: 1024, maximum: MAX_BATCH_BYTES, default: MAX_BATCH_BYTES, description: 'most serialized bytes in one `/ingest/batch` request' },
+    POISON_MAX_ATTEMPTS: { type: 'integer', minimum: 1, default: 8, description: '5xx answers one message may get on its own, while others are stored, before it is parked' },
+    OUTBOX_DIR: { type: 'string', defaultText: '`DATA_DIR/gateway/outbox`', description: 'the durable outbox' },
+    OUTBOX_MAX_BYTES: { type: 'integer', minimum: 1024, default: 100 * 1024 * 1024, description: 'outbox size at which Telegram updates stop being acknowledged' },
+    OUTBOX_RETAIN_DELIVERED_MS: { type: 'integer', minimum: 0, default: 0, description: 'how long delivered messages stay readable through the pull API' },
+    OUTBOX_STALE_AFTER_MS: { type: 'integer', minimum: 1_000, default: 2 * 60_000, description: '`/health` turns 503 when the oldest pending message waited longer' },
+    CHANNELS_POLL_INTERVAL_MS: { type: 'integer', minimum: 500, default: 5_000, description: "how often the API's channel registry is read (changes apply without a restart)" },
+    SESSION_DIR: { type: 'string', defaultText: '`DATA_DIR/gateway/session`', description: 'the Telegram login (0600 file in a 0700 folder)' },
+    TELEGRAM_INGESTION_BOT_TOKEN: {
+      type: 'string',
+      pattern: '^\\d+:[\\w-]{20,}$',
+      secret: true,
+      hint: 'a bot token looks like <id>:<secret>',
+      description: 'enables the bot source (Bot API)',
+    },
+    TELEGRAM_ALLOWED_CHAT_IDS: { type: 'list', description: 'chats the bot source accepts (all when empty)' },
+    TELEGRAM_API_ROOT: { type: 'string', description: 'another Bot API server (a local one, or a test double)' },
+    TELEGRAM_API_ID: { type: 'integer', minimum: 1, description: 'the Telegram application (my.telegram.org); with TELEGRAM_API_HASH enables the user client' },
+    TELEGRAM_API_HASH: { type: 'string', secret: true, description: "the application's hash" },
+    TELEGRAM_SESSION_ENCRYPTION_KEY: { type: 'string', secret: true, description: 'encrypts the session file at rest (32 bytes, hex or base64)' },
+    TELEGRAM_SOURCE_CHANNEL_IDS: { type: 'list', description: "channels the user client reads before the API's registry answers" },
+    TELEGRAM_DESTINATION_CHANNEL_ID: { type: 'string', description: 'a channel every received message is forwarded to' },
+  },
+});
 
-const list = (raw: string | undefined) =>
-  (raw ?? '')
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
-
-/** `.data` unless DATA_DIR moves it, the same folder `npm start` uses. */
-const dataDir = (env: Env) => env.DATA_DIR || '.data';
+type GatewayEnv = EnvValues<typeof gatewayEnv>;
 
 /** The service logs at `info`; a tool at `warn`, so its output is its result and progress. */
-function common(env: Env, fallbackLevel = 'warn'): CommonSettings {
-  return { logLevel: env.LOG_LEVEL || fallbackLevel };
+function common(env: GatewayEnv, fallbackLevel = 'warn'): CommonSettings {
+  return { logLevel: env.LOG_LEVEL ?? fallbackLevel };
 }
 
-function outboxSettings(env: Env): OutboxSettings {
+function outboxSettings(env: GatewayEnv): OutboxSettings {
   return {
-    outboxDir: env.OUTBOX_DIR || path.join(dataDir(env), 'gateway/outbox'),
-    outboxMaxBytes: int(env, 'OUTBOX_MAX_BYTES', 100 * 1024 * 1024, 1024),
-    retainDeliveredMs: int(env, 'OUTBOX_RETAIN_DELIVERED_MS', 0, 0),
+    outboxDir: env.OUTBOX_DIR ?? path.join(env.DATA_DIR, 'gateway/outbox'),
+    outboxMaxBytes: env.OUTBOX_MAX_BYTES,
+    retainDeliveredMs: env.OUTBOX_RETAIN_DELIVERED_MS,
   };
 }
 
-const sessionDir = (env: Env) => env.SESSION_DIR || path.join(dataDir(env), 'gateway/session');
+const sessionDir = (env: GatewayEnv) => env.SESSION_DIR ?? path.join(env.DATA_DIR, 'gateway/session');
 
 /** The repository root above `cwd` (the folder holding nx.json), or undefined when installed on its own. */
 function repositoryRoot(cwd: string): string | undefined {
@@ -136,7 +176,7 @@ function repositoryRoot(cwd: string): string | undefined {
 }
 
 function checkedToken(token: string, source: string): string {
-  if (token.length < 32) throw new ConfigError(`${source} must hold at least 32 characters (the same value as the API’s GATEWAY_SECRET_TOKEN)`);
+  if (token.length < 32) throw new ConfigError(`${source} must hold at least 32 characters (${TOKEN_HINT})`);
   return token;
 }
 
@@ -152,12 +192,12 @@ function readTokenFile(file: string, name: string): string {
  * The API token: API_SECRET_TOKEN, else the file API_SECRET_TOKEN_FILE names; for the tools inside
  * the repository also the file `npm start` generates (DATA_DIR/gateway-token).
  */
-function apiToken(env: Env, repositoryFallback: ConfigContext | undefined): string {
-  if (env.API_SECRET_TOKEN) return checkedToken(env.API_SECRET_TOKEN, 'API_SECRET_TOKEN');
+function apiToken(env: GatewayEnv, repositoryFallback: ConfigContext | undefined): string {
+  if (env.API_SECRET_TOKEN) return env.API_SECRET_TOKEN;
   if (env.API_SECRET_TOKEN_FILE) return checkedToken(readTokenFile(env.API_SECRET_TOKEN_FILE, 'API_SECRET_TOKEN_FILE'), `API_SECRET_TOKEN_FILE (${env.API_SECRET_TOKEN_FILE})`);
   const root = repositoryFallback ? repositoryRoot(repositoryFallback.cwd ?? process.cwd()) : undefined;
   if (root) {
-    const file = path.resolve(root, dataDir(env), 'gateway-token');
+    const file = path.resolve(root, env.DATA_DIR, 'gateway-token');
     if (existsSync(file)) return checkedToken(readTokenFile(file, 'the token file of `npm start`'), file);
   }
   throw new ConfigError(
@@ -166,26 +206,25 @@ function apiToken(env: Env, repositoryFallback: ConfigContext | undefined): stri
   );
 }
 
-function publishSettings(env: Env, repositoryFallback?: ConfigContext): PublishSettings {
-  const apiEndpoints = list(env.API_ENDPOINTS ?? 'http://127.0.0.1:4005');
+function publishSettings(env: GatewayEnv, repositoryFallback?: ConfigContext): PublishSettings {
+  const apiEndpoints = env.API_ENDPOINTS;
   for (const endpoint of apiEndpoints) {
     if (!/^https?:\/\/[^\s]+$/.test(endpoint)) throw new ConfigError(`API_ENDPOINTS contains an invalid URL: "${endpoint}"`);
   }
   return {
     apiToken: apiToken(env, repositoryFallback),
     apiEndpoints,
-    publishTimeoutMs: int(env, 'PUBLISH_TIMEOUT_MS', 10_000, 1),
-    // MAX_RETRY_ATTEMPTS was a misleading name (retries never stop; it caps the doublings); still read as an alias.
-    retryBackoffDoublings: int(env, env.RETRY_BACKOFF_DOUBLINGS !== undefined ? 'RETRY_BACKOFF_DOUBLINGS' : 'MAX_RETRY_ATTEMPTS', 3, 0),
-    retryDelayMs: int(env, 'RETRY_DELAY_MS', 5_000, 0),
-    publishBatchMaxBytes: bounded(env, 'PUBLISH_BATCH_MAX_BYTES', MAX_BATCH_BYTES, 1024, MAX_BATCH_BYTES),
-    poisonMaxAttempts: int(env, 'POISON_MAX_ATTEMPTS', 8, 1),
+    publishTimeoutMs: env.PUBLISH_TIMEOUT_MS,
+    retryBackoffDoublings: env.RETRY_BACKOFF_DOUBLINGS,
+    retryDelayMs: env.RETRY_DELAY_MS,
+    publishBatchMaxBytes: env.PUBLISH_BATCH_MAX_BYTES,
+    poisonMaxAttempts: env.POISON_MAX_ATTEMPTS,
   };
 }
 
 /** The Telegram application settings, or undefined when TELEGRAM_API_ID/HASH are not both set. */
-function telegramApp(env: Env): TelegramAppSettings | undefined {
-  if (!env.TELEGRAM_API_ID || !env.TELEGRAM_API_HASH) return undefined;
+function telegramApp(env: GatewayEnv): TelegramAppSettings | undefined {
+  if (env.TELEGRAM_API_ID === undefined || !env.TELEGRAM_API_HASH) return undefined;
   const sessionEncryptionKey = env.TELEGRAM_SESSION_ENCRYPTION_KEY || undefined;
   if (sessionEncryptionKey) {
     try {
@@ -194,30 +233,28 @@ function telegramApp(env: Env): TelegramAppSettings | undefined {
       throw new ConfigError((error as Error).message);
     }
   }
-  return { apiId: int(env, 'TELEGRAM_API_ID', 0, 1), apiHash: env.TELEGRAM_API_HASH, sessionEncryptionKey };
+  return { apiId: env.TELEGRAM_API_ID, apiHash: env.TELEGRAM_API_HASH, sessionEncryptionKey };
 }
 
-function requiredTelegramApp(env: Env, command: string): TelegramAppSettings {
+function requiredTelegramApp(env: GatewayEnv, command: string): TelegramAppSettings {
   const telegram = telegramApp(env);
   if (!telegram) throw new ConfigError(`${command} needs TELEGRAM_API_ID and TELEGRAM_API_HASH (from https://my.telegram.org)`);
   return telegram;
 }
 
-function gatewayAddress(env: Env): { port: number; host: string } {
-  return { port: int(env, 'GATEWAY_PORT', 4006, 0), host: env.GATEWAY_HOST || '127.0.0.1' };
+function gatewayAddress(env: GatewayEnv): { port: number; host: string } {
+  return { port: env.GATEWAY_PORT, host: env.GATEWAY_HOST };
 }
 
 /** The service (`serve`): the API token from API_SECRET_TOKEN or API_SECRET_TOKEN_FILE, Telegram sources optional. */
-export function loadConfig(env: Env = process.env): GatewayConfig {
+export function loadConfig(raw: Env = process.env): GatewayConfig {
+  const env = loadEnv(gatewayEnv, raw);
   const publish = publishSettings(env);
   const disabledSources: Record<string, string> = {};
 
   let bot: GatewayConfig['bot'];
   if (env.TELEGRAM_INGESTION_BOT_TOKEN) {
-    if (!/^\d+:[\w-]{20,}$/.test(env.TELEGRAM_INGESTION_BOT_TOKEN)) {
-      throw new ConfigError('TELEGRAM_INGESTION_BOT_TOKEN does not look like a bot token (<id>:<secret>)');
-    }
-    bot = { token: env.TELEGRAM_INGESTION_BOT_TOKEN, allowedChatIds: list(env.TELEGRAM_ALLOWED_CHAT_IDS), apiRoot: env.TELEGRAM_API_ROOT || undefined };
+    bot = { token: env.TELEGRAM_INGESTION_BOT_TOKEN, allowedChatIds: env.TELEGRAM_ALLOWED_CHAT_IDS, apiRoot: env.TELEGRAM_API_ROOT };
   } else {
     disabledSources.bot = 'set TELEGRAM_INGESTION_BOT_TOKEN to enable the bot source';
   }
@@ -227,8 +264,8 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
   if (telegram) {
     userClient = {
       ...telegram,
-      sourceChannelIds: list(env.TELEGRAM_SOURCE_CHANNEL_IDS),
-      destinationChannelId: env.TELEGRAM_DESTINATION_CHANNEL_ID || undefined,
+      sourceChannelIds: env.TELEGRAM_SOURCE_CHANNEL_IDS,
+      destinationChannelId: env.TELEGRAM_DESTINATION_CHANNEL_ID,
     };
   } else {
     disabledSources.userClient = `set TELEGRAM_API_ID, TELEGRAM_API_HASH and TELEGRAM_SOURCE_CHANNEL_IDS, then ${LOGIN_HINT}, to enable the user client`;
@@ -239,8 +276,8 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
     ...publish,
     ...outboxSettings(env),
     ...common(env, 'info'),
-    staleAfterMs: int(env, 'OUTBOX_STALE_AFTER_MS', 2 * 60_000, 1_000),
-    channelsPollIntervalMs: int(env, 'CHANNELS_POLL_INTERVAL_MS', 5_000, 500),
+    staleAfterMs: env.OUTBOX_STALE_AFTER_MS,
+    channelsPollIntervalMs: env.CHANNELS_POLL_INTERVAL_MS,
     sessionDir: sessionDir(env),
     bot,
     userClient,
@@ -249,28 +286,33 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
 }
 
 /** `login`: TELEGRAM_API_ID, TELEGRAM_API_HASH, SESSION_DIR (and the optional encryption key). */
-export function loadLoginConfig(env: Env = process.env): LoginConfig {
+export function loadLoginConfig(raw: Env = process.env): LoginConfig {
+  const env = loadEnv(gatewayEnv, raw);
   return { ...common(env), sessionDir: sessionDir(env), telegram: requiredTelegramApp(env, 'login') };
 }
 
 /** Tools that only read or change the outbox. */
-export function loadOutboxToolConfig(env: Env = process.env): OutboxToolConfig {
+export function loadOutboxToolConfig(raw: Env = process.env): OutboxToolConfig {
+  const env = loadEnv(gatewayEnv, raw);
   return { ...common(env), ...outboxSettings(env) };
 }
 
 /** Tools that publish what the outbox holds; inside the repository the token may come from `npm start`'s file. */
-export function loadPublishToolConfig(env: Env = process.env, context: ConfigContext = {}): PublishToolConfig {
+export function loadPublishToolConfig(raw: Env = process.env, context: ConfigContext = {}): PublishToolConfig {
+  const env = loadEnv(gatewayEnv, raw);
   return { ...common(env), ...outboxSettings(env), ...publishSettings(env, context) };
 }
 
 /** `backfill`: the user client's Telegram application and session, the outbox, the API when it publishes. */
-export function loadBackfillConfig(env: Env = process.env, context: ConfigContext & { publish?: boolean } = {}): BackfillConfig {
+export function loadBackfillConfig(raw: Env = process.env, context: ConfigContext & { publish?: boolean } = {}): BackfillConfig {
+  const env = loadEnv(gatewayEnv, raw);
   const telegram = requiredTelegramApp(env, 'backfill');
   const publish = context.publish === false ? undefined : publishSettings(env, context);
-  return { ...loadOutboxToolConfig(env), sessionDir: sessionDir(env), telegram, publish };
+  return { ...common(env), ...outboxSettings(env), sessionDir: sessionDir(env), telegram, publish };
 }
 
 /** `status`: no token, no Telegram settings. */
-export function loadStatusConfig(env: Env = process.env): StatusConfig {
-  return { ...loadOutboxToolConfig(env), ...gatewayAddress(env), sessionDir: sessionDir(env) };
+export function loadStatusConfig(raw: Env = process.env): StatusConfig {
+  const env = loadEnv(gatewayEnv, raw);
+  return { ...common(env), ...outboxSettings(env), ...gatewayAddress(env), sessionDir: sessionDir(env) };
 }

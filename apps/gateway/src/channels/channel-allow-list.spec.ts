@@ -7,6 +7,8 @@ import path from 'node:path';
 import express from 'express';
 import request from 'supertest';
 import winston from 'winston';
+import { errorMiddleware } from '@tp/service-kit';
+import { gatewayTokenRoutes } from '../app';
 import { controlRoutes } from '../control/routes';
 import { createGatewayMetrics } from '../metrics';
 import { Outbox } from '../outbox/outbox';
@@ -127,7 +129,9 @@ describe('the allow-list applied to the user client, and the control routes', ()
     await outbox.close();
   });
 
-  const app = (list: ChannelAllowList, inForce: () => string[]) => express().use(controlRoutes({ token: TOKEN, allowList: list, channels: inForce, userSource: user, logger }));
+  const app = (list: ChannelAllowList, inForce: () => string[]) => express()
+      .use(gatewayTokenRoutes(controlRoutes({ allowList: list, channels: inForce, userSource: user, logger }), TOKEN))
+      .use(errorMiddleware({ logger }));
 
   it('follows a channel added in the registry without a restart, and /control/sync-messages counts what it caught up', async () => {
     const list = allowList(60_000);

@@ -1,47 +1,63 @@
 import { GATEWAY_TOKEN_HEADER, tokensMatch } from '@tp/ingest-contract';
-import express, { Router, type NextFunction, type Request, type Response } from 'express';
+import { HttpError, int, json, obj, str, type RouteSpec } from '@tp/service-kit';
+import type { RequestHandler } from 'express';
 import type { Outbox } from '../outbox/outbox';
 
-function fail(res: Response, status: number, code: string, message: string, details: unknown[] = []) {
-  res.status(status).json({ error: { code, message, details } });
+const CHAT_ID = '^-?\\d{1,20}$';
+
+/** The gateway's shared secret in `X-Gateway-Token` (the API's token: one secret between the two). */
+export function requireGatewayToken(token: string): RequestHandler {
+  return (req, _res, next) => {
+    const presented = req.get(GATEWAY_TOKEN_HEADER);
+    if (tokensMatch(presented, token)) return next();
+    next(new HttpError(401, 'unauthorized', presented ? `invalid ${GATEWAY_TOKEN_HEADER}` : `missing ${GATEWAY_TOKEN_HEADER} header`));
+  };
 }
 
 /**
  * The seed's pull API over the outbox, for consumers that poll instead of being pushed to.
  * Messages are keyed by channel and message id: message ids repeat across channels.
  */
-export function pullApiRoutes(outbox: Outbox, token: string): Router {
-  const router = Router();
-  router.use('/api/messages', (req: Request, res: Response, next: NextFunction) => {
-    const presented = req.get(GATEWAY_TOKEN_HEADER);
-    if (tokensMatch(presented, token)) return next();
-    fail(res, 401, 'unauthorized', presented ? 'invalid token' : `missing ${GATEWAY_TOKEN_HEADER} header`);
-  });
-
-  router.get('/api/messages/unprocessed', (req, res) => {
-    const channel = typeof req.query.channel === 'string' ? req.query.channel : undefined;
-    const limit = req.query.limit === undefined ? 100 : Number(req.query.limit);
-    if (!Number.isInteger(limit) || limit < 1 || limit > 1000) return fail(res, 400, 'validation_failed', 'limit must be an integer from 1 to 1000', [{ path: 'limit', message: 'must be 1..1000' }]);
-    if (channel !== undefined && !/^-?\d{1,20}$/.test(channel)) return fail(res, 400, 'validation_failed', 'channel must be a Telegram chat id', [{ path: 'channel', message: 'must be a chat id' }]);
-    const data = outbox.unprocessed(channel, limit).map((e) => ({ ...e.message, receivedAt: new Date(e.at).toISOString(), delivered: e.state === 'delivered' }));
-    res.json({ data, count: data.length });
-  });
-
-  router.post('/api/messages/mark-processed', express.json({ limit: '256kb' }), async (req, res, next) => {
-    const body = req.body as { channelId?: unknown; messageIds?: unknown; processedBy?: unknown };
-    const details: Array<{ path: string; message: string }> = [];
-    if (typeof body?.channelId !== 'string' || !/^-?\d{1,20}$/.test(body.channelId)) details.push({ path: 'channelId', message: 'must be a Telegram chat id string' });
-    if (!Array.isArray(body?.messageIds) || body.messageIds.length < 1 || body.messageIds.length > 1000 || !body.messageIds.every((id) => Number.isInteger(id) && id > 0)) {
-      details.push({ path: 'messageIds', message: 'must be 1..1000 positive integers' });
-    }
-    if (typeof body?.processedBy !== 'string' || body.processedBy.length < 1 || body.processedBy.length > 100) details.push({ path: 'processedBy', message: 'must be a non-empty string (≤ 100)' });
-    if (details.length) return fail(res, 400, 'validation_failed', 'invalid mark-processed request', details);
-    try {
-      const updated = await outbox.markProcessed(body.channelId as string, body.messageIds as number[], body.processedBy as string);
-      res.json({ status: 'ok', updated });
-    } catch (error) {
-      next(error);
-    }
-  });
-  return router;
+export function pullApiRoutes(outbox: Outbox): RouteSpec<'gateway'>[] {
+  return [
+    {
+      method: 'get',
+      path: '/api/messages/unprocessed',
+      summary: 'Messages in the outbox not yet marked processed, oldest first',
+      tag: 'pull-api',
+      auth: 'gateway',
+      query: {
+        type: 'object',
+        properties: { channel: { type: 'string', pattern: CHAT_ID }, limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 } },
+      },
+      responses: { 200: json('The messages', obj({ data: { type: 'array' }, count: int })), 400: 'Invalid query', 401: 'Missing or wrong X-Gateway-Token' },
+      handler: ({ res, query }) => {
+        const data = outbox
+          .unprocessed(query.channel as string | undefined, query.limit as number)
+          .map((e) => ({ ...e.message, receivedAt: new Date(e.at).toISOString(), delivered: e.state === 'delivered' }));
+        res.json({ data, count: data.length });
+      },
+    },
+    {
+      method: 'post',
+      path: '/api/messages/mark-processed',
+      summary: 'Mark messages of one channel processed',
+      tag: 'pull-api',
+      auth: 'gateway',
+      body: {
+        type: 'object',
+        required: ['channelId', 'messageIds', 'processedBy'],
+        properties: {
+          channelId: { type: 'string', pattern: CHAT_ID },
+          messageIds: { type: 'array', minItems: 1, maxItems: 1000, items: { type: 'integer', minimum: 1 } },
+          processedBy: { type: 'string', minLength: 1, maxLength: 100 },
+        },
+      },
+      responses: { 200: json('How many were marked', obj({ status: str, updated: int })), 400: 'Invalid request', 401: 'Missing or wrong X-Gateway-Token' },
+      handler: async ({ res, body }) => {
+        const { channelId, messageIds, processedBy } = body as { channelId: string; messageIds: number[]; processedBy: string };
+        res.json({ status: 'ok', updated: await outbox.markProcessed(channelId, messageIds, processedBy) });
+      },
+    },
+  ];
 }
