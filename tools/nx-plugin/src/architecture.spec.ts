@@ -23,9 +23,9 @@ describe('workspace architecture', () => {
 
   const deps = (project: string) => (graph[project] ?? []).map((d) => d.target).filter((t) => !t.startsWith('npm:'));
 
-  it('has the nine projects', () => {
+  it('has the ten projects', () => {
     expect(Object.keys(graph).filter((p) => !p.startsWith('npm:')).sort()).toEqual(
-      ['db-schema', 'gateway', 'ingest-contract', 'ingest-flow', 'nx-plugin', 'observability', 'testing', 'tp-capital-api', 'workspace'],
+      ['db-schema', 'gateway', 'ingest-contract', 'ingest-flow', 'nx-plugin', 'observability', 'service-kit', 'testing', 'tp-capital-api', 'workspace'],
     );
   });
 
