@@ -1,4 +1,4 @@
-// `status`: is the service up and healthy, what does the outbox hold, is there a Telegram session. Works
+// `status [--json]`: is the service up and healthy, what does the outbox hold, is there a Telegram session. Works
 // with the service running (asks its /health) or stopped (reads the outbox itself).
 import { existsSync } from 'node:fs';
 import path from 'node:path';

@@ -1,4 +1,4 @@
-// `npx nx run workspace:migrate-lowdb -- --file <library.json> [--dry-run] [--skip-invalid]`; `--help` explains.
+// `npx nx run workspace:migrate-lowdb -- --file <library.json> [--dry-run] [--skip-invalid]`: migrates a LowDB library.json into PostgreSQL; `--help` explains.
 import { localDatabaseEnv } from '@tp/db-schema';
 import { openLocalDatabase } from '@tp/db-schema/embedded';
 import { loadEnv } from '@tp/service-kit';
