@@ -1,27 +1,8 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { CreateNodesContext } from '@nx/devkit';
-import { createNodes } from '../index';
+import { tempWorkspace } from './temp-workspace.testing';
 
-let root: string;
-beforeEach(() => {
-  root = mkdtempSync(path.join(tmpdir(), 'nx-bench-'));
-});
-afterEach(() => rmSync(root, { recursive: true, force: true }));
-
-function project(dir: string, projectJson: object, files: Record<string, string> = {}) {
-  for (const [name, content] of Object.entries({ 'project.json': JSON.stringify(projectJson), ...files })) {
-    mkdirSync(path.dirname(path.join(root, dir, name)), { recursive: true });
-    writeFileSync(path.join(root, dir, name), content);
-  }
-}
-
-async function targetsOf(dir: string, workspaceRoot = root) {
-  const context: CreateNodesContext = { workspaceRoot, nxJsonConfiguration: {} };
-  const [[, result]] = await createNodes[1]([`${dir}/project.json`], {}, context);
-  return result.projects?.[dir]?.targets ?? {};
-}
+const workspace = tempWorkspace('nx-bench-');
+const { project, targetsOf } = workspace;
 
 describe('bench targets from bench/<name>.ts', () => {
   it('runs bench/bench.ts as `bench` after the app build, uncached, described by its first comment', async () => {

@@ -1,28 +1,9 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { CreateNodesContext } from '@nx/devkit';
-import { createNodes } from '../index';
 import { leadingComment } from './entry-file';
+import { tempWorkspace } from './temp-workspace.testing';
 
-let root: string;
-beforeEach(() => {
-  root = mkdtempSync(path.join(tmpdir(), 'nx-cli-'));
-});
-afterEach(() => rmSync(root, { recursive: true, force: true }));
-
-function project(dir: string, projectJson: object, files: Record<string, string> = {}) {
-  for (const [name, content] of Object.entries({ 'project.json': JSON.stringify(projectJson), ...files })) {
-    mkdirSync(path.dirname(path.join(root, dir, name)), { recursive: true });
-    writeFileSync(path.join(root, dir, name), content);
-  }
-}
-
-async function targetsOf(dir: string, workspaceRoot = root) {
-  const context: CreateNodesContext = { workspaceRoot, nxJsonConfiguration: {} };
-  const [[, result]] = await createNodes[1]([`${dir}/project.json`], {}, context);
-  return result.projects?.[dir]?.targets ?? {};
-}
+const workspace = tempWorkspace('nx-cli-');
+const { project, targetsOf } = workspace;
 
 const app = { name: 'api', tags: ['type:app'] };
 
