@@ -62,17 +62,10 @@ export function createApp(deps: AppDeps): express.Express {
     res.json(openApi);
   });
 
-  // The gateway is authenticated before its body is even parsed.
+  // The gateway's routes: authenticated before a body is even parsed. The allow-list poll uses the same token.
   const gatewayGuard = requireGatewayToken(config.gatewayToken, () => metrics.ingestionRequests.inc({ status: 'unauthorized' }));
-  const ingestRouter = Router();
-  ingestRouter.use('/ingest', gatewayGuard, express.json({ limit: MAX_INGEST_BODY_BYTES }));
-  mountRoutes(ingestRouter, ingest, { guards: { gateway: (_req, _res, next) => next() } });
-  app.use(ingestRouter);
-
-  // The gateway polls its allow-list here with the same token; not rate-limited like browser routes.
-  const gatewayRouter = Router();
-  mountRoutes(gatewayRouter, [allowListRoute], { guards: { gateway: requireGatewayToken(config.gatewayToken, () => undefined) } });
-  app.use(gatewayRouter);
+  app.use(mountRoutes(Router(), ingest, { guards: { gateway: gatewayGuard }, jsonBody: { limit: MAX_INGEST_BODY_BYTES } }));
+  app.use(mountRoutes(Router(), [allowListRoute], { guards: { gateway: requireGatewayToken(config.gatewayToken, () => undefined) } }));
 
   // Browser-facing routes: security headers, rate limit. The gateway's /ingest is machine-to-machine
   // and skips them (measurably faster under load).
