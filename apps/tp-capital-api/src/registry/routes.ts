@@ -99,123 +99,91 @@ const timestamp = dateTime;
 
 // ---- routes --------------------------------------------------------------------------------------
 
-/** The original dashboard's channel manager: `/telegram-channels`, answers `{ success, … }`. */
-function legacyChannelRoutes(registry: ChannelRegistry): RouteSpec[] {
-  return [
-    {
-      method: 'get',
-      path: '/telegram-channels',
-      summary: 'Registered channels with signal counts, newest update first (deleted ones excluded)',
-      tag: 'telegram',
-      errorStyle: LEGACY_ERRORS,
-      responses: { 200: json('{ data: Channel[] }', obj({ data: { type: 'array', items: channelSchema } })) },
-      handler: async ({ res }) => {
-        res.json({ data: await registry.list() });
-      },
-    },
-    {
-      method: 'post',
-      path: '/telegram-channels',
-      summary: 'Register a source channel; the gateway picks it up on its next poll or on POST /reload-channels',
-      tag: 'telegram',
-      auth: 'apiKey',
-      errorStyle: LEGACY_ERRORS,
-      body: channelCreateBody,
-      requiredMessage: 'label and channel_id are required',
-      responses: {
-        201: json('{ success: true, channel }', obj({ success, channel: channelSchema })),
-        400: 'label and channel_id are required (or another invalid field)',
-        401: 'Missing or wrong X-API-Key',
-        409: 'channel_id already registered',
-      },
-      handler: async ({ res, body }) => {
-        const channel = await registry.create(body as Parameters<ChannelRegistry['create']>[0]);
-        res.status(201).json({ success: true, channel });
-      },
-    },
-    {
-      method: 'put',
-      path: '/telegram-channels/:id',
-      summary: "Change a channel (partial); status 'inactive' pauses it, 'deleted' removes it",
-      tag: 'telegram',
-      auth: 'apiKey',
-      errorStyle: LEGACY_ERRORS,
-      params: idParams,
-      body: channelUpdateBody,
-      responses: {
-        200: json('{ success: true }', obj({ success, channel: nullable({ type: 'object' }) })),
-        400: 'Invalid field',
-        401: 'Missing or wrong X-API-Key',
-        404: 'No such channel',
-        409: 'channel_id already registered',
-      },
-      handler: async ({ res, params, body }) => {
-        const channel = await registry.update(String(params.id), body as ChannelChange);
-        res.json({ success: true, channel });
-      },
-    },
-    {
-      method: 'delete',
-      path: '/telegram-channels/:id',
-      summary: 'Remove a channel from the registry (its signals stay)',
-      tag: 'telegram',
-      auth: 'apiKey',
-      errorStyle: LEGACY_ERRORS,
-      params: idParams,
-      responses: { 200: json('{ success: true }', obj({ success })), 401: 'Missing or wrong X-API-Key', 404: 'No such channel' },
-      handler: async ({ res, params }) => {
-        await registry.remove(String(params.id));
-        res.json({ success: true });
-      },
-    },
-  ];
+/**
+ * How one path answers the channel registry: the original dashboard's channel manager reads
+ * `/telegram-channels` as `{ success, … }`, its newer pages read `/telegram/channels` as `{ status: 'ok', id }`.
+ */
+interface ChannelDialect {
+  path: string;
+  summaries: { list: string; create: string; update: string; remove: string };
+  listed: (data: unknown[]) => { body: object; schema: Schema; description: string };
+  created: (channel: { id: string }) => { body: object; schema: Schema; description: string };
+  updated: (id: string, channel: unknown) => { body: object; schema: Schema; description: string };
+  removed: (id: string) => { body: object; schema: Schema; description: string };
 }
 
-/** `/telegram/channels`: the same registry with the original `{ status: 'ok', id }` answers. */
-function channelRoutes(registry: ChannelRegistry): RouteSpec[] {
+const LEGACY_CHANNELS: ChannelDialect = {
+  path: '/telegram-channels',
+  summaries: {
+    list: 'Registered channels with signal counts, newest update first (deleted ones excluded)',
+    create: 'Register a source channel; the gateway picks it up on its next poll or on POST /reload-channels',
+    update: "Change a channel (partial); status 'inactive' pauses it, 'deleted' removes it",
+    remove: 'Remove a channel from the registry (its signals stay)',
+  },
+  listed: (data) => ({ body: { data }, schema: obj({ data: { type: 'array', items: channelSchema } }), description: '{ data: Channel[] }' }),
+  created: (channel) => ({ body: { success: true, channel }, schema: obj({ success, channel: channelSchema }), description: '{ success: true, channel }' }),
+  updated: (_id, channel) => ({ body: { success: true, channel }, schema: obj({ success, channel: nullable({ type: 'object' }) }), description: '{ success: true }' }),
+  removed: () => ({ body: { success: true }, schema: obj({ success }), description: '{ success: true }' }),
+};
+
+const CHANNELS: ChannelDialect = {
+  path: '/telegram/channels',
+  summaries: { list: 'List registered channels', create: 'Register a source channel', update: 'Change a channel (partial)', remove: 'Remove a channel from the registry' },
+  listed: (data) => ({
+    body: { data, timestamp: new Date().toISOString() },
+    schema: obj({ data: { type: 'array', items: channelSchema }, timestamp }),
+    description: '{ data: Channel[], timestamp }',
+  }),
+  created: (channel) => ({ body: { status: 'ok', id: channel.id, data: channel }, schema: obj({ status: ok, id: str, data: channelSchema }), description: '{ status: "ok", id, data }' }),
+  updated: (id, channel) => ({ body: { status: 'ok', id, data: channel }, schema: obj({ status: ok, id: str, data: nullable({ type: 'object' }) }), description: '{ status: "ok", id, data }' }),
+  removed: (id) => ({ body: { status: 'ok', id }, schema: obj({ status: ok, id: str }), description: '{ status: "ok", id }' }),
+};
+
+/** The channel registry's CRUD on one path, answered in that path's dialect. */
+function channelRoutes(registry: ChannelRegistry, dialect: ChannelDialect): RouteSpec[] {
+  const doc = (shape: { schema: Schema; description: string }) => json(shape.description, shape.schema);
+  const sample = { id: '' };
+  const common = { tag: 'telegram', errorStyle: LEGACY_ERRORS } as const;
   return [
     {
+      ...common,
       method: 'get',
-      path: '/telegram/channels',
-      summary: 'List registered channels',
-      tag: 'telegram',
-      errorStyle: LEGACY_ERRORS,
-      responses: { 200: json('{ data: Channel[], timestamp }', obj({ data: { type: 'array', items: channelSchema }, timestamp })) },
+      path: dialect.path,
+      summary: dialect.summaries.list,
+      responses: { 200: doc(dialect.listed([])) },
       handler: async ({ res }) => {
-        res.json({ data: await registry.list(), timestamp: new Date().toISOString() });
+        res.json(dialect.listed(await registry.list()).body);
       },
     },
     {
+      ...common,
       method: 'post',
-      path: '/telegram/channels',
-      summary: 'Register a source channel',
-      tag: 'telegram',
+      path: dialect.path,
+      summary: dialect.summaries.create,
       auth: 'apiKey',
-      errorStyle: LEGACY_ERRORS,
       body: channelCreateBody,
       requiredMessage: 'label and channel_id are required',
       responses: {
-        201: json('{ status: "ok", id, data }', obj({ status: ok, id: str, data: channelSchema })),
+        201: doc(dialect.created(sample)),
         400: 'label and channel_id are required (or another invalid field)',
         401: 'Missing or wrong X-API-Key',
         409: 'channel_id already registered',
       },
       handler: async ({ res, body }) => {
         const channel = await registry.create(body as Parameters<ChannelRegistry['create']>[0]);
-        res.status(201).json({ status: 'ok', id: channel.id, data: channel });
+        res.status(201).json(dialect.created(channel).body);
       },
     },
     {
+      ...common,
       method: 'put',
-      path: '/telegram/channels/:id',
-      summary: 'Change a channel (partial)',
-      tag: 'telegram',
+      path: `${dialect.path}/:id`,
+      summary: dialect.summaries.update,
       auth: 'apiKey',
-      errorStyle: LEGACY_ERRORS,
       params: idParams,
       body: channelUpdateBody,
       responses: {
-        200: json('{ status: "ok", id, data }', obj({ status: ok, id: str, data: nullable({ type: 'object' }) })),
+        200: doc(dialect.updated('', null)),
         400: 'Invalid field',
         401: 'Missing or wrong X-API-Key',
         404: 'No such channel',
@@ -223,21 +191,20 @@ function channelRoutes(registry: ChannelRegistry): RouteSpec[] {
       },
       handler: async ({ res, params, body }) => {
         const channel = await registry.update(String(params.id), body as ChannelChange);
-        res.json({ status: 'ok', id: String(params.id), data: channel });
+        res.json(dialect.updated(String(params.id), channel).body);
       },
     },
     {
+      ...common,
       method: 'delete',
-      path: '/telegram/channels/:id',
-      summary: 'Remove a channel from the registry',
-      tag: 'telegram',
+      path: `${dialect.path}/:id`,
+      summary: dialect.summaries.remove,
       auth: 'apiKey',
-      errorStyle: LEGACY_ERRORS,
       params: idParams,
-      responses: { 200: json('{ status: "ok", id }', obj({ status: ok, id: str })), 401: 'Missing or wrong X-API-Key', 404: 'No such channel' },
+      responses: { 200: doc(dialect.removed('')), 401: 'Missing or wrong X-API-Key', 404: 'No such channel' },
       handler: async ({ res, params }) => {
         await registry.remove(String(params.id));
-        res.json({ status: 'ok', id: String(params.id) });
+        res.json(dialect.removed(String(params.id)).body);
       },
     },
   ];
@@ -388,5 +355,5 @@ function botRoutes(db: Database): RouteSpec[] {
 }
 
 export function telegramRoutes(db: Database, registry = new ChannelRegistry(db)): RouteSpec[] {
-  return [...legacyChannelRoutes(registry), ...channelRoutes(registry), ...botRoutes(db)];
+  return [...channelRoutes(registry, LEGACY_CHANNELS), ...channelRoutes(registry, CHANNELS), ...botRoutes(db)];
 }
