@@ -15,8 +15,6 @@ export default [
         'error',
         {
           enforceBuildableLibDependency: true,
-          // The e2e project drives the real gateway against its fake Telegram Bot API.
-          allow: ['@tp/gateway/testing'],
           depConstraints: [
             { sourceTag: 'type:lib', onlyDependOnLibsWithTags: ['type:lib'] },
             { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:lib'] },

@@ -3,3 +3,4 @@ export * from './lib/config-docs';
 export * from './lib/errors';
 export * from './lib/routes';
 export * from './lib/openapi';
+export * from './lib/ports';
