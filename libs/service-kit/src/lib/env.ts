@@ -1,4 +1,4 @@
-import type { ErrorObject } from 'ajv';
+import type { default as Ajv, ErrorObject } from 'ajv';
 import envSchema from 'env-schema';
 
 /** A setting that cannot be used; the message names the variable and never repeats a secret's value. */
@@ -121,6 +121,8 @@ export function loadEnv<const S extends EnvSchema>(schema: S, env: Env = process
       schema: toJsonSchema(schema),
       data,
       env: false,
+      // A fresh ajv per load: the compiled validator is garbage once the app has its config.
+      ajv: { customOptions: (instance: Ajv) => instance },
     }) as Record<string, unknown>;
     for (const [name, variable] of Object.entries(schema.properties)) {
       if (variable.type === 'list') values[name] = ((values[name] as string[] | undefined) ?? []).map((item) => item.trim()).filter(Boolean);

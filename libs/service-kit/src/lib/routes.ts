@@ -64,11 +64,15 @@ export const describeAjvErrors: DescribeErrors = (errors) =>
     return { path: path.map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~')).join('.'), message };
   });
 
-const options = { allErrors: true, strict: false } as const;
-// Query strings and path params arrive as strings: coerce them to the schema's types.
-const coercing = addFormats(new Ajv({ ...options, coerceTypes: true, useDefaults: true }));
-const exact = addFormats(new Ajv(options));
-const dropping = addFormats(new Ajv({ ...options, removeAdditional: true }));
+const AJV_OPTIONS = {
+  // Query strings and path params arrive as strings: coerce them to the schema's types.
+  coercing: { coerceTypes: true, useDefaults: true },
+  exact: {},
+  dropping: { removeAdditional: true },
+} as const;
+const instances: Partial<Record<keyof typeof AJV_OPTIONS, Ajv>> = {};
+/** Made on first use: each instance with its formats costs about a megabyte a service may not need. */
+const ajv = (kind: keyof typeof AJV_OPTIONS): Ajv => (instances[kind] ??= addFormats(new Ajv({ allErrors: true, strict: false, ...AJV_OPTIONS[kind] })));
 
 /** Paths of strings containing U+0000, which PostgreSQL text cannot store and no client means to send. */
 export function findNulCharacters(value: unknown, path = ''): string[] {
@@ -88,14 +92,16 @@ function rejectNul(value: unknown, where: string): void {
   }
 }
 
-function validator(ajv: Ajv, schema: Schema | undefined, where: string, describe: DescribeErrors, requiredMessage?: string) {
+function validator(kind: keyof typeof AJV_OPTIONS, schema: Schema | undefined, where: string, describe: DescribeErrors, requiredMessage?: string) {
   if (!schema) return (value: unknown) => value;
-  const validate: ValidateFunction = ajv.compile(schema);
+  // Compiled on the first request: a route nobody calls costs no memory (the gateway's pull API).
+  let compiled: ValidateFunction | undefined;
+  const validate = (value: unknown) => (compiled ??= ajv(kind).compile(schema))(value);
   const required = new Set((schema.required as string[] | undefined) ?? []);
   return (value: unknown) => {
     rejectNul(value, where);
     if (validate(value)) return value;
-    const details = describe(validate.errors).map((d) => ({ ...d, in: where }));
+    const details = describe(compiled?.errors).map((d) => ({ ...d, in: where }));
     // An absent body, or a required field absent or empty, may have its own wording.
     const missing = details.some((d) => (required.has(d.path) && /required|fewer than 1/i.test(d.message)) || (d.path === '' && /must be object/.test(d.message)));
     const message = requiredMessage && missing ? requiredMessage : `invalid ${where}: ${details.map((d) => `${d.path || where} ${d.message}`).join('; ')}`;
@@ -127,9 +133,9 @@ export function errorStyleMarker(routes: RouteSpec[]): Router {
 export function mountRoutes<Auth extends string>(router: Router, routes: RouteSpec<Auth>[], mount: MountOptions<Auth> = {}): Router {
   const describe = mount.describeErrors ?? describeAjvErrors;
   for (const route of routes) {
-    const checkQuery = validator(coercing, route.query, 'query', describe);
-    const checkParams = validator(coercing, route.params, 'params', describe);
-    const checkBody = validator(route.dropUnknownBodyFields ? dropping : exact, route.body, 'body', describe, route.requiredMessage);
+    const checkQuery = validator('coercing', route.query, 'query', describe);
+    const checkParams = validator('coercing', route.params, 'params', describe);
+    const checkBody = validator(route.dropUnknownBodyFields ? 'dropping' : 'exact', route.body, 'body', describe, route.requiredMessage);
     const handlers: RequestHandler[] = [];
     if (route.errorStyle) handlers.push(markErrorStyle(route.errorStyle));
     if (route.auth) {
