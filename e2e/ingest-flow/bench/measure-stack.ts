@@ -8,7 +8,7 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { descendantsOf, freePort, sleep, stillAlive, type ProcessInfo } from '@tp/testing';
+import { descendantsOf, freePort, sleep, stillAlive, until, type ProcessInfo } from '@tp/testing';
 
 const root = path.resolve(__dirname, '../../..');
 const data = mkdtempSync(path.join(tmpdir(), 'measure-stack-'));
@@ -39,13 +39,8 @@ async function stopStack(child: ChildProcess): Promise<{ leftovers: ProcessInfo[
   const exited = new Promise((r) => child.once('exit', r));
   child.kill('SIGTERM');
   await exited;
-  const deadline = Date.now() + 20_000;
-  let leftovers = tree;
-  while (Date.now() < deadline) {
-    leftovers = stillAlive(tree);
-    if (leftovers.length === 0) break;
-    await sleep(100);
-  }
+  // Leftovers are a result to report, not an error: wait up to 20 s for none, then say what is left.
+  const leftovers = await until(() => stillAlive(tree), { ok: (alive) => alive.length === 0, timeoutMs: 20_000, intervalMs: 100 }).catch(() => stillAlive(tree));
   return { leftovers, ms: Date.now() - started };
 }
 

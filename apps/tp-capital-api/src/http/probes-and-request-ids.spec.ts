@@ -3,6 +3,7 @@ import { createDatabase, type DatabaseHandle } from '@tp/db-schema';
 import { createTestDatabase, testServerUrl } from '@tp/db-schema/testing';
 import { GATEWAY_TOKEN_HEADER } from '@tp/ingest-contract';
 import { createLogger } from '@tp/observability';
+import { until } from '@tp/testing';
 import request from 'supertest';
 import winston from 'winston';
 import { createApp } from '../app';
@@ -23,8 +24,7 @@ function appOn(database: DatabaseHandle) {
   const app = createApp({ db: database.db, ping: database.ping, config, logger, metrics: createApiMetrics() });
   const accessLines = async (count: number) => {
     const read = () => lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((e) => e.message === 'request');
-    for (let i = 0; i < 50 && read().length < count; i++) await new Promise((r) => setTimeout(r, 10));
-    return read();
+    return until(read, { ok: (found) => found.length >= count, timeoutMs: 2_000, what: `${count} access log line(s)` });
   };
   return { app, accessLines, text: () => lines.join('') };
 }
