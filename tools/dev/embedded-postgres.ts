@@ -6,11 +6,14 @@
 import path from 'node:path';
 import { Command } from 'commander';
 import { findRunningServer, findWorkspaceRoot, localServerPaths, openLocalDatabase, runningServerUrl, startEmbeddedServer, stopRunningServer } from '@tp/db-schema/embedded';
-import { openDatabase } from '@tp/db-schema';
+import { localDatabaseEnv, openDatabase } from '@tp/db-schema';
+import { loadEnv } from '@tp/service-kit';
+
+const env = loadEnv(localDatabaseEnv);
 
 const program = new Command('embedded-postgres')
   .description("the checkout's embedded PostgreSQL server")
-  .option('--data-dir <dir>', 'data directory', localServerPaths(process.env.DATA_DIR || `${findWorkspaceRoot()}/.data`).dataDir)
+  .option('--data-dir <dir>', 'data directory', localServerPaths(env.DATA_DIR ?? `${findWorkspaceRoot()}/.data`).dataDir)
   .option('--password-file <file>', 'password file (mode 0600); default <data-dir>.password');
 
 const paths = () => {
@@ -60,7 +63,7 @@ program
   .command('migrate')
   .description('apply pending migrations to DATABASE_URL, else to this server (started for the run when none runs)')
   .action(async () => {
-    const database = await openLocalDatabase({ applicationName: 'db-migrate', databaseUrl: process.env.DATABASE_URL || undefined, dataDir: path.dirname(paths().dataDir) });
+    const database = await openLocalDatabase({ applicationName: 'db-migrate', databaseUrl: env.DATABASE_URL, dataDir: path.dirname(paths().dataDir) });
     console.log(`migrations applied to ${database.target} (${database.origin})`);
     await database.close();
   });

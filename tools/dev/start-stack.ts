@@ -7,11 +7,13 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'n
 import path from 'node:path';
 import { openDatabase, redactUrl } from '@tp/db-schema';
 import { findWorkspaceRoot, localServerPaths, startEmbeddedServer, type EmbeddedServer } from '@tp/db-schema/embedded';
+import { ConfigError, loadEnv } from '@tp/service-kit';
+import { stackEnv } from './stack-env';
 
 const root = findWorkspaceRoot(__dirname);
-// DATA_DIR moves everything the stack keeps (database, outbox, session, secrets) elsewhere.
-const dataDir = path.resolve(process.env.DATA_DIR || path.join(root, '.data'));
-const host = process.env.HOST || '127.0.0.1';
+const env = readEnv();
+const dataDir = path.resolve(env.DATA_DIR ?? path.join(root, '.data'));
+const host = env.HOST;
 const log = (line: string) => console.log(`[stack] ${line}`);
 
 interface Service {
@@ -31,17 +33,17 @@ async function main(): Promise<void> {
 
   // STACK_SKIP_BUILD=1 runs what dist/ holds: for callers that built it already (the e2e suite, which
   // must not rebuild dist/ under the other e2e files' feet).
-  if (process.env.STACK_SKIP_BUILD === '1') {
+  if (env.STACK_SKIP_BUILD) {
     log('using the apps already built in dist/ (STACK_SKIP_BUILD=1)');
   } else {
     log('building gateway, tp-capital-api and workspace…');
     execFileSync(path.join(root, 'node_modules/.bin/nx'), ['run-many', '-t', 'build', '-p', 'gateway', 'tp-capital-api', 'workspace'], { cwd: root, stdio: 'inherit' });
   }
 
-  let databaseUrl = process.env.DATABASE_URL;
+  let databaseUrl = env.DATABASE_URL;
   if (!databaseUrl) {
     const started = Date.now();
-    database = await startEmbeddedServer({ ...localServerPaths(dataDir), port: optionalPort(process.env.POSTGRES_PORT) });
+    database = await startEmbeddedServer({ ...localServerPaths(dataDir), port: env.POSTGRES_PORT });
     databaseUrl = database.url;
     log(`embedded PostgreSQL ready in ${Date.now() - started} ms (pid ${database.pid}, 127.0.0.1:${database.port}, data ${database.dataDir})`);
   }
@@ -50,15 +52,15 @@ async function main(): Promise<void> {
   await migrated.close();
   log(`database ${redactUrl(databaseUrl)} migrated`);
 
-  const apiPort = process.env.API_PORT ?? '4005';
+  const [apiPort, workspacePort, gatewayPort] = [env.API_PORT, env.WORKSPACE_PORT, env.GATEWAY_PORT].map(String);
   services = [
     { name: 'tp-capital-api', port: apiPort, env: { PORT: apiPort, HOST: host, DATABASE_URL: databaseUrl, GATEWAY_SECRET_TOKEN: token } },
-    { name: 'workspace', port: process.env.WORKSPACE_PORT ?? '3200', env: { PORT: process.env.WORKSPACE_PORT ?? '3200', HOST: host, DATABASE_URL: databaseUrl } },
+    { name: 'workspace', port: workspacePort, env: { PORT: workspacePort, HOST: host, DATABASE_URL: databaseUrl } },
     {
       name: 'gateway',
-      port: process.env.GATEWAY_PORT ?? '4006',
+      port: gatewayPort,
       env: {
-        GATEWAY_PORT: process.env.GATEWAY_PORT ?? '4006',
+        GATEWAY_PORT: gatewayPort,
         API_SECRET_TOKEN: token,
         API_ENDPOINTS: `http://127.0.0.1:${apiPort}`,
         OUTBOX_DIR: path.join(dataDir, 'gateway/outbox'),
@@ -143,11 +145,15 @@ function secret(name: string): string {
   return readFileSync(file, 'utf8').trim();
 }
 
-function optionalPort(raw: string | undefined): number | undefined {
-  if (!raw) return undefined;
-  const port = Number(raw);
-  if (!Number.isInteger(port) || port < 1 || port > 65_535) throw new Error(`POSTGRES_PORT must be a TCP port (got "${raw}")`);
-  return port;
+/** The variables of `stackEnv`, or a one-line error naming each bad one. */
+function readEnv() {
+  try {
+    return loadEnv(stackEnv);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    console.error(`[stack] ${error.message}`);
+    process.exit(2);
+  }
 }
 
 process.on('SIGINT', () => void stop(0));

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -8,6 +8,12 @@ import { WORKSPACE_ROOT } from './support/processes';
 // The README's first command as a new user runs it: a fresh data folder, the embedded PostgreSQL,
 // the three services on loopback; SIGTERM to the npm process must leave nothing behind.
 describe('npm start', () => {
+  it('documents every variable it reads: the root README table is the one of its schema', () => {
+    const check = spawnSync(process.execPath, ['-r', '@swc-node/register', 'tools/dev/stack-config-docs.ts'], { cwd: WORKSPACE_ROOT, encoding: 'utf8' });
+    expect(check.stderr).toBe('');
+    expect(check.status).toBe(0);
+  });
+
   let data: string;
   let npm: ChildProcess | undefined;
   let output = '';

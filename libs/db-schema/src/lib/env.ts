@@ -17,6 +17,6 @@ export const databaseEnv = {
 export const localDatabaseEnv = {
   properties: {
     DATABASE_URL: { ...databaseEnv.DATABASE_URL, description: 'a PostgreSQL server to use instead of the embedded one' },
-    DATA_DIR: { type: 'string', default: '.data', description: 'the checkout folder holding the embedded server (`npm start` uses the same)' },
+    DATA_DIR: { type: 'string', defaultText: '`.data` in the checkout', description: 'the folder holding the embedded server (`npm start` uses the same)' },
   },
 } as const satisfies EnvSchema;
