@@ -6,7 +6,7 @@ import express, { Router } from 'express';
 import { rateLimit } from 'express-rate-limit';
 import helmet from 'helmet';
 import type { ApiConfig } from './config';
-import { errorMiddleware, errorStyleMarker, mountRoutes, notFound, type RouteSpec } from '@tp/service-kit';
+import { errorMiddleware, errorStyleMarker, HttpError, mountRoutes, notFound, type RouteSpec } from '@tp/service-kit';
 import { apiErrorEnvelope, databaseUnavailable } from './http/errors';
 import { requireApiKey, requireGatewayToken } from './http/guards';
 import { deletionRoutes } from './ingest/deletions';
@@ -78,8 +78,10 @@ export function createApp(deps: AppDeps): express.Express {
       limit: config.rateLimitMax,
       standardHeaders: 'draft-8',
       legacyHeaders: false,
-      handler: (_req, res) => {
-        res.status(429).json({ error: { code: 'rate_limited', message: `more than ${config.rateLimitMax} requests in ${config.rateLimitWindowMs} ms; slow down`, details: [] } });
+      // Answered in the app-wide shape on every route (the OpenAPI document says so), by the one error middleware.
+      handler: (_req, res, next) => {
+        res.locals.errorStyle = undefined;
+        next(new HttpError(429, 'rate_limited', `more than ${config.rateLimitMax} requests in ${config.rateLimitWindowMs} ms; slow down`));
       },
     }),
     express.json({ limit: '64kb' }),
