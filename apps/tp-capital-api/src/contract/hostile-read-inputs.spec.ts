@@ -2,21 +2,16 @@
  * Issue 11, point 6: read routes answered 500 to a NUL in a query parameter, to year-0000 from/to, and
  * to ids >= 2^63 on /signals/:id. Every such request must now get a 4xx (or 2xx), never a 5xx.
  */
-import type { DatabaseHandle } from '@tp/db-schema';
 import { GATEWAY_TOKEN_HEADER } from '@tp/ingest-contract';
-import type { Express } from 'express';
 import fc from 'fast-check';
 import request from 'supertest';
-import { API_KEY, buildTestApp, GATEWAY_TOKEN, message, SIGNAL_TEXT } from '../testing/test-app';
+import { useTestApp, API_KEY, GATEWAY_TOKEN, message, SIGNAL_TEXT } from '../testing/test-app';
 
-let app: Express;
-let database: DatabaseHandle;
+const api = useTestApp();
 
 beforeAll(async () => {
-  ({ app, database } = await buildTestApp());
-  await request(app).post('/ingest').set(GATEWAY_TOKEN_HEADER, GATEWAY_TOKEN).send(message({ text: SIGNAL_TEXT })).expect(200);
+  await request(api.app).post('/ingest').set(GATEWAY_TOKEN_HEADER, GATEWAY_TOKEN).send(message({ text: SIGNAL_TEXT })).expect(200);
 }, 60_000);
-afterAll(() => database.close());
 
 const READ_QUERIES: Record<string, string[]> = {
   '/signals': ['limit', 'channel', 'type', 'asset', 'status', 'search', 'from', 'to'],
@@ -27,13 +22,13 @@ const READ_QUERIES: Record<string, string[]> = {
 describe('NUL in a query parameter', () => {
   const cases = Object.entries(READ_QUERIES).flatMap(([path, names]) => names.map((name) => [path, name] as const));
   it.each(cases)('GET %s?%s=<NUL> answers 400 naming the parameter', async (path, name) => {
-    const res = await request(app).get(`${path}?${name}=a%00b`);
+    const res = await request(api.app).get(`${path}?${name}=a%00b`);
     expect(res.status).toBe(400);
     expect(res.body.error.message).toContain(name);
   });
 
   it.each(['/channels', '/telegram-channels', '/telegram/bots', '/bots', '/telegram/channels'])('GET %s?x=<NUL> answers 4xx even without declared parameters', async (path) => {
-    const res = await request(app).get(`${path}?x=%00`);
+    const res = await request(api.app).get(`${path}?x=%00`);
     expect(res.status).toBeGreaterThanOrEqual(400);
     expect(res.status).toBeLessThan(500);
   });
@@ -44,16 +39,16 @@ describe('NUL in a query parameter', () => {
       ['put', '/telegram-channels/a%00b'],
       ['delete', '/telegram/bots/a%00b'],
     ] as const) {
-      const res = await request(app)[method](path).set('X-API-Key', API_KEY).send({ label: 'x' });
+      const res = await request(api.app)[method](path).set('X-API-Key', API_KEY).send({ label: 'x' });
       expect({ path, status: res.status }).toEqual({ path, status: res.status >= 400 && res.status < 500 ? res.status : 'not 4xx' });
     }
   });
 
   it('a NUL inside a JSON body of a write route answers 400, nothing stored', async () => {
-    const res = await request(app).post('/telegram-channels').set('X-API-Key', API_KEY).send({ label: 'bad\u0000label', channel_id: '-100777' });
+    const res = await request(api.app).post('/telegram-channels').set('X-API-Key', API_KEY).send({ label: 'bad\u0000label', channel_id: '-100777' });
     expect(res.status).toBe(400);
     expect(res.body.error).toMatch(/label.*NUL/);
-    expect((await request(app).get('/telegram-channels')).body.data).toEqual([]);
+    expect((await request(api.app).get('/telegram-channels')).body.data).toEqual([]);
   });
 });
 
@@ -62,27 +57,27 @@ describe('dates PostgreSQL cannot hold', () => {
   it.each(Object.keys(READ_QUERIES).filter((p) => p !== '/logs').flatMap((path) => bounds.flatMap((b) => [[path, 'from', b], [path, 'to', b]])))(
     'GET %s?%s=%s answers 400',
     async (path, name, value) => {
-      const res = await request(app).get(`${path}?${name}=${encodeURIComponent(value)}`);
+      const res = await request(api.app).get(`${path}?${name}=${encodeURIComponent(value)}`);
       expect(res.status).toBe(400);
       expect(res.body.error.details[0].path).toBe(name);
     },
   );
 
   it('still accepts the first and last representable days', async () => {
-    await request(app).get('/signals?from=0001-01-01T00:00:00Z&to=9999-12-31T23:59:59Z').expect(200);
-    await request(app).get(`/forwarded-messages?from=${Date.parse("0001-01-01T00:00:00Z")}&to=253402300799999`).expect(200);
+    await request(api.app).get('/signals?from=0001-01-01T00:00:00Z&to=9999-12-31T23:59:59Z').expect(200);
+    await request(api.app).get(`/forwarded-messages?from=${Date.parse("0001-01-01T00:00:00Z")}&to=253402300799999`).expect(200);
   });
 
   it('a DELETE /signals ingestedAt in year 0 answers 400', async () => {
-    const res = await request(app).delete('/signals').set('X-API-Key', API_KEY).send({ ingestedAt: '0000-01-01T00:00:00Z' });
+    const res = await request(api.app).delete('/signals').set('X-API-Key', API_KEY).send({ ingestedAt: '0000-01-01T00:00:00Z' });
     expect(res.status).toBe(400);
   });
 });
 
 describe('ids beyond bigint', () => {
   it.each(['9223372036854775807', '9223372036854775808', '18446744073709551616', '1e30', '99999999999999999999999999'])('GET and DELETE /signals/%s answer 4xx', async (id) => {
-    const get = await request(app).get(`/signals/${id}`);
-    const del = await request(app).delete(`/signals/${id}`).set('X-API-Key', API_KEY);
+    const get = await request(api.app).get(`/signals/${id}`);
+    const del = await request(api.app).delete(`/signals/${id}`).set('X-API-Key', API_KEY);
     for (const res of [get, del]) {
       expect(res.status).toBeGreaterThanOrEqual(400);
       expect(res.status).toBeLessThan(500);
@@ -90,7 +85,7 @@ describe('ids beyond bigint', () => {
   });
 
   it('the largest exactly representable id is a plain 404', async () => {
-    expect((await request(app).get(`/signals/${Number.MAX_SAFE_INTEGER}`)).status).toBe(404);
+    expect((await request(api.app).get(`/signals/${Number.MAX_SAFE_INTEGER}`)).status).toBe(404);
   });
 });
 
@@ -104,7 +99,7 @@ describe('any bytes in any query parameter of a read route', () => {
       fc.asyncProperty(fc.constantFrom(...Object.keys(READ_QUERIES)), fc.array(fc.tuple(fc.nat(), value), { minLength: 1, maxLength: 3 }), async (path, params) => {
         const names = READ_QUERIES[path];
         const query = params.map(([i, v]) => `${names[i % names.length]}=${v}`).join('&');
-        const res = await request(app).get(`${path}?${query}`);
+        const res = await request(api.app).get(`${path}?${query}`);
         if (res.status >= 500) throw new Error(`GET ${path}?${query} answered ${res.status}: ${JSON.stringify(res.body)}`);
       }),
       { numRuns: 150 },

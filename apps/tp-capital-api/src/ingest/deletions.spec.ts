@@ -1,27 +1,21 @@
-import { forwardedMessages, ingestLogs, queryRows, signals, type DatabaseHandle } from '@tp/db-schema';
+import { forwardedMessages, ingestLogs, queryRows, signals } from '@tp/db-schema';
 import { GATEWAY_TOKEN_HEADER } from '@tp/ingest-contract';
 import { sql } from 'drizzle-orm';
-import type { Express } from 'express';
 import request from 'supertest';
-import { buildTestApp, GATEWAY_TOKEN, message, SIGNAL_TEXT } from '../testing/test-app';
+import { useTestApp, GATEWAY_TOKEN, message, SIGNAL_TEXT } from '../testing/test-app';
 
-let app: Express;
-let database: DatabaseHandle;
+const api = useTestApp();
 
-beforeAll(async () => {
-  ({ app, database } = await buildTestApp());
-}, 60_000);
-afterAll(() => database.close());
 
 const CHANNEL = '-1001649127710';
-const post = (path: string, body: unknown) => request(app).post(path).set(GATEWAY_TOKEN_HEADER, GATEWAY_TOKEN).send(body as object);
+const post = (path: string, body: unknown) => request(api.app).post(path).set(GATEWAY_TOKEN_HEADER, GATEWAY_TOKEN).send(body as object);
 const deletion = (messageIds: number[], deletedAt = '2025-10-24T14:00:00.000Z', channelId = CHANNEL) => ({ channelId, messageIds, deletedAt, source: 'user_client' });
 const messageRows = (ids: number[]) =>
   queryRows<{ message_id: string; deleted_at: Date | null; text: string }>(
-    database.db,
+    api.database.db,
     sql`select message_id, deleted_at, text from ${forwardedMessages} where channel_id = ${CHANNEL} and message_id in ${ids} order by message_id`,
   );
-const signalRow = (id: number) => queryRows<{ deleted_at: Date | null; status: string }>(database.db, sql`select deleted_at, status from ${signals} where id = ${id}`).then((r) => r[0]);
+const signalRow = (id: number) => queryRows<{ deleted_at: Date | null; status: string }>(api.database.db, sql`select deleted_at, status from ${signals} where id = ${id}`).then((r) => r[0]);
 
 describe('POST /ingest/deletions', () => {
   it('marks the message and its signal deleted, keeps both rows, and reports unknown ids', async () => {
@@ -45,7 +39,7 @@ describe('POST /ingest/deletions', () => {
     const signal = await signalRow(signalId);
     expect(new Date(signal.deleted_at as Date).toISOString()).toBe('2025-10-24T14:00:00.000Z');
     expect(signal.status).toBe('open');
-    const logged = await queryRows<{ message_id: string }>(database.db, sql`select message_id from ${ingestLogs} where event = 'message_deleted' and message_id = ${signalMessage.messageId}`);
+    const logged = await queryRows<{ message_id: string }>(api.database.db, sql`select message_id from ${ingestLogs} where event = 'message_deleted' and message_id = ${signalMessage.messageId}`);
     expect(logged).toHaveLength(1);
   });
 
@@ -83,11 +77,11 @@ describe('POST /ingest/deletions', () => {
     const { signalId } = (await post('/ingest', m).expect(200)).body;
     await post('/ingest/deletions', deletion([880_001])).expect(200);
 
-    const listed = await request(app).get(`/signals?channel=${CHANNEL}&limit=1000`).expect(200);
+    const listed = await request(api.app).get(`/signals?channel=${CHANNEL}&limit=1000`).expect(200);
     expect(listed.body.data.find((s: { id: number }) => s.id === signalId)).toMatchObject({ message_id: 880_001, deleted_at: '2025-10-24T14:00:00.000Z' });
-    const one = await request(app).get(`/signals/${signalId}`).expect(200);
+    const one = await request(api.app).get(`/signals/${signalId}`).expect(200);
     expect(one.body.data.deleted_at).toBe('2025-10-24T14:00:00.000Z');
-    const raw = await request(app).get(`/forwarded-messages?channelId=${CHANNEL}&limit=1000`).expect(200);
+    const raw = await request(api.app).get(`/forwarded-messages?channelId=${CHANNEL}&limit=1000`).expect(200);
     expect(raw.body.data.find((r: { message_id: number }) => r.message_id === 880_001)).toMatchObject({ message_text: SIGNAL_TEXT, deleted_at: '2025-10-24T14:00:00.000Z' });
   });
 
@@ -108,12 +102,12 @@ describe('POST /ingest/deletions', () => {
   });
 
   it('needs the gateway token', async () => {
-    const res = await request(app).post('/ingest/deletions').send(deletion([1])).expect(401);
+    const res = await request(api.app).post('/ingest/deletions').send(deletion([1])).expect(401);
     expect(res.body.error.code).toBeDefined();
   });
 
   it('is documented in the OpenAPI document', async () => {
-    const doc = (await request(app).get('/openapi.json').expect(200)).body;
+    const doc = (await request(api.app).get('/openapi.json').expect(200)).body;
     expect(doc.paths['/ingest/deletions'].post.responses).toEqual(expect.objectContaining({ 200: expect.anything(), 400: expect.anything(), 401: expect.anything() }));
   });
 });

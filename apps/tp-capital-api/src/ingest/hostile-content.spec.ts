@@ -1,31 +1,25 @@
-import { forwardedMessages, queryRows, signalEvents, signals, type Database, type DatabaseHandle } from '@tp/db-schema';
+import { forwardedMessages, queryRows, signalEvents, signals, type Database } from '@tp/db-schema';
 import { GATEWAY_TOKEN_HEADER } from '@tp/ingest-contract';
 import { and, eq, sql } from 'drizzle-orm';
-import type { Express } from 'express';
 import request from 'supertest';
-import { buildTestApp, GATEWAY_TOKEN, message } from '../testing/test-app';
+import { buildTestApp, useTestApp, GATEWAY_TOKEN, message } from '../testing/test-app';
 
-let app: Express;
-let database: DatabaseHandle;
+const api = useTestApp();
 
-beforeAll(async () => {
-  ({ app, database } = await buildTestApp());
-}, 60_000);
-afterAll(() => database.close());
 
-const post = (body: unknown, path = '/ingest') => request(app).post(path).set(GATEWAY_TOKEN_HEADER, GATEWAY_TOKEN).send(body as object);
+const post = (body: unknown, path = '/ingest') => request(api.app).post(path).set(GATEWAY_TOKEN_HEADER, GATEWAY_TOKEN).send(body as object);
 const CHANNEL = '-1002222222222';
 const signalText = (asset: string, extra = '') => `Ativo: ${asset}\nCompra: 10,00 a 11,00\nAlvo 1: 12,00\nStop: 9,00${extra}`;
 
 async function storedRows(channelId: string, messageId: number) {
-  return database.db
+  return api.database.db
     .select()
     .from(forwardedMessages)
     .where(and(eq(forwardedMessages.channelId, channelId), eq(forwardedMessages.messageId, messageId)));
 }
 
 async function warningsLogged(messageId: number) {
-  const logs = await request(app).get('/logs?level=warn&limit=1000').expect(200);
+  const logs = await request(api.app).get('/logs?level=warn&limit=1000').expect(200);
   return logs.body.data.filter((l: { message_id: number | null }) => l.message_id === messageId).map((l: { event: string; message: string }) => `${l.event}: ${l.message}`);
 }
 
@@ -40,9 +34,9 @@ describe('derived values the columns cannot hold', () => {
     expect(row).toMatchObject({ text: update.text, parseKind: 'warning' });
     expect(row.parseWarning).toMatch(/percentage 123456\.78 .*numeric\(9,4\)/);
     expect(await warningsLogged(update.messageId as number)).toEqual([expect.stringMatching(/^parse_warning: .*percentage 123456\.78/)]);
-    const [signal] = await database.db.select().from(signals).where(eq(signals.id, created.body.signalId));
+    const [signal] = await api.database.db.select().from(signals).where(eq(signals.id, created.body.signalId));
     expect(signal.status).toBe('open');
-    const events = await database.db.select().from(signalEvents).where(eq(signalEvents.signalId, created.body.signalId));
+    const events = await api.database.db.select().from(signalEvents).where(eq(signalEvents.signalId, created.body.signalId));
     expect(events).toEqual([]);
   });
 
@@ -59,7 +53,7 @@ describe('derived values the columns cannot hold', () => {
     const rows = await storedRows(CHANNEL, m.messageId as number);
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ text, parseKind: 'warning', parseWarning: expect.stringMatching(warning) });
-    expect(await database.db.select().from(signals).where(eq(signals.messageId, m.messageId as number))).toEqual([]);
+    expect(await api.database.db.select().from(signals).where(eq(signals.messageId, m.messageId as number))).toEqual([]);
     expect(await warningsLogged(m.messageId as number)).toEqual([expect.stringMatching(warning)]);
   });
 
@@ -83,7 +77,7 @@ describe('derived values the columns cannot hold', () => {
     expect(res.body).toEqual({ status: 'ok', skipped: false, edited: true, signalId: null });
     const [row] = await storedRows(CHANNEL, original.messageId as number);
     expect(row).toMatchObject({ text: edited.text, parseKind: 'warning' });
-    expect(await database.db.select().from(signals).where(eq(signals.id, created.body.signalId))).toEqual([]);
+    expect(await api.database.db.select().from(signals).where(eq(signals.id, created.body.signalId))).toEqual([]);
   });
 });
 
@@ -102,7 +96,7 @@ describe('timestamps and characters the contract refuses', () => {
   ])('answers 400 to %s, naming the field, and stores nothing', async (_name, fields, path) => {
     const m = message({ channelId: CHANNEL, ...fields });
     // JSON.stringify writes lone surrogates as \\u escapes, so they reach the API exactly as sent.
-    const res = await request(app).post('/ingest').set(GATEWAY_TOKEN_HEADER, GATEWAY_TOKEN).set('Content-Type', 'application/json').send(JSON.stringify(m)).expect(400);
+    const res = await request(api.app).post('/ingest').set(GATEWAY_TOKEN_HEADER, GATEWAY_TOKEN).set('Content-Type', 'application/json').send(JSON.stringify(m)).expect(400);
     expect(res.body.error.code).toBe('validation_failed');
     expect(res.body.error.details.map((d: { path: string }) => d.path)).toContain(path);
     expect(await storedRows(CHANNEL, m.messageId as number)).toEqual([]);
@@ -112,8 +106,8 @@ describe('timestamps and characters the contract refuses', () => {
 describe('a database refusal of derived data', () => {
   // Test-only constraints stand in for any refusal the bounds checks do not foresee.
   beforeAll(async () => {
-    await database.db.execute(sql`alter table ${signals} add constraint test_refuse_asset check (asset <> 'ZZZZ3')`);
-    await database.db.execute(sql`alter table ${signalEvents} add constraint test_refuse_event check (percentage is null or percentage <> 42)`);
+    await api.database.db.execute(sql`alter table ${signals} add constraint test_refuse_asset check (asset <> 'ZZZZ3')`);
+    await api.database.db.execute(sql`alter table ${signalEvents} add constraint test_refuse_event check (percentage is null or percentage <> 42)`);
   });
 
   it('stores the message with a warning when the signal insert is refused, and keeps the rest of the batch', async () => {
@@ -146,7 +140,7 @@ describe('a database refusal of derived data', () => {
     ]);
     expect((await storedRows(CHANNEL, refused.messageId as number))[0]).toMatchObject({ parseKind: 'warning', parseWarning: expect.stringMatching(/refused by the database/) });
     expect((await storedRows(CHANNEL, update.messageId as number))[0].parseKind).toBe('update');
-    const [signal] = await database.db.select().from(signals).where(eq(signals.id, created.body.signalId));
+    const [signal] = await api.database.db.select().from(signals).where(eq(signals.id, created.body.signalId));
     expect(signal).toMatchObject({ status: 'target_1_hit', lastResultPct: '5.0000' });
   });
 
@@ -157,7 +151,7 @@ describe('a database refusal of derived data', () => {
     expect(res.body).toEqual({ status: 'ok', skipped: false, signalId: null });
     const [row] = await storedRows(CHANNEL, update.messageId as number);
     expect(row).toMatchObject({ parseKind: 'warning', parseWarning: expect.stringMatching(/refused by the database/) });
-    const [signal] = await database.db.select().from(signals).where(eq(signals.id, created.body.signalId));
+    const [signal] = await api.database.db.select().from(signals).where(eq(signals.id, created.body.signalId));
     expect(signal.status).toBe('open');
   });
 
@@ -168,7 +162,7 @@ describe('a database refusal of derived data', () => {
     expect(res.body).toEqual({ status: 'ok', skipped: false, edited: true, signalId: null });
     const [row] = await storedRows(CHANNEL, original.messageId as number);
     expect(row).toMatchObject({ text: signalText('ZZZZ3'), parseKind: 'warning' });
-    const left = await queryRows<{ n: number }>(database.db, sql`select count(*)::int as n from ${signals} where id = ${created.body.signalId}`);
+    const left = await queryRows<{ n: number }>(api.database.db, sql`select count(*)::int as n from ${signals} where id = ${created.body.signalId}`);
     expect(left[0].n).toBe(0);
   });
 });

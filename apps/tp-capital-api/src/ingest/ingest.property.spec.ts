@@ -1,4 +1,4 @@
-import { forwardedMessages, queryRows, type DatabaseHandle } from '@tp/db-schema';
+import { forwardedMessages, queryRows } from '@tp/db-schema';
 import {
   GATEWAY_TOKEN_HEADER,
   MAX_MEDIA_GROUP_ID_LENGTH,
@@ -11,21 +11,17 @@ import {
   type IngestMessage,
 } from '@tp/ingest-contract';
 import { sql } from 'drizzle-orm';
-import type { Express } from 'express';
 import fc from 'fast-check';
 import request from 'supertest';
 import { openApiValidator } from '../contract/openapi-validator.testing';
-import { buildTestApp, GATEWAY_TOKEN } from '../testing/test-app';
+import { useTestApp, GATEWAY_TOKEN } from '../testing/test-app';
 
-let app: Express;
-let database: DatabaseHandle;
+const api = useTestApp();
 let validator: ReturnType<typeof openApiValidator>;
 
 beforeAll(async () => {
-  ({ app, database } = await buildTestApp());
-  validator = openApiValidator((await request(app).get('/openapi.json').expect(200)).body);
+  validator = openApiValidator((await request(api.app).get('/openapi.json').expect(200)).body);
 }, 60_000);
-afterAll(() => database.close());
 
 // ---- Generators, built from the contract's own rules (limits, text policy, timestamp form). ----
 
@@ -116,7 +112,7 @@ function unseen(m: IngestMessage): IngestMessage {
 async function storedTexts(messages: IngestMessage[]): Promise<Map<string, string[]>> {
   const keys = messages.map((m) => sql`(${m.channelId}, ${m.messageId}::bigint, ${m.timestamp}::timestamptz)`);
   const rows = await queryRows<{ channel_id: string; message_id: string; message_ts: Date; text: string }>(
-    database.db,
+    api.database.db,
     sql`select channel_id, message_id, message_ts, text from ${forwardedMessages} where (channel_id, message_id, message_ts) in (${sql.join(keys, sql`, `)})`,
   );
   const byKey = new Map<string, string[]>();
@@ -145,7 +141,7 @@ seen.add(keyOf(LIMIT_MESSAGE));
 
 const send = (body: unknown, path = '/ingest') =>
   // Sent as JSON text, exactly as the gateway writes it.
-  request(app).post(path).set(GATEWAY_TOKEN_HEADER, GATEWAY_TOKEN).set('Content-Type', 'application/json').send(JSON.stringify(body));
+  request(api.app).post(path).set(GATEWAY_TOKEN_HEADER, GATEWAY_TOKEN).set('Content-Type', 'application/json').send(JSON.stringify(body));
 
 // ---- Properties ----
 
@@ -179,7 +175,7 @@ describe('contract-valid messages against the real database', () => {
     // The generator did reach what used to fail: overflowing values and impossible expiry dates,
     // beside real signals and applied updates.
     const [reached] = await queryRows<{ overflow: number; expiry: number; signals: number; events: number }>(
-      database.db,
+      api.database.db,
       sql`select (select count(*)::int from ${forwardedMessages} where parse_warning like '%does not fit numeric%') as overflow,
                  (select count(*)::int from ${forwardedMessages} where parse_warning like '%expiry date%') as expiry,
                  (select count(*)::int from tp_capital.tp_capital_signals) as signals,

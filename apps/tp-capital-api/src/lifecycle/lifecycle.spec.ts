@@ -1,24 +1,18 @@
-import { forwardedMessages, signalEvents, signals, type DatabaseHandle } from '@tp/db-schema';
+import { forwardedMessages, signalEvents, signals } from '@tp/db-schema';
 import { GATEWAY_TOKEN_HEADER } from '@tp/ingest-contract';
 import { and, asc, eq, sql } from 'drizzle-orm';
-import type { Express } from 'express';
 import fc from 'fast-check';
 import { Registry } from 'prom-client';
 import request from 'supertest';
 import { openApiValidator } from '../contract/openapi-validator.testing';
 import { reparseStoredMessages } from '../ingest/reparse';
-import { buildTestApp, GATEWAY_TOKEN, message } from '../testing/test-app';
+import { useTestApp, GATEWAY_TOKEN, message } from '../testing/test-app';
 import { startLifecycleMaintenance } from './maintenance';
 import { LIFECYCLE_VERSION } from './outcome';
 import { expireSignals, replayChannelLifecycle } from './replay';
 
-let app: Express;
-let database: DatabaseHandle;
+const api = useTestApp();
 
-beforeAll(async () => {
-  ({ app, database } = await buildTestApp());
-}, 60_000);
-afterAll(() => database.close());
 
 const BOVAW22 = '🟢Swing Trade\n\nAtivo: BOVAW22\nCompra: 0,94 a 0,96\nAlvo 1: 1,10\nAlvo 2: 1,30\nAlvo final: 2,00\n\nStop: 0,70\n\nA ordem ficará posicionada no Book até dia 28/10';
 const CYREW296 = 'Ativo: CYREW296\nCompra: 1,00 a 1,04\nAlvo 1: 1,30\nStop: 0,75';
@@ -29,13 +23,13 @@ const newChannel = () => `-10077${String(++channelSeq).padStart(8, '0')}`;
 
 async function post(channelId: string, text: string, timestamp: string, extra: Record<string, unknown> = {}) {
   const m = message({ channelId, text, timestamp, ...extra });
-  const res = await request(app).post('/ingest').set(GATEWAY_TOKEN_HEADER, GATEWAY_TOKEN).send(m).expect(200);
+  const res = await request(api.app).post('/ingest').set(GATEWAY_TOKEN_HEADER, GATEWAY_TOKEN).send(m).expect(200);
   return { messageId: m.messageId as number, signalId: res.body.signalId as number | null };
 }
-const signalRow = async (id: number) => (await database.db.select().from(signals).where(eq(signals.id, id)))[0];
+const signalRow = async (id: number) => (await api.database.db.select().from(signals).where(eq(signals.id, id)))[0];
 const messageRow = async (channelId: string, messageId: number) =>
-  (await database.db.select().from(forwardedMessages).where(and(eq(forwardedMessages.channelId, channelId), eq(forwardedMessages.messageId, messageId))))[0];
-const stats = async (query: string) => (await request(app).get(`/signals/stats?${query}`).expect(200)).body;
+  (await api.database.db.select().from(forwardedMessages).where(and(eq(forwardedMessages.channelId, channelId), eq(forwardedMessages.messageId, messageId))))[0];
+const stats = async (query: string) => (await request(api.app).get(`/signals/stats?${query}`).expect(200)).body;
 
 describe('linking and outcomes', () => {
   it("records BOVAW22's target 1 the channel's way: +17,02 % from the buy range's low end, with the hit time", async () => {
@@ -103,7 +97,7 @@ describe('linking and outcomes', () => {
     await post(channel, 'ALVO ATINGIDO ✅', '2025-10-23T13:00:00Z', { replyToMessageId: first.messageId });
     expect(await signalRow(first.signalId as number)).toMatchObject({ status: 'target_2_hit', highestTarget: 2, resultPct: '38.2979' });
     expect((await signalRow(second.signalId as number)).status).not.toMatch(/target/);
-    const events = await database.db.select().from(signalEvents).where(eq(signalEvents.signalId, first.signalId as number)).orderBy(asc(signalEvents.messageTs));
+    const events = await api.database.db.select().from(signalEvents).where(eq(signalEvents.signalId, first.signalId as number)).orderBy(asc(signalEvents.messageTs));
     expect(events.map((e) => [e.eventType, e.target])).toEqual([
       ['target_hit', 1],
       ['target_hit', 2],
@@ -118,7 +112,7 @@ describe('linking and outcomes', () => {
     await post(channel, 'ALVO ATINGIDO ✅', '2025-10-22T13:00:00Z', reply);
     await post(channel, 'ALVO ATINGIDO ✅', '2025-10-21T13:00:00Z', reply);
     await Promise.all(['2025-10-23T13:00:00Z', '2025-10-24T13:00:00Z'].map((at) => post(channel, 'ALVO ATINGIDO ✅', at, reply)));
-    const events = await database.db.select().from(signalEvents).where(eq(signalEvents.signalId, signal.signalId as number)).orderBy(asc(signalEvents.messageTs));
+    const events = await api.database.db.select().from(signalEvents).where(eq(signalEvents.signalId, signal.signalId as number)).orderBy(asc(signalEvents.messageTs));
     expect(events.map((e) => e.target)).toEqual([1, 2, 3, 3]);
     expect(await signalRow(signal.signalId as number)).toMatchObject({
       status: 'target_3_hit',
@@ -134,7 +128,7 @@ describe('linking and outcomes', () => {
     const loose = await post(channel, 'Stop atingido', '2025-10-22T14:00:00Z', { replyToMessageId: 424242 });
     expect(await messageRow(channel, stop.messageId)).toMatchObject({ parseKind: 'update', parseWarning: 'update_unmatched: stopped for ABEVW10: no open ABEVW10 signal in this channel before this message' });
     expect((await messageRow(channel, loose.messageId)).parseWarning).toBe('update_unmatched: stopped names no ticker and replies to no stored signal; the replied-to message 424242 is not a stored signal');
-    const logs = await request(app).get('/logs?level=warn').expect(200);
+    const logs = await request(api.app).get('/logs?level=warn').expect(200);
     expect(logs.body.data.some((l: { event: string; message: string }) => l.event === 'update_unmatched' && l.message.includes('ABEVW10'))).toBe(true);
   });
 
@@ -148,28 +142,28 @@ describe('linking and outcomes', () => {
     // Closed is terminal: a later stop is recorded by reply but changes nothing.
     await post(channel, 'Stop atingido', '2025-10-24T13:00:00Z', { replyToMessageId: signal.messageId });
     expect(await signalRow(signal.signalId as number)).toMatchObject({ status: 'closed', highestTarget: 2, resultBasis: 'target_2', stoppedAt: null });
-    expect(await database.db.select().from(signalEvents).where(eq(signalEvents.signalId, signal.signalId as number))).toHaveLength(4);
+    expect(await api.database.db.select().from(signalEvents).where(eq(signalEvents.signalId, signal.signalId as number))).toHaveLength(4);
   });
 
   it('re-applies an edited update: the edit replaces what the message claimed', async () => {
     const channel = newChannel();
     const signal = await post(channel, CYREW296, '2025-10-20T13:00:00Z');
     const update = message({ channelId: channel, text: 'CYREW296 ALVO 1 ATINGIDO ✅ +25%', timestamp: '2025-10-21T13:00:00Z' });
-    const send = (body: object) => request(app).post('/ingest').set(GATEWAY_TOKEN_HEADER, GATEWAY_TOKEN).send(body).expect(200);
+    const send = (body: object) => request(api.app).post('/ingest').set(GATEWAY_TOKEN_HEADER, GATEWAY_TOKEN).send(body).expect(200);
     await send(update);
     expect((await signalRow(signal.signalId as number)).status).toBe('target_1_hit');
     await send({ ...update, text: 'CYREW296 stop -25%', editDate: '2025-10-21T13:05:00Z' });
     expect(await signalRow(signal.signalId as number)).toMatchObject({ status: 'stopped', highestTarget: null, resultBasis: 'stop', resultPct: '-25.0000' });
     await send({ ...update, text: 'Bom dia!', editDate: '2025-10-21T13:10:00Z' });
     expect(await signalRow(signal.signalId as number)).toMatchObject({ status: 'open', resultPct: null, stoppedAt: null });
-    expect(await database.db.select().from(signalEvents).where(eq(signalEvents.signalId, signal.signalId as number))).toHaveLength(0);
+    expect(await api.database.db.select().from(signalEvents).where(eq(signalEvents.signalId, signal.signalId as number))).toHaveLength(0);
   });
 
   it('leaves deleted signals out of linking', async () => {
     const channel = newChannel();
     const older = await post(channel, signalText('ITUB4'), '2025-10-20T10:00:00Z');
     const deleted = await post(channel, signalText('ITUB4'), '2025-10-20T11:00:00Z');
-    await database.db.execute(sql`update ${forwardedMessages} set deleted_at = '2025-10-20T12:00:00Z' where channel_id = ${channel} and message_id = ${deleted.messageId}`);
+    await api.database.db.execute(sql`update ${forwardedMessages} set deleted_at = '2025-10-20T12:00:00Z' where channel_id = ${channel} and message_id = ${deleted.messageId}`);
     await post(channel, 'ITUB4 ALVO 1 ATINGIDO ✅ +20%', '2025-10-21T10:00:00Z');
     expect((await signalRow(older.signalId as number)).status).toBe('target_1_hit');
     expect((await signalRow(deleted.signalId as number)).status).toBe('open');
@@ -181,8 +175,8 @@ describe('linking and outcomes', () => {
     const older = await post(channel, signalText('BBAS3'), '2025-10-20T10:00:00Z');
     const later = await post(channel, signalText('BBAS3'), '2025-10-20T11:00:00Z');
     await post(channel, 'BBAS3 ALVO 1 ATINGIDO ✅ +20%', '2025-10-21T10:00:00Z');
-    await database.db.execute(sql`update ${signals} set deleted_at = '2025-10-22T00:00:00Z' where id = ${later.signalId}`);
-    await database.db.transaction((tx) => replayChannelLifecycle(tx, channel));
+    await api.database.db.execute(sql`update ${signals} set deleted_at = '2025-10-22T00:00:00Z' where id = ${later.signalId}`);
+    await api.database.db.transaction((tx) => replayChannelLifecycle(tx, channel));
     expect((await signalRow(later.signalId as number)).status).toBe('target_1_hit');
     expect((await signalRow(older.signalId as number)).status).toBe('open');
   });
@@ -196,7 +190,7 @@ describe('expiry', () => {
     expect((await stats(`channel=${channel}`)).data[0]).toMatchObject({ signals: 1, open: 0, expired: 1, settled: 0 });
 
     const registry = new Registry();
-    const maintenance = startLifecycleMaintenance(database.db, { intervalMs: 60_000, registry });
+    const maintenance = startLifecycleMaintenance(api.database.db, { intervalMs: 60_000, registry });
     expect((await maintenance.runNow()).expired).toBeGreaterThanOrEqual(1);
     maintenance.stop();
     // The same run refreshed the stats gauges the Grafana panel reads.
@@ -204,7 +198,7 @@ describe('expiry', () => {
     expect(metrics).toContain(`api_signal_stats_signals{channel="${channel}"} 1`);
     expect(metrics).toMatch(/api_signal_stats_result_percent\{channel="[^"]+",stat="median"\} /);
     expect((await signalRow(signal.signalId as number)).status).toBe('expired');
-    const listed = await request(app).get(`/signals?channel=${channel}&status=expired`).expect(200);
+    const listed = await request(api.app).get(`/signals?channel=${channel}&status=expired`).expect(200);
     expect(listed.body.data.map((s: { id: number }) => s.id)).toEqual([signal.signalId]);
 
     // The channel reporting a hit proves the order was filled before the window closed.
@@ -215,7 +209,7 @@ describe('expiry', () => {
   it('does not expire a signal whose window is still open', async () => {
     const channel = newChannel();
     const signal = await post(channel, BOVAW22, '2025-10-20T13:00:00Z');
-    expect(await expireSignals(database.db, new Date('2025-10-28T12:00:00Z'), channel)).toBe(0);
+    expect(await expireSignals(api.database.db, new Date('2025-10-28T12:00:00Z'), channel)).toBe(0);
     // Stored by ingest with the column's default: it must be the current rules' version, or reparse would replay every new signal.
     expect(await signalRow(signal.signalId as number)).toMatchObject({ status: 'open', lifecycleVersion: LIFECYCLE_VERSION });
   });
@@ -227,7 +221,7 @@ describe('updates delivered before their signal', () => {
     const early = await post(channel, 'TAEE11 ALVO 1 ATINGIDO ✅ +10%', '2025-10-22T10:00:00Z');
     const signal = await post(channel, signalText('TAEE11'), '2025-10-21T10:00:00Z');
     expect((await messageRow(channel, early.messageId)).parseWarning).toMatch(/^update_unmatched: target_1_hit for TAEE11/);
-    const maintenance = startLifecycleMaintenance(database.db, { intervalMs: 60_000 });
+    const maintenance = startLifecycleMaintenance(api.database.db, { intervalMs: 60_000 });
     expect((await maintenance.runNow()).relinkedChannels).toBeGreaterThanOrEqual(1);
     expect(await signalRow(signal.signalId as number)).toMatchObject({ status: 'target_1_hit', resultPct: '20.0000' });
     expect((await messageRow(channel, early.messageId)).parseWarning).toBeNull();
@@ -240,7 +234,7 @@ describe('updates delivered before their signal', () => {
 describe('GET /signals/stats', () => {
   it('answers per channel, filtered by label and time range, matching its OpenAPI schema', async () => {
     const channel = newChannel();
-    await request(app).post('/telegram/channels').set('X-API-Key', 'test-api-key-0123456789').send({ channel_id: channel, label: 'Stats Channel' }).expect(201);
+    await request(api.app).post('/telegram/channels').set('X-API-Key', 'test-api-key-0123456789').send({ channel_id: channel, label: 'Stats Channel' }).expect(201);
     await post(channel, signalText('WEGE3'), '2025-09-01T10:00:00Z');
     const hit = await post(channel, signalText('RENT3'), '2025-10-01T10:00:00Z');
     await post(channel, 'RENT3 ALVO 2 ATINGIDO ✅ +44,23%', '2025-10-01T12:00:00Z');
@@ -264,7 +258,7 @@ describe('GET /signals/stats', () => {
       median_seconds_to_first_target: 7200,
     });
     expect((await signalRow(hit.signalId as number)).resultPct).toBe('50.0000');
-    const doc = (await request(app).get('/openapi.json').expect(200)).body;
+    const doc = (await request(api.app).get('/openapi.json').expect(200)).body;
     openApiValidator(doc).check('get', '/signals/stats', 200, body);
     expect(doc.paths['/signals/stats'].get.parameters.map((p: { name: string }) => p.name).sort()).toEqual(['channel', 'from', 'to']);
   });
@@ -275,7 +269,7 @@ describe('GET /signals/stats', () => {
     ['bogus=1', 'bogus'],
     [`channel=${'x'.repeat(201)}`, 'channel'],
   ])('answers 400 naming the problem for %s', async (query, text) => {
-    const res = await request(app).get(`/signals/stats?${query}`).expect(400);
+    const res = await request(api.app).get(`/signals/stats?${query}`).expect(400);
     expect(res.body.error.code).toBe('validation_failed');
     expect(JSON.stringify(res.body.error)).toContain(text);
   });
@@ -283,14 +277,14 @@ describe('GET /signals/stats', () => {
 
 describe('GET /signals/stats with hostile input', () => {
   it.each(['channel', 'from', 'to'])('answers 400 naming %s when it holds a NUL', async (name) => {
-    const res = await request(app).get(`/signals/stats?${name}=a%00b`).expect(400);
+    const res = await request(api.app).get(`/signals/stats?${name}=a%00b`).expect(400);
     expect(res.body.error.message).toContain(name);
   });
 
   it('answers 4xx or 2xx, never 5xx, to generated channel and time values', async () => {
     await fc.assert(
       fc.asyncProperty(fc.string({ maxLength: 80 }), fc.oneof(fc.string({ maxLength: 30 }), fc.constantFrom('0000-01-01', '99999-01-01', '-1', '253402300800000')), async (channel, from) => {
-        const res = await request(app).get('/signals/stats').query({ channel, from });
+        const res = await request(api.app).get('/signals/stats').query({ channel, from });
         expect(res.status).toBeLessThan(500);
       }),
       { numRuns: 60 },
@@ -300,7 +294,7 @@ describe('GET /signals/stats with hostile input', () => {
 
 describe('reparse', () => {
   const derived = async (channel: string) => ({
-    signals: await database.db
+    signals: await api.database.db
       .select({
         id: signals.id,
         status: signals.status,
@@ -315,12 +309,12 @@ describe('reparse', () => {
       .from(signals)
       .where(eq(signals.channelId, channel))
       .orderBy(asc(signals.id)),
-    events: await database.db
+    events: await api.database.db
       .select({ signalId: signalEvents.signalId, messageId: signalEvents.messageId, eventType: signalEvents.eventType, target: signalEvents.target, percentage: signalEvents.percentage })
       .from(signalEvents)
       .where(eq(signalEvents.channelId, channel))
       .orderBy(asc(signalEvents.messageTs)),
-    warnings: await database.db
+    warnings: await api.database.db
       .select({ messageId: forwardedMessages.messageId, kind: forwardedMessages.parseKind, warning: forwardedMessages.parseWarning })
       .from(forwardedMessages)
       .where(eq(forwardedMessages.channelId, channel))
@@ -341,9 +335,9 @@ describe('reparse', () => {
     const channel = newChannel();
     await history(channel);
     const before = await derived(channel);
-    expect(await reparseStoredMessages(database.db)).toEqual({ scanned: 0, changedKind: 0, replayedChannels: 0 });
+    expect(await reparseStoredMessages(api.database.db)).toEqual({ scanned: 0, changedKind: 0, replayedChannels: 0 });
     expect(await derived(channel)).toEqual(before);
-    const all = await reparseStoredMessages(database.db, { all: true });
+    const all = await reparseStoredMessages(api.database.db, { all: true });
     expect(all.changedKind).toBe(0);
     expect(await derived(channel)).toEqual(before);
   }, 30_000);
@@ -357,16 +351,16 @@ describe('reparse', () => {
     expect((await messageRow(channel, early.messageId)).parseWarning).toMatch(/^update_unmatched/);
     const expected = await derived(channel);
     // Rows as the previous release left them: a status, no outcome, no resolved targets.
-    await database.db.execute(sql`update ${signals} set lifecycle_version = null, result_pct = null, result_basis = null, highest_target = null, target_hits = '{}', first_target_at = null, stopped_at = null where channel_id = ${channel}`);
-    await database.db.execute(sql`update ${signalEvents} set target = null where channel_id = ${channel}`);
+    await api.database.db.execute(sql`update ${signals} set lifecycle_version = null, result_pct = null, result_basis = null, highest_target = null, target_hits = '{}', first_target_at = null, stopped_at = null where channel_id = ${channel}`);
+    await api.database.db.execute(sql`update ${signalEvents} set target = null where channel_id = ${channel}`);
 
-    const result = await reparseStoredMessages(database.db);
+    const result = await reparseStoredMessages(api.database.db);
     expect(result).toMatchObject({ scanned: 0, replayedChannels: 1 });
     expect(await signalRow(signal.signalId as number)).toMatchObject({ status: 'target_2_hit', resultPct: '38.2979', highestTarget: 2, lifecycleVersion: 1 });
     expect(await signalRow(petr4.signalId as number)).toMatchObject({ status: 'target_1_hit', resultPct: '10.0000' });
     expect((await messageRow(channel, early.messageId)).parseWarning).toBeNull();
     const after = await derived(channel);
     expect(after.signals.filter((s) => s.id !== petr4.signalId)).toEqual(expected.signals.filter((s) => s.id !== petr4.signalId));
-    expect(await reparseStoredMessages(database.db)).toEqual({ scanned: 0, changedKind: 0, replayedChannels: 0 });
+    expect(await reparseStoredMessages(api.database.db)).toEqual({ scanned: 0, changedKind: 0, replayedChannels: 0 });
   }, 30_000);
 });

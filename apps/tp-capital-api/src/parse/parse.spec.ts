@@ -1,23 +1,16 @@
-import type { DatabaseHandle } from '@tp/db-schema';
 import { MAX_TEXT_LENGTH } from '@tp/ingest-contract';
 import { sql } from 'drizzle-orm';
-import type { Express } from 'express';
 import request from 'supertest';
 import { PARSER_VERSION } from '../parser/signal-parser';
-import { API_KEY, buildTestApp, SIGNAL_TEXT } from '../testing/test-app';
+import { useTestApp, API_KEY, SIGNAL_TEXT } from '../testing/test-app';
 
-let app: Express;
-let database: DatabaseHandle;
+const api = useTestApp();
 
-beforeAll(async () => {
-  ({ app, database } = await buildTestApp());
-}, 60_000);
-afterAll(() => database.close());
 
-const preview = (body: unknown) => request(app).post('/parse').set('X-API-Key', API_KEY).send(body as object);
+const preview = (body: unknown) => request(api.app).post('/parse').set('X-API-Key', API_KEY).send(body as object);
 
 async function storedRows(): Promise<number> {
-  const result = await database.db.execute(
+  const result = await api.database.db.execute(
     sql`select (select count(*) from tp_capital.forwarded_messages) + (select count(*) from tp_capital.tp_capital_signals) + (select count(*) from tp_capital.signal_events) as n`,
   );
   return Number((result as unknown as { rows: Array<{ n: string }> }).rows[0].n);
@@ -65,9 +58,9 @@ describe('POST /parse', () => {
   });
 
   it('requires the API key', async () => {
-    const res = await request(app).post('/parse').send({ text: SIGNAL_TEXT }).expect(401);
+    const res = await request(api.app).post('/parse').send({ text: SIGNAL_TEXT }).expect(401);
     expect(res.body.error).toMatchObject({ code: 'unauthorized', message: 'missing X-API-Key header' });
-    await request(app).post('/parse').set('X-API-Key', 'wrong').send({ text: SIGNAL_TEXT }).expect(401);
+    await request(api.app).post('/parse').set('X-API-Key', 'wrong').send({ text: SIGNAL_TEXT }).expect(401);
   });
 
   it.each([
@@ -84,7 +77,7 @@ describe('POST /parse', () => {
   });
 
   it('rejects a body that is not JSON', async () => {
-    const res = await request(app).post('/parse').set('X-API-Key', API_KEY).set('Content-Type', 'application/json').send('{"text":').expect(400);
+    const res = await request(api.app).post('/parse').set('X-API-Key', API_KEY).set('Content-Type', 'application/json').send('{"text":').expect(400);
     expect(res.body.error.code).toBe('invalid_json');
   });
 });

@@ -1,5 +1,6 @@
 import type { DatabaseHandle } from '@tp/db-schema';
 import { createTestDatabase, testServerUrl } from '@tp/db-schema/testing';
+import type { Express } from 'express';
 import winston from 'winston';
 import { createApp } from '../app';
 import { loadConfig, type ApiConfig } from '../config';
@@ -18,6 +19,30 @@ export async function buildTestApp(env: Record<string, string> = {}, handle?: Da
   const logger = winston.createLogger({ silent: true });
   const app = createApp({ db: database.db, ping: database.ping, config, logger, metrics });
   return { app, database, metrics, config };
+}
+
+/**
+ * The app on its own scratch database for a whole spec file: built before the first test, closed
+ * after the last. Read `app` and `database` inside tests and hooks, once they exist.
+ */
+export function useTestApp(): { readonly app: Express; readonly database: DatabaseHandle } {
+  let built: Awaited<ReturnType<typeof buildTestApp>> | undefined;
+  beforeAll(async () => {
+    built = await buildTestApp();
+  }, 60_000);
+  afterAll(() => built?.database.close());
+  const ready = () => {
+    if (!built) throw new Error('useTestApp: the app is built in beforeAll; read it inside a test or hook');
+    return built;
+  };
+  return {
+    get app() {
+      return ready().app;
+    },
+    get database() {
+      return ready().database;
+    },
+  };
 }
 
 let sequence = 1;
