@@ -108,6 +108,17 @@ const deleteBody = {
 
 const channelSummarySchema = obj({ channel: str, channel_id: str, label: nullable(str), is_active: nullable(bool), signal_count: int, last_signal: nullable(dateTime) });
 
+/** Signals with their channel's label and the source (bot or user client) of the message they came from. */
+const signalRows = (db: Database) =>
+  db
+    .select({ signal: signals, label: telegramChannels.label, source: forwardedMessages.source })
+    .from(signals)
+    .leftJoin(telegramChannels, eq(telegramChannels.channelId, signals.channelId))
+    .leftJoin(
+      forwardedMessages,
+      and(eq(forwardedMessages.channelId, signals.channelId), eq(forwardedMessages.messageId, signals.messageId), eq(forwardedMessages.messageTs, signals.ts)),
+    );
+
 export function signalRoutes(db: Database): RouteSpec[] {
   return [
     {
@@ -131,14 +142,7 @@ export function signalRoutes(db: Database): RouteSpec[] {
           filters.push(or(ilike(signals.rawMessage, pattern), ilike(signals.asset, pattern)) as SQL);
         }
         filters.push(...timeRange(signals.ts, query));
-        const rows = await db
-          .select({ signal: signals, label: telegramChannels.label, source: forwardedMessages.source })
-          .from(signals)
-          .leftJoin(telegramChannels, eq(telegramChannels.channelId, signals.channelId))
-          .leftJoin(
-            forwardedMessages,
-            and(eq(forwardedMessages.channelId, signals.channelId), eq(forwardedMessages.messageId, signals.messageId), eq(forwardedMessages.messageTs, signals.ts)),
-          )
+        const rows = await signalRows(db)
           .where(filters.length ? and(...filters) : undefined)
           .orderBy(desc(signals.ts), desc(signals.id))
           .limit(Number(query.limit));
@@ -191,14 +195,7 @@ export function signalRoutes(db: Database): RouteSpec[] {
       params: idParamsSchema,
       responses: { 200: json('{ data: Signal & { events } }', obj({ data: { allOf: [signalSchema, obj({ events: { type: 'array', items: eventSchema } })] } })), 400: 'Malformed id', 404: 'No such signal' },
       handler: async ({ res, params }) => {
-        const [row] = await db
-          .select({ signal: signals, label: telegramChannels.label, source: forwardedMessages.source })
-          .from(signals)
-          .leftJoin(telegramChannels, eq(telegramChannels.channelId, signals.channelId))
-          .leftJoin(
-            forwardedMessages,
-            and(eq(forwardedMessages.channelId, signals.channelId), eq(forwardedMessages.messageId, signals.messageId), eq(forwardedMessages.messageTs, signals.ts)),
-          )
+        const [row] = await signalRows(db)
           .where(eq(signals.id, Number(params.id)))
           .limit(1);
         if (!row) throw new HttpError(404, 'not_found', `signal ${params.id} not found`);
