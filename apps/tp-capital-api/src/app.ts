@@ -65,7 +65,7 @@ export function createApp(deps: AppDeps): express.Express {
   // The gateway's routes: authenticated before a body is even parsed. The allow-list poll uses the same token.
   const gatewayGuard = requireGatewayToken(config.gatewayToken, () => metrics.ingestionRequests.inc({ status: 'unauthorized' }));
   app.use(mountRoutes(Router(), ingest, { guards: { gateway: gatewayGuard }, jsonBody: { limit: MAX_INGEST_BODY_BYTES } }));
-  app.use(mountRoutes(Router(), [allowListRoute], { guards: { gateway: requireGatewayToken(config.gatewayToken, () => undefined) } }));
+  app.use(mountRoutes(Router(), [allowListRoute], { guards: { gateway: requireGatewayToken(config.gatewayToken) } }));
 
   // Browser-facing routes: security headers, rate limit. The gateway's /ingest is machine-to-machine
   // and skips them (measurably faster under load).

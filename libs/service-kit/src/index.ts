@@ -4,3 +4,4 @@ export * from './lib/errors';
 export * from './lib/routes';
 export * from './lib/openapi';
 export * from './lib/ports';
+export * from './lib/secret-header';

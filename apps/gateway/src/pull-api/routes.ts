@@ -1,18 +1,12 @@
-import { GATEWAY_TOKEN_HEADER, tokensMatch } from '@tp/ingest-contract';
-import { HttpError, int, json, obj, str, type RouteSpec } from '@tp/service-kit';
+import { GATEWAY_TOKEN_HEADER } from '@tp/ingest-contract';
+import { int, json, obj, requireSecretHeader, str, type RouteSpec } from '@tp/service-kit';
 import type { RequestHandler } from 'express';
 import type { Outbox } from '../outbox/outbox';
 
 const CHAT_ID = '^-?\\d{1,20}$';
 
-/** The gateway's shared secret in `X-Gateway-Token` (the API's token: one secret between the two). */
-export function requireGatewayToken(token: string): RequestHandler {
-  return (req, _res, next) => {
-    const presented = req.get(GATEWAY_TOKEN_HEADER);
-    if (tokensMatch(presented, token)) return next();
-    next(new HttpError(401, 'unauthorized', presented ? `invalid ${GATEWAY_TOKEN_HEADER}` : `missing ${GATEWAY_TOKEN_HEADER} header`));
-  };
-}
+/** The gateway's shared secret (the API's token: one secret between the two). */
+export const requireGatewayToken = (token: string): RequestHandler => requireSecretHeader({ header: GATEWAY_TOKEN_HEADER, secret: token, name: 'gateway token' });
 
 /**
  * The seed's pull API over the outbox, for consumers that poll instead of being pushed to.

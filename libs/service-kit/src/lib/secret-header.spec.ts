@@ -1,4 +1,4 @@
-import { tokensMatch } from './token';
+import { tokensMatch } from './secret-header';
 
 const secret = 'a3f5c8b2d9e1f4a7c6b3e2d1f8a5c7b9d4e6f1a2c8b5d3e9f7a1c4b6d2e8f5a3';
 
