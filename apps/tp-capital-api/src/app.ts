@@ -71,19 +71,16 @@ export function createApp(deps: AppDeps): express.Express {
   // and skips them (measurably faster under load).
   const publicRouter = Router();
   publicRouter.use(
-    errorStyleMarker(dashboard),
     helmet(),
+    // Before the error styles are marked: a 429 keeps the app-wide shape on every route, as the OpenAPI document says.
     rateLimit({
       windowMs: config.rateLimitWindowMs,
       limit: config.rateLimitMax,
       standardHeaders: 'draft-8',
       legacyHeaders: false,
-      // Answered in the app-wide shape on every route (the OpenAPI document says so), by the one error middleware.
-      handler: (_req, res, next) => {
-        res.locals.errorStyle = undefined;
-        next(new HttpError(429, 'rate_limited', `more than ${config.rateLimitMax} requests in ${config.rateLimitWindowMs} ms; slow down`));
-      },
+      handler: (_req, _res, next) => next(new HttpError(429, 'rate_limited', `more than ${config.rateLimitMax} requests in ${config.rateLimitWindowMs} ms; slow down`)),
     }),
+    errorStyleMarker(dashboard),
     express.json({ limit: '64kb' }),
   );
   mountRoutes(publicRouter, dashboard, { guards: { apiKey: requireApiKey(config.apiKey) } });
