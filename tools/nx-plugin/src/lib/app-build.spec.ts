@@ -7,9 +7,9 @@ const { project, targetsOf } = workspace;
 const app = { name: 'api', tags: ['type:app', 'scope:api'] };
 
 describe('app build inference', () => {
-  it('bundles an app with a src/main.ts into dist/apps/<name>/main.js with a pruned package.json, cached, after its libs', async () => {
+  it('bundles an app with a src/main.ts into dist/apps/<name>/main.js, cached, after its libs', async () => {
     project('apps/api', app, { 'src/main.ts': '', 'tsconfig.app.json': '{}', 'package.json': '{"dependencies":{"express":"^5.1.0"}}' });
-    const { build } = await targetsOf('apps/api');
+    const { bundle: build } = await targetsOf('apps/api');
     expect(build).toMatchObject({
       executor: '@nx/esbuild:esbuild',
       dependsOn: ['^build'],
@@ -25,15 +25,31 @@ describe('app build inference', () => {
       format: ['cjs'],
       bundle: true,
       thirdParty: false,
-      generatePackageJson: true,
+      generatePackageJson: false,
       sourcemap: true,
       esbuildOptions: { outExtension: { '.js': '.js' } },
     });
   });
 
+  it('builds by bundling, then writing package.json and the pruned lockfile from what the bundle requires', async () => {
+    project('apps/api', app, { 'src/main.ts': '' });
+    const { build } = await targetsOf('apps/api');
+    expect(build).toMatchObject({ dependsOn: ['bundle'], cache: true, outputs: ['{workspaceRoot}/dist/apps/api/package.json', '{workspaceRoot}/dist/apps/api/package-lock.json'] });
+    expect(build.inputs).toEqual(expect.arrayContaining(['production', '^production', PLUGIN_INPUT, '{workspaceRoot}/package-lock.json']));
+    expect(build.options.commands).toEqual(['node -r @swc-node/register tools/nx-plugin/src/bin/write-manifest.ts --project=api --project-root=apps/api --dist=dist/apps/api']);
+  });
+
+  it('adds the host install kit to the build of a deploy:systemd app', async () => {
+    project('apps/gateway', { name: 'gateway', tags: ['type:app', 'deploy:systemd'], metadata: { port: 4100, healthPath: '/health/live' } }, { 'src/main.ts': '' });
+    const { build } = await targetsOf('apps/gateway');
+    expect(build.options.commands[1]).toBe('node -r @swc-node/register tools/nx-plugin/src/bin/write-install-kit.ts --project-root=apps/gateway --dist=dist/apps/gateway --port=4100 --live-path=/health/live');
+    for (const file of ['tp-capital-gateway.service', 'install.sh', 'README.md', 'gateway.env.example']) expect(build.outputs).toContain(`{workspaceRoot}/dist/apps/gateway/${file}`);
+    expect(build.inputs).toContainEqual({ env: 'GATEWAY_STATE_DIR' });
+  });
+
   it('copies the SQL migrations beside main.js when the app uses db-schema', async () => {
     project('apps/api', app, { 'src/main.ts': '', 'package.json': '{"devDependencies":{"@tp/db-schema":"*"}}' });
-    const { build } = await targetsOf('apps/api');
+    const { bundle: build } = await targetsOf('apps/api');
     expect(build.options.assets).toEqual([{ input: 'libs/db-schema/migrations', glob: '**/*', output: 'migrations' }]);
     expect(build.options.tsConfig).toBe('apps/api/tsconfig.json');
   });
@@ -41,7 +57,7 @@ describe('app build inference', () => {
   it('serves the built app without a debugger port, rebuilding first', async () => {
     project('apps/api', app, { 'src/main.ts': '' });
     const { serve } = await targetsOf('apps/api');
-    expect(serve).toMatchObject({ executor: '@nx/js:node', options: { buildTarget: 'api:build', watch: false, inspect: false } });
+    expect(serve).toMatchObject({ executor: '@nx/js:node', options: { buildTarget: 'api:bundle', watch: false, inspect: false } });
   });
 
   it.each([
@@ -52,6 +68,7 @@ describe('app build inference', () => {
     project(dir, projectJson, files);
     const targets = await targetsOf(dir);
     expect(targets.build).toBeUndefined();
+    expect(targets.bundle).toBeUndefined();
     expect(targets.serve).toBeUndefined();
   });
 });

@@ -49,7 +49,7 @@ describe('CLI targets from src/cli/<name>.ts', () => {
       'src/cli/serve.ts': '// `serve`: the gateway service.\nexport {};\n',
     });
     const targets = await targetsOf('apps/gw');
-    expect(Object.keys(targets).sort()).toEqual(['build', 'serve']);
+    expect(Object.keys(targets).sort()).toEqual(['build', 'bundle', 'serve']);
     // `serve` stays the inferred one: build, then run the bundle.
     expect(targets.serve.executor).toBe('@nx/js:node');
   });

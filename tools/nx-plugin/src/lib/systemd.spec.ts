@@ -55,7 +55,11 @@ describe('renderSystemdUnit', () => {
     expect(map.get('PrivateTmp')).toBe('true');
     expect(map.get('ProtectSystem')).toBe('strict');
     expect(map.get('ProtectHome')).toBe('read-only');
-    expect(map.get('ReadWritePaths')).toBe('/var/lib/tp-capital-gateway/outbox /var/lib/tp-capital-gateway/session');
+    // systemd creates the state folders (owned by the user, 0700) before it sets up the namespace.
+    expect(map.get('StateDirectory')).toBe('tp-capital-gateway tp-capital-gateway/outbox tp-capital-gateway/session');
+    expect(map.get('StateDirectoryMode')).toBe('0700');
+    expect(map.has('ReadWritePaths')).toBe(false);
+    expect(map.get('SyslogIdentifier')).toBe('tp-capital-gateway');
     expect(map.get('MemoryMax')).toBe('500M');
     expect(map.get('CPUQuota')).toBe('50%');
     expect(map.get('LimitNOFILE')).toBe('65536');
