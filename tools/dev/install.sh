@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the exact versions in package-lock.json with `npm ci`, and fails when the package.json
-# files and the lockfile disagree (a dependency added without `npm install`, a version moved).
+# files and the lockfile disagree (a dependency added without `npm install`, a version moved); then
+# builds the three apps.
 #
 # One known exception: a lockfile written on a registry mirror that does not serve other platforms'
 # optional binaries (`@swc/core-darwin-*`, `@unrs/resolver-binding-*`, ...) lacks their entries, and
@@ -13,8 +14,19 @@ cd "$(dirname "$0")/../.."
 log="$(mktemp -t npm-ci.XXXXXX)"
 trap 'rm -f "$log"' EXIT
 
+# Then the three apps are built (Nx caches the result), so that `npm start` only starts them.
+build_apps() {
+  echo "building gateway, tp-capital-api and workspace"
+  if ! NX_DAEMON=false node_modules/.bin/nx run-many -t build -p gateway tp-capital-api workspace --outputStyle=static >"$log" 2>&1; then
+    echo "the build failed:" >&2
+    tail -40 "$log" >&2
+    exit 1
+  fi
+}
+
 if npm ci --no-audit --no-fund >"$log" 2>&1; then
   grep -E '^added |^up to date' "$log" || true
+  build_apps
   exit 0
 fi
 
@@ -52,3 +64,4 @@ if ! npm install --no-audit --no-fund --no-save >"$log" 2>&1; then
   exit 1
 fi
 grep -E '^added |^up to date|^changed ' "$log" || true
+build_apps

@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, realpathSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { descendantsOf, freePort, stillAlive, until, type ProcessInfo } from '@tp/testing';
@@ -18,12 +18,18 @@ describe('npm start', () => {
   let npm: ChildProcess | undefined;
   let output = '';
 
+  let home: string;
   beforeAll(() => {
-    data = mkdtempSync(path.join(tmpdir(), 'npm-start-'));
+    // Like root's home: a 0700 folder (and a space in the path) that the `postgres` user cannot enter.
+    home = mkdtempSync(path.join(tmpdir(), 'npm-start-'));
+    data = path.join(home, 'my home/.data');
+    mkdirSync(data, { recursive: true, mode: 0o700 });
+    chmodSync(path.join(home, 'my home'), 0o700);
   });
   afterAll(() => {
     if (npm?.exitCode === null) npm.kill('SIGKILL');
-    rmSync(data, { recursive: true, force: true });
+    rmSync(realpathSync(path.join(data, 'postgres')), { recursive: true, force: true });
+    rmSync(home, { recursive: true, force: true });
   });
 
   it('starts one embedded PostgreSQL and the three services, and SIGTERM stops every process it started', async () => {
@@ -36,7 +42,9 @@ describe('npm start', () => {
     await until(() => output.includes('stack is up'), { timeoutMs: 240_000, what: `npm start (output so far:\n${output.slice(-2000)})`, giveUp: () => (npm?.exitCode !== null ? `npm start exited ${npm?.exitCode}:\n${output.slice(-2000)}` : undefined) });
 
     const tree: ProcessInfo[] = descendantsOf(npm.pid as number);
-    expect(tree.filter((p) => /bin\/postgres -D /.test(p.args)).map((p) => p.args)).toEqual([expect.stringContaining(path.join(data, 'postgres'))]);
+    // One server, on the data folder the stack asked for (as root, a folder the postgres user can reach, linked from there).
+    expect(tree.filter((p) => /bin\/postgres -D /.test(p.args)).map((p) => p.args)).toEqual([expect.stringContaining(`-D ${realpathSync(path.join(data, 'postgres'))} `)]);
+    expect(statSync(home).mode & 0o777).toBe(0o700);
     expect(tree.filter((p) => /dist\/apps\/[\w-]+\/main\.js/.test(p.args))).toHaveLength(3);
     for (const port of Object.values(ports)) {
       const res = await fetch(`http://127.0.0.1:${port}/health/live`);
