@@ -33,7 +33,7 @@ export default [
   {
     // @tp/testing is test-only: specs, the e2e project, the benches and test doubles import it, production code never.
     files: ['**/*.ts'],
-    ignores: ['**/*.spec.ts', '**/*.e2e.ts', '**/bench/**', '**/src/support/**', '**/src/testing/**', '**/libs/testing/**'],
+    ignores: ['**/*.spec.ts', '**/*.e2e.ts', '**/*.systemd.ts', '**/bench/**', '**/src/support/**', '**/src/testing/**', '**/libs/testing/**'],
     rules: {
       'no-restricted-imports': ['error', { paths: [{ name: '@tp/testing', message: 'test-only helpers: import them from specs, e2e or bench code only' }] }],
     },

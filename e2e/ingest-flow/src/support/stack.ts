@@ -35,7 +35,8 @@ export class Stack {
   constructor(
     private readonly gatewayEnv: Record<string, string> = {},
     /** `bot: false` starts the gateway without the Bot API source (e.g. with a user client in `gatewayEnv`). */
-    private readonly options: { ownDatabase?: boolean; bot?: boolean } = {},
+    /** `gateway: false` starts everything but the gateway (which then runs elsewhere, e.g. on a test host). */
+    private readonly options: { ownDatabase?: boolean; bot?: boolean; gateway?: boolean } = {},
   ) {}
 
   async start(): Promise<this> {
@@ -53,7 +54,7 @@ export class Stack {
     this.apiPort = await freePort();
     this.gatewayPort = await freePort();
     await this.startApi();
-    await this.startGateway();
+    if (this.options.gateway !== false) await this.startGateway();
     return this;
   }
 
