@@ -17,15 +17,19 @@ for c in "${COMPONENTS[@]}"; do
 done
 [ "$conflicts" = 0 ] || exit 1
 
+# One gateway↔API secret for every start path: generated once into $DATA_DIR/gateway-token (never
+# committed), given to a local gateway as API_SECRET_TOKEN and to the API, local or in compose, as
+# GATEWAY_SECRET_TOKEN (the shell's value wins over compose's .env).
+token_file="$DATA_DIR/gateway-token"
+[ -f "$token_file" ] || (umask 077 && openssl rand -hex 32 > "$token_file")
+TOKEN="$(cat "$token_file")"
+export GATEWAY_SECRET_TOKEN="$TOKEN"
+
 if have_docker; then
   docker compose -f "$COMPOSE_FILE" up -d timescaledb pgbouncer >/dev/null || { echo "✗ database: docker compose failed" >&2; exit 1; }
   echo "✔ database      timescaledb + pgbouncer (docker)"
 fi
 
-# A local gateway↔API secret, generated once, never committed.
-token_file="$DATA_DIR/gateway-token"
-[ -f "$token_file" ] || (umask 077 && openssl rand -hex 32 > "$token_file")
-TOKEN="$(cat "$token_file")"
 
 need_build=0
 for c in "${COMPONENTS[@]}"; do

@@ -2,7 +2,7 @@ import { GATEWAY_TOKEN_HEADER } from '@tp/ingest-contract';
 import { createHealthRouter, requestContext, type Logger } from '@tp/observability';
 import { buildOpenApi, errorMiddleware, mountRoutes, notFound, type RouteSpec } from '@tp/service-kit';
 import express, { Router } from 'express';
-import type { GatewayConfig } from './config';
+import { toolHint, type GatewayConfig } from './config';
 import type { GatewayMetrics } from './metrics';
 import type { Outbox } from './outbox/outbox';
 import type { Publisher } from './publisher/publisher';
@@ -92,7 +92,7 @@ export function createApp(deps: AppDeps): express.Express {
           if (stats.usage >= 1) throw new Error('outbox is full; Telegram updates are not being acknowledged');
           // A message parked for repeated 5xx answers was valid as far as the contract knows: someone must look.
           if (stats.deadByKind.server_error > 0) {
-            throw new Error(`${stats.deadByKind.server_error} message(s) parked after repeated 5xx answers from the API; inspect with \`npx nx run gateway:dead-letters -- list\`, replay once fixed`);
+            throw new Error(`${stats.deadByKind.server_error} message(s) parked after repeated 5xx answers from the API; inspect with ${toolHint('dead-letters list')}, replay once fixed`);
           }
           return details;
         },

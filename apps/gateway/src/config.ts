@@ -42,6 +42,8 @@ export interface TelegramAppSettings {
 export interface GatewayConfig extends CommonSettings, OutboxSettings, PublishSettings {
   port: number;
   host: string;
+  /** Also listened on when set, without making startup wait for it (see GATEWAY_BRIDGE_HOST). */
+  bridgeHost?: string;
   /** /health turns 503 when the oldest pending message has waited longer than this. */
   staleAfterMs: number;
   /** How often the channel allow-list is read from the API's registry (a change applies within it). */
@@ -87,7 +89,17 @@ export interface ConfigContext {
   cwd?: string;
 }
 
-export const LOGIN_HINT = 'run the `login` command (`npx nx run gateway:login` in the repository, `node main.js login` where the gateway is installed)';
+/**
+ * How an operator runs a gateway tool, installed command first: `tp-capital-gateway <command>` on a host
+ * set up by install.sh (as the unit's user, with its environment), `node main.js <command>` in the
+ * gateway's folder, `npx nx run gateway:<command>` in a checkout.
+ */
+export function toolHint(command: string): string {
+  const [name, ...rest] = command.split(' ');
+  return `\`tp-capital-gateway ${command}\` (\`node main.js ${command}\` in the gateway's folder, \`npx nx run gateway:${name}${rest.length ? ` -- ${rest.join(' ')}` : ''}\` in the repository)`;
+}
+
+export const LOGIN_HINT = `run ${toolHint('login')}`;
 
 const TOKEN_HINT = 'the same value as the API’s GATEWAY_SECRET_TOKEN';
 
@@ -99,6 +111,11 @@ export const gatewayEnv = defineEnv({
   properties: {
     GATEWAY_PORT: { type: 'integer', minimum: 0, maximum: 65_535, default: 4006, description: 'HTTP port (health, metrics, pull API, control calls)' },
     GATEWAY_HOST: { type: 'string', default: '127.0.0.1', description: 'bind address' },
+    GATEWAY_BRIDGE_HOST: {
+      type: 'string',
+      description:
+        "a second address to listen on, for containers on this host (the API's control calls, Prometheus): the Docker bridge's, e.g. 172.17.0.1; retried every 10 s until it exists",
+    },
     LOG_LEVEL: {
       type: 'string',
       enum: ['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly'],
@@ -273,6 +290,7 @@ export function loadConfig(raw: Env = process.env): GatewayConfig {
 
   return {
     ...gatewayAddress(env),
+    bridgeHost: env.GATEWAY_BRIDGE_HOST,
     ...publish,
     ...outboxSettings(env),
     ...common(env, 'info'),

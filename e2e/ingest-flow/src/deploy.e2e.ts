@@ -49,6 +49,33 @@ describe('infra/compose/docker-compose.yml', () => {
   });
 });
 
+describe('the compose layout reaches the gateway on the host, with one documented setting per variable', () => {
+  const compose = parse(readFileSync(infra('compose/docker-compose.yml'), 'utf8'));
+  const api = compose.services['tp-capital-api'];
+
+  it("sends the API's control calls and Prometheus's scrapes to the host, where the gateway listens on the bridge", () => {
+    expect(api.environment.GATEWAY_CONTROL_URL).toBe('${GATEWAY_CONTROL_URL:-http://host.docker.internal:4006}');
+    for (const service of [api, compose.services.prometheus]) expect(service.extra_hosts).toEqual(['host.docker.internal:host-gateway']);
+    const scrape = parse(readFileSync(infra('prometheus/prometheus.yml'), 'utf8')).scrape_configs.find((c: { job_name: string }) => c.job_name === 'gateway');
+    expect(scrape.static_configs[0].targets).toEqual(['host.docker.internal:4006']);
+    // The gateway can listen there: its environment example names the setting.
+    expect(readFileSync(path.join(WORKSPACE_ROOT, 'apps/gateway/gateway.env.example'), 'utf8')).toMatch(/^#GATEWAY_BRIDGE_HOST=$/m);
+  });
+
+  it('lists every variable the compose file reads in infra/compose/.env.example, each with a comment', () => {
+    const text = readFileSync(infra('compose/docker-compose.yml'), 'utf8');
+    const read = new Set([...text.matchAll(/\$\{([A-Z_]+)/g)].map((m) => m[1]).filter((name) => !['POSTGRES_DB', 'POSTGRES_USER'].includes(name)));
+    const example = readFileSync(infra('compose/.env.example'), 'utf8').split('\n');
+    for (const name of read) {
+      const line = example.findIndex((l) => new RegExp(`^#?${name}=`).test(l));
+      expect([name, line >= 0]).toEqual([name, true]);
+      expect([name, example[line - 1]?.startsWith('# ')]).toEqual([name, true]);
+    }
+    // The required ones are left to fill in, never given a value that would pass.
+    for (const name of ['TIMESCALEDB_PASSWORD', 'GATEWAY_SECRET_TOKEN', 'API_KEY', 'WORKSPACE_API_KEY', 'GRAFANA_ADMIN_PASSWORD']) expect(example).toContain(`${name}=`);
+  });
+});
+
 describe('built artifacts, proven by running them', () => {
   let work: string;
   const started: ServiceProcess[] = [];

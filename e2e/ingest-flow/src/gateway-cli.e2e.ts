@@ -6,7 +6,7 @@ import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { freePort } from '@tp/testing';
+import { freePort, until } from '@tp/testing';
 import { WORKSPACE_ROOT } from './support/processes';
 
 const TOKEN = 'gateway-cli-e2e-token-0123456789abcdef01';
@@ -81,4 +81,32 @@ describe('the installed gateway CLI (copy of dist/apps/gateway after npm ci --om
       await new Promise((resolve) => squatter.close(resolve));
     }
   });
+
+  it('serve also listens on GATEWAY_BRIDGE_HOST for containers, and an address that does not exist yet is retried, not fatal', async () => {
+    const start = async (bridge: string) => {
+      const port = await freePort();
+      const child = spawn(process.execPath, [path.join(install, 'main.js'), 'serve'], {
+        cwd: install,
+        env: { PATH: process.env.PATH ?? '', API_SECRET_TOKEN: TOKEN, GATEWAY_PORT: String(port), GATEWAY_BRIDGE_HOST: bridge, OUTBOX_DIR: path.join(install, `bridge-${port}/outbox`) },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let output = '';
+      child.stdout.on('data', (chunk) => (output += chunk));
+      child.stderr.on('data', (chunk) => (output += chunk));
+      await until(() => fetch(`http://127.0.0.1:${port}/health/live`).then((r) => r.status), { ok: (s) => s === 200, timeoutMs: 20_000, intervalMs: 100, what: 'the gateway' });
+      return { port, child, output: () => output };
+    };
+    // 127.0.0.2 stands for the bridge: another address of this host.
+    const reachable = await start('127.0.0.2');
+    const viaBridge = await until(() => fetch(`http://127.0.0.2:${reachable.port}/health/live`).then((r) => r.status), { ok: (s) => s === 200, timeoutMs: 10_000, intervalMs: 100, what: 'the bridge address' });
+    expect(viaBridge).toBe(200);
+    reachable.child.kill('SIGTERM');
+    // 192.0.2.1 (TEST-NET-1) is on no interface here: the gateway serves on its main address and says why the bridge waits.
+    const missing = await start('192.0.2.1');
+    await until(() => missing.output(), { ok: (o) => o.includes('cannot listen on the bridge address yet; retrying'), timeoutMs: 10_000, intervalMs: 100, what: 'the bridge warning' });
+    expect(missing.child.exitCode).toBeNull();
+    const exited = new Promise((r) => missing.child.once('exit', r));
+    missing.child.kill('SIGTERM');
+    await exited;
+  }, 60_000);
 });

@@ -1,7 +1,7 @@
 // `serve`: the gateway service (what the systemd unit runs): Telegram sources → outbox → publisher,
 // with /health, /metrics and the pull API on GATEWAY_HOST:GATEWAY_PORT.
-import { createServer } from 'node:http';
-import { installGracefulShutdown } from '@tp/observability';
+import { createServer, type RequestListener } from 'node:http';
+import { installGracefulShutdown, type Logger } from '@tp/observability';
 import { loadConfig } from '../config';
 import { createGatewayDeps, createGatewayService } from '../composition';
 import { println, type CliIo } from './io';
@@ -32,6 +32,39 @@ export async function runServe(io: CliIo, options: ServeOptions = {}): Promise<v
     timer.unref();
     void gateway.outbox.close().finally(() => exit(1));
   });
-  installGracefulShutdown(server, { logger, onClose: () => gateway.stop() });
+  const bridge = config.bridgeHost ? listenOnBridge(gateway.app, config.port, config.bridgeHost, logger) : undefined;
+  installGracefulShutdown(server, {
+    logger,
+    onClose: async () => {
+      bridge?.close();
+      await gateway.stop();
+    },
+  });
   server.listen(config.port, config.host);
+}
+
+const BRIDGE_RETRY_MS = 10_000;
+
+/**
+ * The same app on a second address for containers on this host. That address (the Docker bridge)
+ * may appear after the gateway starts, so failing to bind it is a warning and a retry, never fatal.
+ */
+function listenOnBridge(app: RequestListener, port: number, host: string, logger: Logger): { close(): void } {
+  let closed = false;
+  let timer: NodeJS.Timeout | undefined;
+  const server = createServer(app);
+  server.on('listening', () => logger.info('listening', { host, port }));
+  server.on('error', (error: NodeJS.ErrnoException) => {
+    logger.warn('cannot listen on the bridge address yet; retrying', { host, port, code: error.code, retryInMs: BRIDGE_RETRY_MS });
+    if (!closed) timer = setTimeout(() => server.listen(port, host), BRIDGE_RETRY_MS);
+    timer?.unref();
+  });
+  server.listen(port, host);
+  return {
+    close() {
+      closed = true;
+      clearTimeout(timer);
+      server.close();
+    },
+  };
 }

@@ -5,6 +5,7 @@ import type { DeletionEntry, Outbox, OutboxEntry } from '../outbox/outbox';
 import { sleep } from '../util/sleep';
 import { IngestApiClient, type DeliveryReport, type ItemResult, type LastPublish, type PublishOutcome, type PublishRequest, type RequestFailure } from './api-client';
 import { takeBatch } from './batching';
+import { toolHint } from '../config';
 
 export type { LastPublish, PublishOutcome, PublishRequest } from './api-client';
 
@@ -345,7 +346,7 @@ export class Publisher {
     await this.outbox.deadLetter(entry.seq, reason, 'server_error');
     this.metrics.deadLetters.inc();
     this.metrics.poisonMessagesParked.inc();
-    this.logger.error('parked a message the API keeps failing on (5xx) while storing others; see dead-letter.jsonl, replay with `npx nx run gateway:dead-letters -- replay`', {
+    this.logger.error('parked a message the API keeps failing on (5xx) while storing others; see dead-letter.jsonl, replay with ' + toolHint('dead-letters replay'), {
       seq: entry.seq,
       channelId: entry.message.channelId,
       messageId: entry.message.messageId,

@@ -9,6 +9,7 @@ import { UpdateConnectionState } from 'telegram/network';
 import { StringSession } from 'telegram/sessions';
 import type { PeerStore } from '../session/peer-store';
 import { normalizeChannelId } from './channel-id';
+import { LOGIN_HINT } from '../config';
 import {
   FloodWaitError,
   ForwardsRestrictedError,
@@ -46,10 +47,10 @@ async function mapped<T>(call: () => Promise<T>): Promise<T> {
     if (error instanceof errors.FloodWaitError) throw new FloodWaitError(error.seconds);
     if (error instanceof errors.RPCError && /CHAT_FORWARDS_RESTRICTED/.test(error.errorMessage)) throw new ForwardsRestrictedError(error.errorMessage);
     if (error instanceof errors.RPCError && error.errorMessage === 'AUTH_KEY_UNREGISTERED') {
-      throw new NotLoggedInError('the Telegram session is not logged in; run `npx nx run gateway:login`');
+      throw new NotLoggedInError(`the Telegram session is not logged in; ${LOGIN_HINT}`);
     }
     if (error instanceof errors.RPCError && REFUSED.test(error.errorMessage)) {
-      throw new SessionRefusedError(`Telegram refused the session (${error.errorMessage}); run \`npx nx run gateway:login\` again`);
+      throw new SessionRefusedError(`Telegram refused the session (${error.errorMessage}); ${LOGIN_HINT} again`);
     }
     throw error;
   }
