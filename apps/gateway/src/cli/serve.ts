@@ -19,6 +19,13 @@ export async function runServe(io: CliIo, options: ServeOptions = {}): Promise<v
   const { logger } = deps;
   const gateway = await createGatewayService(config, deps);
   const server = createServer(gateway.app);
+  // A write that could not be rolled back leaves a fragment only a fresh open cuts off: exit at once
+  // (everything acknowledged is on disk) so systemd's restart rescans the log.
+  gateway.outbox.once('refused', (error: Error) => {
+    logger.error('outbox refuses writes; exiting so a restart rescans the log', { error: error.message });
+    println(io.stderr, `gateway: ${error.message}`);
+    exit(1);
+  });
   server.once('listening', () => {
     logger.info('listening', { host: config.host, port: config.port });
     gateway.start();

@@ -7,7 +7,7 @@ import { recordsFor, worthCompacting } from './compaction';
 import { DeadLetterFile, type DeadLetterLine } from './dead-letters';
 import { deletionKey, isDeletion, messageIdKey, messageKey, type AnyEntry, type DeletionEntry, type OutboxEntry } from './entry';
 import { lockOutbox } from './lock';
-import { LogWriter } from './log-writer';
+import { LogWriter, type OutboxWriteRefusedError } from './log-writer';
 import { entriesToMarkProcessed, unprocessedEntries } from './pull-cursor';
 import { closeLog, openLog } from './record-log';
 import { decodeRecord, encodeRecords, type DeadLetterKind, type DeletionRecord, type LogRecord, type MessageRecord } from './records';
@@ -15,6 +15,7 @@ import { decodeRecord, encodeRecords, type DeadLetterKind, type DeletionRecord, 
 export { DEAD_LETTER_FILE, ROTATED_DEAD_LETTER_FILE, type DeadLetterLine } from './dead-letters';
 export { messageKey, type AnyEntry, type DeletionEntry, type EntryState, type OutboxEntry } from './entry';
 export type { DeadLetterKind } from './records';
+export { OutboxWriteRefusedError } from './log-writer';
 
 export interface OutboxOptions {
   maxBytes: number;
@@ -58,7 +59,8 @@ const LOG_FILE = 'outbox.log';
  * It is also the single point where messages enter the pipeline, so it fits them to the contract.
  *
  * Events: 'appended' (count, source), 'adjusted' (message, changes) when fitting changed a
- * message, 'error' (a background compaction failed).
+ * message, 'error' (a background compaction failed), 'refused' (OutboxWriteRefusedError: a failed
+ * write could not be rolled back, so every later write is refused; the owner should exit).
  */
 export class Outbox extends EventEmitter {
   private readonly entries = new Map<number, OutboxEntry>();
@@ -97,7 +99,8 @@ export class Outbox extends EventEmitter {
     rmSync(`${file}.compact`, { force: true });
     const { fd, scan } = openLog(file);
     closeLog(fd);
-    const outbox = new Outbox(dir, await LogWriter.open(file, scan.validBytes, options.groupCommit !== false), options);
+    const refused = (error: OutboxWriteRefusedError) => outbox.emit('refused', error);
+    const outbox: Outbox = new Outbox(dir, await LogWriter.open(file, scan.validBytes, options.groupCommit !== false, refused), options);
     outbox.unlock = unlock;
     outbox.tornBytesRecovered = scan.tornBytes;
     for (const payload of scan.records) outbox.apply(decodeRecord(payload), payload.length + 8);
