@@ -153,12 +153,14 @@ describe('Outbox', () => {
 
   it('is owned by one process at a time, taking over a lock left by a dead one', async () => {
     const outbox = await open();
-    writeFileSync(path.join(dir, 'outbox.lock'), String(process.ppid));
-    await expect(open()).rejects.toThrow(/in use by process/);
+    // The lock is the kernel's, held by the open outbox: editing the file does not release it.
+    writeFileSync(path.join(dir, 'outbox.lock'), '999999999');
+    await expect(open()).rejects.toThrow(/in use by/);
+    await outbox.close();
+    // What a dead owner leaves: its pid in the file, and no lock.
     writeFileSync(path.join(dir, 'outbox.lock'), '999999999');
     const again = await open();
     await again.close();
-    await outbox.close().catch(() => undefined);
   });
 
   it('keys pull-API processing by channel and message id', async () => {
