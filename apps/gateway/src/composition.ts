@@ -17,6 +17,7 @@ import { PeerStore } from './session/peer-store';
 import { loadSession, parseEncryptionKey } from './session/session-store';
 import { BotSource } from './sources/bot-source';
 import { Checkpoints } from './sources/checkpoints';
+import { FloodWaitPolicy } from './sources/flood-wait';
 import type { GramJsUserClient } from './sources/gramjs-client';
 import { UserSource } from './sources/user-source';
 
@@ -78,9 +79,15 @@ export function readSession(sessionDir: string, telegram: Pick<TelegramAppSettin
  * A GramJS client on a saved session, following `channelIds`. GramJS (~35 MB of RSS) and telegraf
  * are loaded only when a source needs them, so a gateway with a source off does not carry it.
  */
-export async function createUserClient(session: string, telegram: TelegramAppSettings, channelIds: string[], sessionDir: string, logger?: Logger): Promise<GramJsUserClient> {
+export async function createUserClient(session: string, telegram: TelegramAppSettings, channelIds: string[], sessionDir: string, deps: GatewayDeps): Promise<GramJsUserClient> {
   const { GramJsUserClient } = await import('./sources/gramjs-client');
-  return new GramJsUserClient(session, telegram.apiId, telegram.apiHash, channelIds, { peerStore: new PeerStore(sessionDir), logger });
+  const { logger } = deps;
+  return new GramJsUserClient(session, telegram.apiId, telegram.apiHash, channelIds, { peerStore: new PeerStore(sessionDir), logger, floodWait: createFloodWaitPolicy(deps) });
+}
+
+/** FLOOD_WAIT slept out and counted in telegram_flood_wait_seconds_total{method}. */
+export function createFloodWaitPolicy({ logger, metrics }: GatewayDeps): FloodWaitPolicy {
+  return new FloodWaitPolicy({ logger, waited: metrics.floodWaitSeconds });
 }
 
 /** The Telegram sources the configuration enables, built but not started. */
@@ -104,7 +111,7 @@ export async function createSources(config: GatewayConfig, outbox: Outbox, sessi
     } else {
       const { sourceChannelIds, destinationChannelId } = config.userClient;
       sources.userClient = new UserSource(
-        await createUserClient(session, config.userClient, sourceChannelIds, config.sessionDir, logger),
+        await createUserClient(session, config.userClient, sourceChannelIds, config.sessionDir, deps),
         outbox,
         new Checkpoints(path.join(config.outboxDir, 'user-client-marks.json')),
         {

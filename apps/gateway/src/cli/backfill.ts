@@ -3,7 +3,7 @@
 import path from 'node:path';
 import { createProgress } from '@tp/observability';
 import { loadBackfillConfig, LOGIN_HINT } from '../config';
-import { createGatewayDeps, createPublisher, createUserClient, openOutbox, readSession } from '../composition';
+import { createFloodWaitPolicy, createGatewayDeps, createPublisher, createUserClient, openOutbox, readSession } from '../composition';
 import { runBackfill, type BackfillProgress } from '../sources/backfill';
 import { Checkpoints } from '../sources/checkpoints';
 import { CommandFailure, println, type CliIo } from './io';
@@ -29,7 +29,7 @@ export async function runBackfillCommand(args: BackfillArgs, io: CliIo): Promise
   const deps = createGatewayDeps('backfill', config, [config.publish?.apiToken, config.telegram.apiHash, config.telegram.sessionEncryptionKey]);
   const outbox = await openOutbox(config, deps);
   try {
-    const client = await createUserClient(session, config.telegram, [args.channel], config.sessionDir, deps.logger);
+    const client = await createUserClient(session, config.telegram, [args.channel], config.sessionDir, deps);
     await client.connect();
     const startedAt = Date.now();
     const progress = createProgress({ label: 'backfill', unit: 'msg', stream: io.stderr });
@@ -39,6 +39,7 @@ export async function runBackfillCommand(args: BackfillArgs, io: CliIo): Promise
       result = await runBackfill(client, outbox, new Checkpoints(path.join(config.outboxDir, 'backfill-checkpoints.json')), {
         channel: args.channel,
         since: args.since,
+        floodWait: createFloodWaitPolicy(deps),
         onProgress: (p) => progress.update(p.stored, { fraction: backfillFraction(args.since, startedAt, p.lastDate), detail: detail(p) }),
       });
     } finally {

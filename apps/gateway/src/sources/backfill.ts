@@ -1,8 +1,8 @@
 import type { Outbox } from '../outbox/outbox';
 import type { Checkpoints } from './checkpoints';
 import { normalizeChannelId } from './channel-id';
-import { FloodWaitError, userMessageToIngest, type TelegramUserClient } from './user-client';
-import { sleep } from '../util/sleep';
+import { FloodWaitPolicy } from './flood-wait';
+import { userMessageToIngest, type TelegramUserClient } from './user-client';
 
 export interface BackfillProgress {
   stored: number;
@@ -18,20 +18,19 @@ export async function runBackfill(
   client: TelegramUserClient,
   outbox: Outbox,
   checkpoints: Checkpoints,
-  options: { channel: string; since: Date; pageSize?: number; onProgress?: (p: BackfillProgress) => void; signal?: AbortSignal },
+  options: { channel: string; since: Date; pageSize?: number; onProgress?: (p: BackfillProgress) => void; signal?: AbortSignal; floodWait?: FloodWaitPolicy },
 ): Promise<BackfillProgress> {
   const channelId = normalizeChannelId(options.channel);
   const key = `${channelId}@${options.since.toISOString()}`;
   const progress: BackfillProgress = { stored: 0, lastMessageId: checkpoints.get(key) ?? 0, lastDate: null };
+  const floodWait = options.floodWait ?? new FloodWaitPolicy();
   while (!options.signal?.aborted) {
     let page;
     try {
-      page = await client.getHistorySince(channelId, { since: options.since, afterId: progress.lastMessageId, limit: options.pageSize ?? 100 });
+      page = await floodWait.run('messages.getHistory', () => client.getHistorySince(channelId, { since: options.since, afterId: progress.lastMessageId, limit: options.pageSize ?? 100 }), options.signal);
     } catch (error) {
-      if (error instanceof FloodWaitError) {
-        await sleep((error.seconds + 1) * 1000, options.signal);
-        continue;
-      }
+      // Aborted in the middle of a FLOOD_WAIT: stop like an abort between pages.
+      if (options.signal?.aborted) break;
       throw error;
     }
     if (!page.length) break;

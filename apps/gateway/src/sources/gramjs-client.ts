@@ -10,6 +10,7 @@ import { StringSession } from 'telegram/sessions';
 import type { PeerStore } from '../session/peer-store';
 import { normalizeChannelId } from './channel-id';
 import { LOGIN_HINT } from '../config';
+import { FloodWaitPolicy } from './flood-wait';
 import {
   FloodWaitError,
   ForwardsRestrictedError,
@@ -60,6 +61,8 @@ export interface GramJsUserClientOptions {
   /** Where channel access hashes are kept beside the session; without it they are resolved on every start. */
   peerStore?: PeerStore;
   logger?: Logger;
+  /** How FLOOD_WAIT is waited out (and counted); a policy without a metric by default. */
+  floodWait?: FloodWaitPolicy;
   /** The socket class GramJS dials with; by default GramJS's own (see dcSocketFor). */
   networkSocket?: typeof PromisedNetSockets;
 }
@@ -101,6 +104,7 @@ export class GramJsUserClient implements TelegramUserClient {
   private reconnectHandlers: Array<() => void> = [];
   private disconnectHandlers: Array<() => void> = [];
   private connectedOnce = false;
+  private readonly floodWait: FloodWaitPolicy;
 
   constructor(
     session: string,
@@ -109,6 +113,7 @@ export class GramJsUserClient implements TelegramUserClient {
     channelIds: string[],
     private readonly options: GramJsUserClientOptions = {},
   ) {
+    this.floodWait = options.floodWait ?? new FloodWaitPolicy({ logger: options.logger });
     const networkSocket = options.networkSocket ?? dcSocketFor(session);
     this.client = new TelegramClient(new StringSession(session), apiId, apiHash, {
       connectionRetries: Infinity,
@@ -300,15 +305,9 @@ export class GramJsUserClient implements TelegramUserClient {
     const channel = new Api.InputChannel({ channelId: input.channelId, accessHash: input.accessHash });
     let pts = from;
     for (;;) {
-      let diff: Api.updates.TypeChannelDifference;
-      try {
-        diff = await this.client.invoke(new Api.updates.GetChannelDifference({ channel, filter: new Api.ChannelMessagesFilterEmpty(), pts, limit: 100, force: true }));
-      } catch (error) {
-        if (!(error instanceof errors.FloodWaitError)) throw error;
-        this.options.logger?.warn('telegram FLOOD_WAIT: pausing', { seconds: error.seconds });
-        await new Promise((r) => setTimeout(r, (error.seconds + 1) * 1000));
-        continue;
-      }
+      const diff: Api.updates.TypeChannelDifference = await this.floodWait.run('updates.getChannelDifference', () =>
+        mapped(() => this.client.invoke(new Api.updates.GetChannelDifference({ channel, filter: new Api.ChannelMessagesFilterEmpty(), pts, limit: 100, force: true }))),
+      );
       if (diff instanceof Api.updates.ChannelDifferenceTooLong) throw new Error('channel difference too long');
       if (diff instanceof Api.updates.ChannelDifference) {
         for (const m of diff.newMessages) this.emitMessage(m, false);

@@ -21,6 +21,7 @@ import { FakeTelegramDc, type FakeChannel } from '@tp/testing/telegram';
 import { RecordingApi } from '../testing/recording-api';
 import { until } from '@tp/testing';
 import { Checkpoints } from './checkpoints';
+import { FloodWaitPolicy } from './flood-wait';
 import { GramJsUserClient } from './gramjs-client';
 import { UserSource } from './user-source';
 
@@ -70,12 +71,17 @@ afterEach(async () => {
 });
 
 /** One gateway process's user client: the real adapter with its peer store, marks and UserSource. */
-function gatewayUserClient(session: string, options: { destinationChannelId?: string; onChannelMessagesDeleted?: (c: string, ids: number[]) => void } = {}) {
+function gatewayUserClient(
+  session: string,
+  options: { destinationChannelId?: string; onChannelMessagesDeleted?: (c: string, ids: number[]) => void } = {},
+  metrics = createGatewayMetrics(),
+) {
   const channelIds = [signals.markedId, second.markedId];
   const log = logger();
+  const floodWait = new FloodWaitPolicy({ logger: log, waited: metrics.floodWaitSeconds });
   // No socket override: the adapter dials the session's port itself for a DC on loopback.
-  const client = new GramJsUserClient(session, 12345, 'api-hash', channelIds, { peerStore: new PeerStore(sessionDir), logger: log });
-  const user = new UserSource(client, outbox, new Checkpoints(path.join(dir, 'outbox', 'user-client-marks.json')), { sourceChannelIds: channelIds, ...options }, log, createGatewayMetrics());
+  const client = new GramJsUserClient(session, 12345, 'api-hash', channelIds, { peerStore: new PeerStore(sessionDir), logger: log, floodWait });
+  const user = new UserSource(client, outbox, new Checkpoints(path.join(dir, 'outbox', 'user-client-marks.json')), { sourceChannelIds: channelIds, ...options }, log, metrics);
   running.push(user);
   return { client, user };
 }
@@ -237,6 +243,27 @@ describe('user client over MTProto', () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(1_900);
     expect(storedIds(signals)).toEqual([1]);
     expect(logLines).toContainEqual(expect.objectContaining({ level: 'warn', message: 'telegram FLOOD_WAIT: pausing', seconds: 1 }));
+  });
+
+  it('counts the seconds FLOOD_WAIT cost per method, in catch-ups and gap fills alike', async () => {
+    const metrics = createGatewayMetrics();
+    const session = await dc.createSession();
+    const first = gatewayUserClient(session).user;
+    await first.start();
+    await first.stop();
+    dc.post(signals, 'perdida');
+    dc.injectError({ method: 'messages.GetHistory', error: 'FLOOD_WAIT_1' });
+    const { user } = gatewayUserClient(session, {}, metrics);
+    await user.start();
+    dc.openGap(signals, 1);
+    dc.post(signals, 'não entregue');
+    dc.injectError({ method: 'updates.GetChannelDifference', error: 'FLOOD_WAIT_1' });
+    dc.post(signals, 'revela a lacuna');
+    await until(() => storedIds(signals).length === 3, { timeoutMs: 15_000, what: 'the gap filled after the wait' });
+
+    const waited = Object.fromEntries((await metrics.floodWaitSeconds.get()).values.map((v) => [v.labels.method, v.value]));
+    expect(waited).toEqual({ 'messages.getHistory': 2, 'updates.getChannelDifference': 2 });
+    expect(logLines.filter((l) => l.message === 'telegram FLOOD_WAIT: pausing').map((l) => l.method)).toEqual(['messages.getHistory', 'updates.getChannelDifference']);
   });
 
   it('copies the text when the source channel restricts forwarding', async () => {

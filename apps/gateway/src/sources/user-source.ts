@@ -1,11 +1,10 @@
 import type { Logger } from '@tp/observability';
 import type { GatewayMetrics } from '../metrics';
 import type { Outbox } from '../outbox/outbox';
-import { sleep } from '../util/sleep';
 import type { Checkpoints } from './checkpoints';
 import { normalizeChannelId } from './channel-id';
+import { FloodWaitPolicy } from './flood-wait';
 import {
-  FloodWaitError,
   ForwardsRestrictedError,
   NotLoggedInError,
   SessionRefusedError,
@@ -41,6 +40,7 @@ export class UserSource {
   /** The running catch-up and what it has stored so far, per channel. */
   private catchingUp: Promise<Record<string, number>> | null = null;
   private queue: Promise<void> = Promise.resolve();
+  private readonly floodWait: FloodWaitPolicy;
 
   constructor(
     private readonly client: TelegramUserClient,
@@ -51,6 +51,7 @@ export class UserSource {
     private readonly metrics: GatewayMetrics,
   ) {
     this.channels = new Set(options.sourceChannelIds.map(normalizeChannelId));
+    this.floodWait = new FloodWaitPolicy({ logger, waited: metrics.floodWaitSeconds });
   }
 
   async start(): Promise<void> {
@@ -78,7 +79,7 @@ export class UserSource {
       this.queue = this.queue.then(() => this.deleted(channel, messageIds)).catch((error) => this.fail(error));
     });
     try {
-      await this.withFloodWait(() => this.client.connect());
+      await this.withFloodWait('connect', () => this.client.connect());
     } catch (error) {
       this.state = error instanceof NotLoggedInError ? 'not_logged_in' : error instanceof SessionRefusedError ? 'session_refused' : 'disconnected';
       this.fail(error);
@@ -154,7 +155,7 @@ export class UserSource {
     let mark = this.marks.get(channelId);
     if (mark === undefined) {
       // First run: start from now. Older history is what `gateway:backfill` is for.
-      mark = await this.withFloodWait(() => this.client.latestMessageId(channelId));
+      mark = await this.withFloodWait('messages.getHistory', () => this.client.latestMessageId(channelId));
       await this.marks.advance(channelId, mark);
       this.logger.info('user client: tracking channel from its latest message', { channelId, messageId: mark });
       return 0;
@@ -162,7 +163,7 @@ export class UserSource {
     let stored = 0;
     for (;;) {
       const from = mark;
-      const page = await this.withFloodWait(() => this.client.getHistory(channelId, { minId: from, limit: this.options.pageSize ?? 100 }));
+      const page = await this.withFloodWait('messages.getHistory', () => this.client.getHistory(channelId, { minId: from, limit: this.options.pageSize ?? 100 }));
       if (!page.length || this.abort.signal.aborted) return stored;
       if (this.options.destinationChannelId) {
         // Mirrored one by one so a message the live path already stored (and mirrored) is not sent twice.
@@ -209,28 +210,20 @@ export class UserSource {
     const to = this.options.destinationChannelId;
     if (!to) return;
     try {
-      await this.withFloodWait(() => this.client.forward(message.channelId, message.messageId, to));
+      await this.withFloodWait('messages.forwardMessages', () => this.client.forward(message.channelId, message.messageId, to));
     } catch (error) {
       if (!(error instanceof ForwardsRestrictedError)) return this.fail(error);
       try {
-        await this.withFloodWait(() => this.client.sendText(to, message.text));
+        await this.withFloodWait('messages.sendMessage', () => this.client.sendText(to, message.text));
       } catch (copyError) {
         this.fail(copyError);
       }
     }
   }
 
-  /** Runs a Telegram call, sleeping out FLOOD_WAIT as many times as Telegram asks. */
-  async withFloodWait<T>(call: () => Promise<T>): Promise<T> {
-    for (;;) {
-      try {
-        return await call();
-      } catch (error) {
-        if (!(error instanceof FloodWaitError) || this.abort.signal.aborted) throw error;
-        this.logger.warn('telegram FLOOD_WAIT: pausing', { seconds: error.seconds });
-        await sleep((error.seconds + 1) * 1000, this.abort.signal);
-      }
-    }
+  /** Runs a Telegram call, sleeping out FLOOD_WAIT as many times as Telegram asks (until stop()). */
+  withFloodWait<T>(method: string, call: () => Promise<T>): Promise<T> {
+    return this.floodWait.run(method, call, this.abort.signal);
   }
 
   private fail(error: unknown): void {
