@@ -73,7 +73,7 @@ afterEach(async () => {
 /** One gateway process's user client: the real adapter with its peer store, marks and UserSource. */
 function gatewayUserClient(
   session: string,
-  options: { destinationChannelId?: string; onChannelMessagesDeleted?: (c: string, ids: number[]) => void } = {},
+  options: { destinationChannelId?: string; onChannelMessagesDeleted?: (c: string, ids: number[]) => void; pageSize?: number } = {},
   metrics = createGatewayMetrics(),
 ) {
   const channelIds = [signals.markedId, second.markedId];
@@ -291,6 +291,53 @@ describe('user client over MTProto', () => {
     dc.delete(signals, [id]);
     await until(() => deletions.length === 1, { timeoutMs: 10_000, what: 'the deletion' });
     expect(deletions).toEqual([[signals.markedId, [id]]]);
+  });
+});
+
+describe('the catch-up owns the high-water mark', () => {
+  it('still fetches a backlog a crash interrupted, although a live message newer than all of it was stored', async () => {
+    const session = await dc.createSession();
+    for (let i = 1; i <= 100; i++) dc.post(signals, `antes ${i}`);
+    const first = gatewayUserClient(session).user;
+    await first.start();
+    await first.stop();
+    // Mark 100; 101–349 are posted while the gateway is down.
+    for (let i = 101; i <= 349; i++) dc.post(signals, `perdida ${i}`);
+
+    const restarted = gatewayUserClient(session, { pageSize: 50 }).user;
+    let paused = false;
+    outbox.on('appended', () => {
+      if (paused || !storedIds(signals).includes(200)) return;
+      paused = true;
+      // The catch-up has stored up to 200; its next page waits out a FLOOD_WAIT while 350 arrives live.
+      dc.injectError({ method: 'messages.GetHistory', error: 'FLOOD_WAIT_5' });
+    });
+    const starting = restarted.start().catch(() => undefined);
+    await until(() => paused && logLines.some((l) => l.message === 'telegram FLOOD_WAIT: pausing'), { timeoutMs: 20_000, what: 'the catch-up at 200, paused' });
+    const live = dc.post(signals, 'ao vivo 350');
+    expect(live).toBe(350);
+    await until(() => storedIds(signals).includes(350), { timeoutMs: 10_000, what: 'the live message' });
+    // The crash: nothing after this instant is stored or persisted.
+    await restarted.stop();
+    await starting;
+    expect(storedIds(signals)).not.toContain(201);
+
+    const afterCrash = gatewayUserClient(session, { pageSize: 50 }).user;
+    await afterCrash.start();
+    const ids = storedIds(signals);
+    expect(ids.slice().sort((a, b) => a - b)).toEqual(Array.from({ length: 250 }, (_, i) => 101 + i));
+    expect(new Set(ids).size).toBe(ids.length);
+
+    // Once read to the end, live messages move the mark again: a restart fetches nothing.
+    dc.post(signals, 'ao vivo 351');
+    await until(() => storedIds(signals).includes(351), { timeoutMs: 10_000, what: 'the next live message' });
+    await afterCrash.stop();
+    const calls = dc.callCount('messages.GetHistory');
+    const again = gatewayUserClient(session, { pageSize: 50 }).user;
+    await again.start();
+    // One empty page per followed channel.
+    expect(dc.callCount('messages.GetHistory') - calls).toBe(2);
+    expect(storedIds(signals)).toHaveLength(251);
   });
 });
 

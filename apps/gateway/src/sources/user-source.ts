@@ -30,7 +30,8 @@ export type UserSourceState = 'starting' | 'connected' | 'catching_up' | 'discon
 /**
  * The MTProto user session as a message source. GramJS has no gap recovery, so on start and after
  * every reconnect each channel's history after its high-water mark is fetched and stored; the mark
- * only advances after the outbox append resolved. FLOOD_WAIT is honoured by sleeping it out.
+ * only advances after the outbox append resolved, and only the catch-up advances it until the
+ * channel's history was read to the end. FLOOD_WAIT is honoured by sleeping it out.
  */
 export class UserSource {
   state: UserSourceState = 'starting';
@@ -41,6 +42,15 @@ export class UserSource {
   private catchingUp: Promise<Record<string, number>> | null = null;
   private queue: Promise<void> = Promise.resolve();
   private readonly floodWait: FloodWaitPolicy;
+  /**
+   * Channels whose history is known complete up to their mark, so a live message may advance it.
+   * Until a channel's catch-up has read its history to the end (after a start, a reconnect or a
+   * failed gap fill), only the catch-up moves the mark: a live message ahead of an unfinished
+   * catch-up must not let a crash skip the messages between them.
+   */
+  private readonly inSync = new Set<string>();
+  /** Bumped whenever continuity is lost, so a catch-up that started before cannot claim it back. */
+  private continuity = 0;
 
   constructor(
     private readonly client: TelegramUserClient,
@@ -60,6 +70,7 @@ export class UserSource {
       this.queue = this.queue.then(() => this.receive(message, edited)).catch((error) => this.fail(error));
     });
     this.client.onReconnect(() => {
+      this.loseContinuity();
       this.metrics.connectionStatus.set({ client: 'user' }, 1);
       this.logger.info('user client: reconnected to Telegram; catching up');
       // A catch-up still running may have passed channels that posted while the connection was down:
@@ -69,6 +80,7 @@ export class UserSource {
     });
     this.client.onDisconnect?.(() => {
       if (this.abort.signal.aborted) return;
+      this.loseContinuity();
       this.state = 'disconnected';
       this.metrics.connectionStatus.set({ client: 'user' }, 0);
       this.logger.warn('user client: connection to Telegram lost; reconnecting');
@@ -112,6 +124,7 @@ export class UserSource {
     const next = new Set(channelIds.map(normalizeChannelId));
     const added = [...next].filter((id) => !this.channels.has(id));
     this.channels = next;
+    for (const id of this.inSync) if (!next.has(id)) this.inSync.delete(id);
     await this.client.setChannels?.([...next]);
     this.logger.info('user client: channel allow-list applied', { channels: [...next], added });
     if (added.length && this.state !== 'starting' && this.state !== 'not_logged_in' && this.state !== 'session_refused') await this.catchUp();
@@ -150,8 +163,23 @@ export class UserSource {
     return this.catchingUp;
   }
 
+  /** Live updates may have been missed (connection lost, gap not filled): every channel needs its catch-up again. */
+  private loseContinuity(): void {
+    this.continuity++;
+    this.inSync.clear();
+  }
+
   /** Catches one channel up; answers how many new messages reached the outbox. */
   private async catchUpChannel(channelId: string): Promise<number> {
+    const continuity = this.continuity;
+    const stored = await this.readMissed(channelId);
+    // Read to the end with no connection lost meanwhile: live messages carry on from here.
+    if (!this.abort.signal.aborted && continuity === this.continuity) this.inSync.add(channelId);
+    return stored;
+  }
+
+  /** Pages the channel's history after its mark into the outbox, advancing the mark page by page. */
+  private async readMissed(channelId: string): Promise<number> {
     let mark = this.marks.get(channelId);
     if (mark === undefined) {
       // First run: start from now. Older history is what `gateway:backfill` is for.
@@ -188,7 +216,7 @@ export class UserSource {
     const normalised = { ...message, channelId };
     const appended = await this.store([normalised]);
     if (!edited) {
-      await this.marks.advance(channelId, message.messageId);
+      if (this.inSync.has(channelId)) await this.marks.advance(channelId, message.messageId);
       // A message seen again (a catch-up and a gap fill can both deliver it) is not mirrored twice.
       if (appended) await this.forward(normalised);
     }
