@@ -85,6 +85,56 @@ describe('fake Telegram DC', () => {
   });
 });
 
+describe('fake DC channel difference', () => {
+  const differenceOf = (channel: ReturnType<FakeTelegramDc['addChannel']>, pts: number, limit = 100) =>
+    client.invoke(
+      new Api.updates.GetChannelDifference({
+        channel: new Api.InputChannel({ channelId: channel.id, accessHash: channel.accessHash }),
+        filter: new Api.ChannelMessagesFilterEmpty(),
+        pts,
+        limit,
+        force: true,
+      }),
+    );
+
+  it('replays new messages, edits and deletions after a pts in pages, the last one final', async () => {
+    const channel = dc.addChannel('TP Capital');
+    const from = channel.pts;
+    for (let i = 1; i <= 5; i++) dc.post(channel, `sinal ${i}`);
+    dc.edit(channel, 2, 'sinal 2 (editado)');
+    dc.delete(channel, [4, 5]);
+    expect(channel.pts).toBe(from + 8);
+
+    const first = (await differenceOf(channel, from, 4)) as Api.updates.ChannelDifference;
+    expect(first).toBeInstanceOf(Api.updates.ChannelDifference);
+    expect(first.final).toBeFalsy();
+    expect(first.pts).toBe(from + 4);
+    expect(first.newMessages.map((m) => m.id)).toEqual([1, 2, 3, 4]);
+    const second = (await differenceOf(channel, first.pts, 4)) as Api.updates.ChannelDifference;
+    expect(second.final).toBe(true);
+    expect(second.pts).toBe(channel.pts);
+    expect(second.newMessages.map((m) => m.id)).toEqual([5]);
+    expect(second.otherUpdates.map((u) => u.className)).toEqual(['UpdateEditChannelMessage', 'UpdateDeleteChannelMessages']);
+    expect(((second.otherUpdates[1] as Api.UpdateDeleteChannelMessages).messages)).toEqual([4, 5]);
+    expect(await differenceOf(channel, channel.pts)).toBeInstanceOf(Api.updates.ChannelDifferenceEmpty);
+  });
+
+  it('answers channelDifferenceTooLong from a pts older than what it keeps, with the current pts and latest messages', async () => {
+    const channel = dc.addChannel('TP Capital');
+    const from = channel.pts;
+    for (let i = 1; i <= 3; i++) dc.post(channel, `sinal ${i}`);
+    dc.expireDifference(channel);
+    dc.post(channel, 'sinal 4');
+    const tooLong = (await differenceOf(channel, from)) as Api.updates.ChannelDifferenceTooLong;
+    expect(tooLong).toBeInstanceOf(Api.updates.ChannelDifferenceTooLong);
+    expect((tooLong.dialog as Api.Dialog).pts).toBe(channel.pts);
+    expect(tooLong.messages.map((m) => m.id)).toEqual([4, 3, 2, 1]);
+    // From a pts it still keeps, the difference is served as usual.
+    const recent = (await differenceOf(channel, channel.pts - 1)) as Api.updates.ChannelDifference;
+    expect(recent.newMessages.map((m) => m.id)).toEqual([4]);
+  });
+});
+
 describe('fake DC transport and crypto', () => {
   it('rejects a TCP Full packet whose CRC32 does not match', () => {
     const sender = new TcpFullFramer();

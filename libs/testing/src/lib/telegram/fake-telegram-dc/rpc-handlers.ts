@@ -80,6 +80,23 @@ function updatesWith(ctx: RpcContext, channel: FakeChannel, updates: Api.TypeUpd
 function channelDifference(ctx: RpcContext, req: Api.updates.GetChannelDifference): Buffer {
   const channel = channelFor(ctx, req.channel);
   if (req.pts >= channel.pts) return Buffer.from(new Api.updates.ChannelDifferenceEmpty({ final: true, pts: channel.pts, timeout: 30 }).getBytes());
+  if (req.pts < channel.differenceHorizon) {
+    // Telegram no longer has the updates since that pts: the client gets the dialog's current state
+    // and its latest messages, and must read history for the rest.
+    const latest = ctx.world.history(channel).slice(0, req.limit || 100);
+    const dialog = new Api.Dialog({
+      peer: new Api.PeerChannel({ channelId: channel.id }),
+      topMessage: latest[0]?.id ?? 0,
+      readInboxMaxId: 0,
+      readOutboxMaxId: 0,
+      unreadCount: 0,
+      unreadMentionsCount: 0,
+      unreadReactionsCount: 0,
+      notifySettings: new Api.PeerNotifySettings({}),
+      pts: channel.pts,
+    });
+    return Buffer.from(new Api.updates.ChannelDifferenceTooLong({ final: true, timeout: 30, dialog, messages: latest, chats: [ctx.world.chatOf(channel)], users: [] }).getBytes());
+  }
   const events = channel.events.filter((e) => e.pts > req.pts).slice(0, req.limit || 100);
   const last = events[events.length - 1];
   const newMessages = events.filter((e) => e.update instanceof Api.UpdateNewChannelMessage).map((e) => (e.update as Api.UpdateNewChannelMessage).message);

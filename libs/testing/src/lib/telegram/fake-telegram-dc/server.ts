@@ -147,6 +147,14 @@ export class FakeTelegramDc {
     this.silent.set(channel.id.toString(), count);
   }
 
+  /**
+   * Telegram forgets the channel's updates so far: a getChannelDifference from any pts before now
+   * answers channelDifferenceTooLong (edits and deletions made until now are lost to the client).
+   */
+  expireDifference(channel: FakeChannel): void {
+    channel.differenceHorizon = channel.pts;
+  }
+
   /** Drops every TCP connection, as a network failure would. */
   dropConnections(): void {
     for (const c of this.live) c.socket.destroy();

@@ -20,6 +20,8 @@ export interface FakeChannel {
   nextMessageId: number;
   pts: number;
   events: ChannelEvent[];
+  /** updates.getChannelDifference from a pts below this answers channelDifferenceTooLong. */
+  differenceHorizon: number;
   /** Bare id as the Bot API writes it: -100<id>. */
   markedId: string;
 }
@@ -48,6 +50,7 @@ export class FakeWorld {
       nextMessageId: 1,
       pts: 1,
       events: [],
+      differenceHorizon: 0,
       markedId: `-100${id.toString()}`,
     };
     this.channels.set(id.toString(), channel);
