@@ -121,6 +121,7 @@ export async function createSources(config: GatewayConfig, outbox: Outbox, sessi
           onChannelMessagesDeleted: async (channelId, messageIds) => {
             await outbox.appendDeletion(channelId, messageIds, 'user_client');
           },
+          updateState: new Checkpoints(path.join(config.outboxDir, 'user-client-pts.json')),
         },
         logger,
         metrics,

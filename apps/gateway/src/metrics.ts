@@ -21,6 +21,7 @@ export function createGatewayMetrics() {
     deadLettersHeld: new Gauge({ name: 'gateway_dead_letters', help: 'Parked messages in the outbox, by why they were parked (rejected: refused as invalid; server_error: repeated 5xx)', labelNames: ['kind'] as const, registers }),
     oldestPendingAge: new Gauge({ name: 'gateway_outbox_oldest_pending_age_seconds', help: 'Age of the oldest message not yet confirmed by the API (0 when none)', registers }),
     floodWaitSeconds: new Counter({ name: 'telegram_flood_wait_seconds_total', help: 'Seconds spent waiting out Telegram FLOOD_WAIT answers, by user-client method', labelNames: ['method'] as const, registers }),
+    updatesUnrecovered: new Counter({ name: 'telegram_updates_unrecovered_total', help: 'Times Telegram answered channelDifferenceTooLong: edits and deletions made meanwhile in that channel could not be recovered', labelNames: ['channel_id'] as const, registers }),
     messagesAdjusted: new Counter({ name: 'gateway_messages_adjusted_total', help: 'Messages changed to fit the ingest contract before entering the outbox, by field', labelNames: ['field'] as const, registers }),
   };
 }

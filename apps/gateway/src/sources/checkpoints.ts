@@ -23,6 +23,11 @@ export class Checkpoints {
     return this.values[key];
   }
 
+  /** Every key and its value. */
+  all(): Record<string, number> {
+    return { ...this.values };
+  }
+
   /** Raises the value (never lowers it) and persists. */
   async advance(key: string, value: number): Promise<void> {
     if ((this.values[key] ?? -Infinity) >= value) return;

@@ -61,6 +61,8 @@ export interface GramJsUserClientOptions {
   /** Where channel access hashes are kept beside the session; without it they are resolved on every start. */
   peerStore?: PeerStore;
   logger?: Logger;
+  /** A channel with no update for this long is asked for its difference (Telegram's rule: 15 minutes). */
+  idleDifferenceMs?: number;
   /** How FLOOD_WAIT is waited out (and counted); a policy without a metric by default. */
   floodWait?: FloodWaitPolicy;
   /** The socket class GramJS dials with; by default GramJS's own (see dcSocketFor). */
@@ -103,8 +105,15 @@ export class GramJsUserClient implements TelegramUserClient {
   private deletedHandlers: Array<(channelId: string, ids: number[]) => void> = [];
   private reconnectHandlers: Array<() => void> = [];
   private disconnectHandlers: Array<() => void> = [];
+  private stateHandlers: Array<(channelId: string, pts: number) => void> = [];
+  private tooLongHandlers: Array<(channelId: string, fromPts: number, toPts: number) => void> = [];
   private connectedOnce = false;
   private readonly floodWait: FloodWaitPolicy;
+  /** Channels whose pts came from the persisted update state: their difference is fetched on connect. */
+  private readonly resumed = new Set<string>();
+  /** When each channel last had an update or a difference, for the idle rule. */
+  private readonly lastActivity = new Map<string, number>();
+  private idleTimer: NodeJS.Timeout | null = null;
 
   constructor(
     session: string,
@@ -137,8 +146,61 @@ export class GramJsUserClient implements TelegramUserClient {
       const channelIds = [...this.tracked];
       await this.resolveChannels(channelIds);
       for (const id of channelIds) await this.startTracking(id);
+      // The state the difference starts from next time, for channels whose pts came from the dialogs.
+      for (const id of channelIds) if (!this.resumed.has(id)) this.announceState(id);
       this.connectedOnce = true;
+      // What happened while the gateway was down: each resumed channel's difference from its persisted pts.
+      await Promise.all(channelIds.filter((id) => this.resumed.has(id)).map((id) => this.inChannelOrder(id, () => this.fillGap(id))));
+      this.startIdleRule();
     });
+  }
+
+  /** The persisted pts per channel (marked ids): differences start there instead of at the current state. */
+  setUpdateState(states: Record<string, number>): void {
+    for (const [channelId, pts] of Object.entries(states)) {
+      const id = bare(channelId);
+      this.pts.set(id, pts);
+      this.resumed.add(id);
+    }
+  }
+
+  /** After the updates of a channel up to `pts` were passed on to the handlers, in order. */
+  onUpdateState(handler: (channelId: string, pts: number) => void): void {
+    this.stateHandlers.push(handler);
+  }
+
+  /** Telegram no longer has a channel's updates since `fromPts`: edits and deletions in between are lost. */
+  onDifferenceTooLong(handler: (channelId: string, fromPts: number, toPts: number) => void): void {
+    this.tooLongHandlers.push(handler);
+  }
+
+  /** Runs work on a channel's chain, after its earlier updates and differences; a failure hands over to the history catch-up. */
+  private inChannelOrder(id: string, work: () => Promise<void>): Promise<void> {
+    const next = (this.channelQueues.get(id) ?? Promise.resolve()).then(work).catch((error) => {
+      this.options.logger?.error('user client: could not recover a gap in channel updates; catching up from history', { channelId: `-100${id}`, error: (error as Error).message });
+      for (const h of this.reconnectHandlers) h();
+    });
+    this.channelQueues.set(id, next);
+    return next;
+  }
+
+  /** Telegram's rule: a channel silent for 15 minutes may have missed updates, so its difference is asked for. */
+  private startIdleRule(): void {
+    const idleMs = this.options.idleDifferenceMs ?? 15 * 60_000;
+    if (this.idleTimer) return;
+    const now = Date.now();
+    for (const id of this.tracked) if (!this.lastActivity.has(id)) this.lastActivity.set(id, now);
+    this.idleTimer = setInterval(() => this.differenceForIdle(idleMs), Math.max(50, Math.min(60_000, idleMs / 4)));
+    this.idleTimer.unref();
+  }
+
+  private differenceForIdle(idleMs: number): void {
+    const now = Date.now();
+    for (const id of this.tracked) {
+      if (!this.pts.has(id) || now - (this.lastActivity.get(id) ?? now) < idleMs) continue;
+      this.lastActivity.set(id, now);
+      void this.inChannelOrder(id, () => this.fillGap(id));
+    }
   }
 
   /** The allow-list changed: resolve and start following new channels; updates of others are ignored. */
@@ -152,6 +214,8 @@ export class GramJsUserClient implements TelegramUserClient {
   }
 
   async disconnect(): Promise<void> {
+    if (this.idleTimer) clearInterval(this.idleTimer);
+    this.idleTimer = null;
     await this.client.destroy();
   }
 
@@ -173,7 +237,8 @@ export class GramJsUserClient implements TelegramUserClient {
         if (chat instanceof Api.Channel && chat.accessHash) this.accessHashes.set(chat.id.toString(), chat.accessHash);
       }
       for (const dialog of result.dialogs) {
-        if (dialog instanceof Api.Dialog && dialog.peer instanceof Api.PeerChannel && dialog.pts !== undefined) {
+        // A persisted pts is kept: the difference from it is what the gateway missed.
+        if (dialog instanceof Api.Dialog && dialog.peer instanceof Api.PeerChannel && dialog.pts !== undefined && !this.pts.has(dialog.peer.channelId.toString())) {
           this.pts.set(dialog.peer.channelId.toString(), dialog.pts);
         }
       }
@@ -212,7 +277,18 @@ export class GramJsUserClient implements TelegramUserClient {
     if (this.pts.has(id) || !this.accessHashes.has(id)) return;
     const input = await this.peer(id);
     const full = await this.client.invoke(new Api.channels.GetFullChannel({ channel: new Api.InputChannel({ channelId: input.channelId, accessHash: input.accessHash }) }));
-    if (full.fullChat instanceof Api.ChannelFull) this.pts.set(id, full.fullChat.pts);
+    if (full.fullChat instanceof Api.ChannelFull) {
+      this.pts.set(id, full.fullChat.pts);
+      this.announceState(id);
+    }
+  }
+
+  private announceState(id: string): void {
+    const pts = this.pts.get(id);
+    if (pts === undefined) return;
+    this.lastActivity.set(id, Date.now());
+    const channelId = normalizeChannelId(id);
+    for (const h of this.stateHandlers) h(channelId, pts);
   }
 
   getHistory(channelId: string, { minId, limit }: { minId: number; limit: number }) {
@@ -270,21 +346,18 @@ export class GramJsUserClient implements TelegramUserClient {
   private onUpdate(update: unknown): void {
     if (update instanceof UpdateConnectionState) {
       // The first `connected` is the initial connect; later ones follow a dropped connection.
-      if (update.state === UpdateConnectionState.connected && this.connectedOnce) for (const h of this.reconnectHandlers) h();
+      if (update.state === UpdateConnectionState.connected && this.connectedOnce) {
+        // Updates pushed while the connection was down are lost: each channel's difference brings them back.
+        for (const id of this.tracked) if (this.pts.has(id)) void this.inChannelOrder(id, () => this.fillGap(id));
+        for (const h of this.reconnectHandlers) h();
+      }
       if (update.state === UpdateConnectionState.disconnected && this.connectedOnce) for (const h of this.disconnectHandlers) h();
       return;
     }
     if (!(update instanceof Api.UpdateNewChannelMessage || update instanceof Api.UpdateEditChannelMessage || update instanceof Api.UpdateDeleteChannelMessages)) return;
     const id = update instanceof Api.UpdateDeleteChannelMessages ? update.channelId.toString() : ((update.message as Api.Message).peerId as Api.PeerChannel | undefined)?.channelId?.toString();
     if (!id || !this.tracked.has(id)) return;
-    const previous = this.channelQueues.get(id) ?? Promise.resolve();
-    const next = previous
-      .then(() => this.applyInOrder(id, update))
-      .catch((error) => {
-        this.options.logger?.error('user client: could not recover a gap in channel updates; catching up from history', { channelId: `-100${id}`, error: (error as Error).message });
-        for (const h of this.reconnectHandlers) h();
-      });
-    this.channelQueues.set(id, next);
+    void this.inChannelOrder(id, () => this.applyInOrder(id, update));
   }
 
   /** Passes an update on if it is the next in pts order; fills a gap from the channel difference first. */
@@ -293,28 +366,45 @@ export class GramJsUserClient implements TelegramUserClient {
     if (local !== undefined && update.pts <= local) return; // already seen (a difference delivered it)
     if (local !== undefined && local + update.ptsCount < update.pts) {
       this.options.logger?.info('user client: gap in channel updates; fetching the difference', { channelId: `-100${id}`, localPts: local, updatePts: update.pts });
-      await this.fillGap(id, local);
+      await this.fillGap(id);
       if (update.pts <= (this.pts.get(id) ?? 0)) return;
     }
     this.emit(update);
     this.pts.set(id, update.pts);
+    this.announceState(id);
   }
 
-  private async fillGap(id: string, from: number): Promise<void> {
+  /**
+   * Passes on every update of the channel after its pts, page by page, from
+   * updates.getChannelDifference. When Telegram no longer has them (channelDifferenceTooLong) the
+   * pts jumps to the current one and the handlers are told, so new messages are read from history.
+   */
+  private async fillGap(id: string): Promise<void> {
     const input = await this.peer(id);
     const channel = new Api.InputChannel({ channelId: input.channelId, accessHash: input.accessHash });
+    const from = this.pts.get(id);
+    if (from === undefined) return;
     let pts = from;
     for (;;) {
       const diff: Api.updates.TypeChannelDifference = await this.floodWait.run('updates.getChannelDifference', () =>
         mapped(() => this.client.invoke(new Api.updates.GetChannelDifference({ channel, filter: new Api.ChannelMessagesFilterEmpty(), pts, limit: 100, force: true }))),
       );
-      if (diff instanceof Api.updates.ChannelDifferenceTooLong) throw new Error('channel difference too long');
+      if (diff instanceof Api.updates.ChannelDifferenceTooLong) {
+        const to = diff.dialog instanceof Api.Dialog && diff.dialog.pts !== undefined ? diff.dialog.pts : pts;
+        this.options.logger?.warn('user client: channel difference too long; reading history from the mark instead', { channelId: `-100${id}`, fromPts: pts, toPts: to });
+        this.pts.set(id, Math.max(to, pts));
+        for (const h of this.tooLongHandlers) h(normalizeChannelId(id), pts, to);
+        this.announceState(id);
+        return;
+      }
       if (diff instanceof Api.updates.ChannelDifference) {
         for (const m of diff.newMessages) this.emitMessage(m, false);
         for (const u of diff.otherUpdates) if (u instanceof Api.UpdateEditChannelMessage || u instanceof Api.UpdateDeleteChannelMessages) this.emit(u);
       }
-      pts = diff.pts;
+      // The pts only moves forward: a live update may have been applied while the difference ran.
+      pts = Math.max(diff.pts, this.pts.get(id) ?? 0);
       this.pts.set(id, pts);
+      this.announceState(id);
       if (diff.final) return;
     }
   }

@@ -49,6 +49,16 @@ export interface TelegramUserClient {
   onDisconnect?(handler: () => void): void;
   /** Messages deleted from a channel (updateDeleteChannelMessages), channel id normalised. */
   onDeleted?(handler: (channelId: string, messageIds: number[]) => void): void;
+  /**
+   * The persisted update state (pts per channel, marked ids), given before connect: on connect, on
+   * every reconnect and after 15 minutes without updates, each channel's updates since its pts
+   * (new messages, edits, deletions) are fetched and passed on as if seen live.
+   */
+  setUpdateState?(states: Record<string, number>): void;
+  /** Called after a channel's updates up to `pts` were passed on to the handlers, in order. */
+  onUpdateState?(handler: (channelId: string, pts: number) => void): void;
+  /** Telegram no longer has the channel's updates between the two pts: edits and deletions there are lost. */
+  onDifferenceTooLong?(handler: (channelId: string, fromPts: number, toPts: number) => void): void;
   /** Starts following these channels' live updates (and stops following others). */
   setChannels?(channelIds: string[]): Promise<void>;
   forward(fromChannelId: string, messageId: number, toChannelId: string): Promise<void>;

@@ -73,15 +73,23 @@ afterEach(async () => {
 /** One gateway process's user client: the real adapter with its peer store, marks and UserSource. */
 function gatewayUserClient(
   session: string,
-  options: { destinationChannelId?: string; onChannelMessagesDeleted?: (c: string, ids: number[]) => void; pageSize?: number } = {},
+  options: { destinationChannelId?: string; onChannelMessagesDeleted?: (c: string, ids: number[]) => void; pageSize?: number; idleDifferenceMs?: number } = {},
   metrics = createGatewayMetrics(),
 ) {
+  const { idleDifferenceMs, ...sourceOptions } = options;
   const channelIds = [signals.markedId, second.markedId];
   const log = logger();
   const floodWait = new FloodWaitPolicy({ logger: log, waited: metrics.floodWaitSeconds });
   // No socket override: the adapter dials the session's port itself for a DC on loopback.
-  const client = new GramJsUserClient(session, 12345, 'api-hash', channelIds, { peerStore: new PeerStore(sessionDir), logger: log, floodWait });
-  const user = new UserSource(client, outbox, new Checkpoints(path.join(dir, 'outbox', 'user-client-marks.json')), { sourceChannelIds: channelIds, ...options }, log, metrics);
+  const client = new GramJsUserClient(session, 12345, 'api-hash', channelIds, { peerStore: new PeerStore(sessionDir), logger: log, floodWait, idleDifferenceMs });
+  const user = new UserSource(
+    client,
+    outbox,
+    new Checkpoints(path.join(dir, 'outbox', 'user-client-marks.json')),
+    { sourceChannelIds: channelIds, updateState: new Checkpoints(path.join(dir, 'outbox', 'user-client-pts.json')), ...sourceOptions },
+    log,
+    metrics,
+  );
   running.push(user);
   return { client, user };
 }
@@ -301,8 +309,10 @@ describe('the catch-up owns the high-water mark', () => {
     const first = gatewayUserClient(session).user;
     await first.start();
     await first.stop();
-    // Mark 100; 101–349 are posted while the gateway is down.
+    // Mark 100; 101–349 are posted while the gateway is down, for longer than Telegram keeps the
+    // channel's updates: only history, from the mark, can bring them back.
     for (let i = 101; i <= 349; i++) dc.post(signals, `perdida ${i}`);
+    dc.expireDifference(signals);
 
     const restarted = gatewayUserClient(session, { pageSize: 50 }).user;
     let paused = false;
@@ -338,6 +348,111 @@ describe('the catch-up owns the high-water mark', () => {
     // One empty page per followed channel.
     expect(dc.callCount('messages.GetHistory') - calls).toBe(2);
     expect(storedIds(signals)).toHaveLength(251);
+  });
+});
+
+describe('persisted update state (pts) and updates.getChannelDifference', () => {
+  const deletions = { onChannelMessagesDeleted: async (channelId: string, ids: number[]) => void (await outbox.appendDeletion(channelId, ids, 'user_client')) };
+  const versions = (channel: FakeChannel) => stored(channel).map((e) => `${e.message.messageId}${e.message.editDate ? ' (edit)' : ''}: ${e.message.text}`).sort();
+  const deletedIds = (channel: FakeChannel) => outbox.pendingDeletions().filter((d) => d.deletion.channelId === channel.markedId).flatMap((d) => d.deletion.messageIds).sort((a, b) => a - b);
+  const persistedPts = () => new Checkpoints(path.join(dir, 'outbox', 'user-client-pts.json')).all();
+
+  it('brings new messages, edits and deletions made while the gateway was down, as if seen live', async () => {
+    const session = await dc.createSession();
+    const first = gatewayUserClient(session, deletions).user;
+    await first.start();
+    for (const text of ['um', 'dois', 'três']) dc.post(signals, text);
+    await until(() => storedIds(signals).length === 3, { timeoutMs: 10_000, what: 'three live posts' });
+    await until(() => persistedPts()[signals.markedId] === signals.pts, { timeoutMs: 10_000, what: 'the pts persisted' });
+    await first.stop();
+
+    // While down: two posts, two edits, a deletion.
+    dc.post(signals, 'quatro');
+    dc.post(signals, 'cinco');
+    dc.edit(signals, 2, 'dois (editada)');
+    dc.delete(signals, [3]);
+    dc.edit(signals, 4, 'quatro (editada)');
+
+    const restarted = gatewayUserClient(session, deletions).user;
+    await restarted.start();
+    await until(() => deletedIds(signals).length === 1 && versions(signals).length === 7, { timeoutMs: 10_000, what: 'the difference stored' });
+    expect(versions(signals)).toEqual(['1: um', '2 (edit): dois (editada)', '2: dois', '3: três', '4 (edit): quatro (editada)', '4: quatro', '5: cinco']);
+    expect(deletedIds(signals)).toEqual([3]);
+    // One difference per followed channel, each a single final page.
+    expect(dc.callCount('updates.GetChannelDifference')).toBe(2);
+    await until(() => persistedPts()[signals.markedId] === signals.pts, { timeoutMs: 10_000, what: 'the new pts persisted' });
+    expect(restarted.unrecovered).toEqual([]);
+  });
+
+  it('pages a long difference to its final page', async () => {
+    const session = await dc.createSession();
+    const first = gatewayUserClient(session, deletions).user;
+    await first.start();
+    await first.stop();
+    for (let i = 1; i <= 230; i++) dc.post(signals, `sinal ${i}`);
+    for (let i = 1; i <= 230; i += 10) dc.edit(signals, i, `sinal ${i} (editado)`);
+    dc.delete(signals, [7, 8, 9]);
+    const calls = dc.callCount('updates.GetChannelDifference');
+    const restarted = gatewayUserClient(session, deletions).user;
+    await restarted.start();
+    await until(() => `${stored(signals).length} versions, ${deletedIds(signals).length} deleted`, { ok: (v) => v === '253 versions, 3 deleted', timeoutMs: 20_000, what: 'every page stored' });
+    // 230 + 23 + 1 events, 100 a page: three pages, and one empty difference for the other channel.
+    expect(dc.callCount('updates.GetChannelDifference') - calls).toBe(4);
+    await until(() => persistedPts()[signals.markedId] === signals.pts, { timeoutMs: 10_000, what: 'the final pts persisted' });
+  });
+
+  it('after a dropped connection, fetches the edits and deletions it missed', async () => {
+    const session = await dc.createSession();
+    const { user } = gatewayUserClient(session, deletions);
+    await user.start();
+    const id = dc.post(signals, 'original');
+    const doomed = dc.post(signals, 'será apagada');
+    await until(() => storedIds(signals).length === 2, { timeoutMs: 10_000, what: 'the posts' });
+    dc.dropConnections();
+    // No connection is open now: these are not pushed.
+    dc.edit(signals, id, 'editada sem conexão');
+    dc.delete(signals, [doomed]);
+    await until(() => deletedIds(signals).length === 1 && versions(signals).includes(`${id} (edit): editada sem conexão`), { timeoutMs: 15_000, what: 'the missed edit and deletion' });
+    expect(deletedIds(signals)).toEqual([doomed]);
+  });
+
+  it('asks for the difference of a channel silent for the idle period', async () => {
+    const session = await dc.createSession();
+    const { user } = gatewayUserClient(session, { ...deletions, idleDifferenceMs: 400 });
+    await user.start();
+    const id = dc.post(signals, 'original');
+    await until(() => storedIds(signals).length === 1, { timeoutMs: 10_000, what: 'the post' });
+    // Lost on the way, and nothing after it reveals the gap: only the idle rule finds it.
+    dc.openGap(signals, 1);
+    dc.edit(signals, id, 'editada em silêncio');
+    await until(() => versions(signals).includes(`${id} (edit): editada em silêncio`), { timeoutMs: 10_000, what: 'the edit from the idle difference' });
+  });
+
+  it('on channelDifferenceTooLong reads new messages from history from the mark and reports the edits and deletions it lost', async () => {
+    const metrics = createGatewayMetrics();
+    const session = await dc.createSession();
+    const first = gatewayUserClient(session, deletions).user;
+    await first.start();
+    dc.post(signals, 'um');
+    await until(() => storedIds(signals).length === 1, { timeoutMs: 10_000, what: 'the post' });
+    await until(() => persistedPts()[signals.markedId] === signals.pts, { timeoutMs: 10_000, what: 'the pts persisted' });
+    await first.stop();
+    const fromPts = signals.pts;
+    dc.post(signals, 'dois');
+    dc.edit(signals, 1, 'um (editada, perdida)');
+    dc.post(signals, 'três');
+    dc.expireDifference(signals);
+    dc.post(signals, 'quatro');
+
+    const restarted = gatewayUserClient(session, deletions, metrics).user;
+    await restarted.start();
+    await until(() => storedIds(signals).length === 4, { timeoutMs: 10_000, what: 'the messages from history' });
+    expect(storedIds(signals).sort()).toEqual([1, 2, 3, 4]);
+    expect(versions(signals)).not.toContain('1 (edit): um (editada, perdida)');
+    expect(restarted.unrecovered).toEqual([{ channelId: signals.markedId, fromPts, toPts: signals.pts, at: expect.any(String) }]);
+    expect((await metrics.updatesUnrecovered.get()).values).toEqual([expect.objectContaining({ labels: { channel_id: signals.markedId }, value: 1 })]);
+    expect(logLines).toContainEqual(expect.objectContaining({ level: 'warn', channelId: signals.markedId, fromPts, toPts: signals.pts }));
+    await until(() => persistedPts()[signals.markedId] === signals.pts, { timeoutMs: 10_000, what: 'the pts moved past the lost window' });
   });
 });
 

@@ -22,6 +22,19 @@ export interface UserSourceOptions {
    * `outbox.appendDeletion`. Without a callback they are only logged.
    */
   onChannelMessagesDeleted?: (channelId: string, messageIds: number[]) => void | Promise<void>;
+  /**
+   * Each channel's pts, kept durably beside the marks: it advances only once every update up to it
+   * is in the outbox, so the difference fetched from it on the next start misses nothing.
+   */
+  updateState?: Checkpoints;
+}
+
+/** Updates Telegram could no longer give (channelDifferenceTooLong): edits and deletions between the two pts. */
+export interface UnrecoveredUpdates {
+  channelId: string;
+  fromPts: number;
+  toPts: number;
+  at: string;
 }
 
 /** What `/health` reports for the user client. */
@@ -51,6 +64,10 @@ export class UserSource {
   private readonly inSync = new Set<string>();
   /** Bumped whenever continuity is lost, so a catch-up that started before cannot claim it back. */
   private continuity = 0;
+  /** Channels where an update could not be stored: their pts stays where it was until a restart fetches the difference again. */
+  private readonly ptsHeld = new Set<string>();
+  /** What channelDifferenceTooLong cost, for the operator (also logged and counted). */
+  readonly unrecovered: UnrecoveredUpdates[] = [];
 
   constructor(
     private readonly client: TelegramUserClient,
@@ -67,8 +84,21 @@ export class UserSource {
   async start(): Promise<void> {
     this.client.onMessage((message, edited) => {
       // Serialise live messages so marks advance in order.
-      this.queue = this.queue.then(() => this.receive(message, edited)).catch((error) => this.fail(error));
+      this.enqueue(message.channelId, () => this.receive(message, edited));
     });
+    const { updateState } = this.options;
+    if (updateState) {
+      const states = updateState.all();
+      this.client.setUpdateState?.(Object.fromEntries(Object.entries(states).filter(([id]) => this.channels.has(id))));
+      this.client.onUpdateState?.((channelId, pts) => {
+        const channel = normalizeChannelId(channelId);
+        // Queued behind the updates it covers: the pts is persisted only once they are stored.
+        this.enqueue(channel, async () => {
+          if (!this.ptsHeld.has(channel)) await updateState.advance(channel, pts);
+        });
+      });
+    }
+    this.client.onDifferenceTooLong?.((channelId, fromPts, toPts) => this.differenceTooLong(normalizeChannelId(channelId), fromPts, toPts));
     this.client.onReconnect(() => {
       this.loseContinuity();
       this.metrics.connectionStatus.set({ client: 'user' }, 1);
@@ -88,7 +118,7 @@ export class UserSource {
     this.client.onDeleted?.((channelId, messageIds) => {
       const channel = normalizeChannelId(channelId);
       if (!this.channels.has(channel)) return;
-      this.queue = this.queue.then(() => this.deleted(channel, messageIds)).catch((error) => this.fail(error));
+      this.enqueue(channel, () => this.deleted(channel, messageIds));
     });
     try {
       await this.withFloodWait('connect', () => this.client.connect());
@@ -161,6 +191,32 @@ export class UserSource {
       this.catchingUp = null;
     });
     return this.catchingUp;
+  }
+
+  /** Runs `work` after every update received before it; a failure holds the channel's pts back. */
+  private enqueue(channelId: string, work: () => Promise<void>): void {
+    this.queue = this.queue.then(work).catch((error) => {
+      this.ptsHeld.add(normalizeChannelId(channelId));
+      this.fail(error);
+    });
+  }
+
+  /**
+   * Telegram no longer has the channel's updates since the persisted pts: the new messages are read
+   * from history from the mark, and the edits and deletions in between are reported as lost.
+   */
+  private differenceTooLong(channelId: string, fromPts: number, toPts: number): void {
+    if (!this.channels.has(channelId)) return;
+    this.unrecovered.push({ channelId, fromPts, toPts, at: new Date().toISOString() });
+    this.metrics.updatesUnrecovered.inc({ channel_id: channelId });
+    this.logger.warn('user client: Telegram no longer has this channel’s updates; edits and deletions made meanwhile cannot be recovered, new messages are read from history', {
+      channelId,
+      fromPts,
+      toPts,
+    });
+    this.inSync.delete(channelId);
+    this.continuity++;
+    if (this.state !== 'starting') void this.catchUpNow();
   }
 
   /** Live updates may have been missed (connection lost, gap not filled): every channel needs its catch-up again. */
