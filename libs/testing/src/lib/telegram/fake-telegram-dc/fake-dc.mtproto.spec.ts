@@ -2,6 +2,8 @@
 import bigInt from 'big-integer';
 import { Api, TelegramClient, errors } from 'telegram';
 import { Logger, LogLevel } from 'telegram/extensions/Logger';
+import { Raw } from 'telegram/events';
+import { UpdateConnectionState } from 'telegram/network';
 import { StringSession } from 'telegram/sessions';
 import { decryptFromClient, encryptForClient, generateAuthKey } from './crypto';
 import { TcpFullFramer } from './framing';
@@ -132,6 +134,37 @@ describe('fake DC channel difference', () => {
     // From a pts it still keeps, the difference is served as usual.
     const recent = (await differenceOf(channel, channel.pts - 1)) as Api.updates.ChannelDifference;
     expect(recent.newMessages.map((m) => m.id)).toEqual([4]);
+  });
+});
+
+describe('fake DC lost logins', () => {
+  it('answers every call on a revoked session with SESSION_REVOKED and on a duplicated key with AUTH_KEY_DUPLICATED', async () => {
+    dc.revokeSessions();
+    expect(await rpcErrorOf(client.invoke(new Api.updates.GetState()))).toBe('SESSION_REVOKED');
+    const other = await dc.createSession();
+    const second = new TelegramClient(new StringSession(other), 12345, 'api-hash', { networkSocket: dc.networkSocket, connectionRetries: 1, floodSleepThreshold: 0, baseLogger: new Logger(LogLevel.NONE) });
+    await second.connect();
+    try {
+      dc.duplicateSession(other);
+      expect(await rpcErrorOf(second.invoke(new Api.updates.GetState()))).toBe('AUTH_KEY_DUPLICATED');
+    } finally {
+      await second.destroy();
+    }
+  });
+
+  it('answers a forgotten auth key with the transport error -404, which GramJS reports as a broken connection', async () => {
+    // GramJS resolves its own user before dispatching any update; on a broken key that call would hang too.
+    await client.getMe(true);
+    const states: number[] = [];
+    client.addEventHandler((update: unknown) => {
+      if (update instanceof UpdateConnectionState) states.push(update.state);
+    }, new Raw({}));
+    dc.forgetSession(client.session.save() as unknown as string);
+    // GramJS never answers the call itself: it waits forever for a reply that will not come.
+    const pending = client.invoke(new Api.updates.GetState()).then(() => 'answered', () => 'failed');
+    const settled = await Promise.race([pending, new Promise((r) => setTimeout(() => r('still waiting'), 1_500))]);
+    expect(settled).toBe('still waiting');
+    expect(states).toContain(UpdateConnectionState.broken);
   });
 });
 

@@ -20,6 +20,8 @@ export class RpcFailure extends Error {
 export interface AuthState {
   authorized: boolean;
   revoked: boolean;
+  /** Seen in use from two places at once: Telegram refuses the key from then on (406 AUTH_KEY_DUPLICATED). */
+  duplicated?: boolean;
   phoneCodeHash?: string;
   /** Set after auth.signIn asked for the 2FA password: the SRP round in progress. */
   srp?: { id: BigInteger; b: BigInteger; B: Buffer };
@@ -236,6 +238,7 @@ export const methodName = (obj: unknown) => (obj as { className?: string }).clas
  */
 export async function handleRpc(ctx: RpcContext, obj: unknown, onEvent: (c: FakeChannel, e: ReturnType<FakeWorld['post']>) => void): Promise<Buffer> {
   const method = methodName(obj);
+  if (ctx.auth.duplicated) throw new RpcFailure(406, 'AUTH_KEY_DUPLICATED');
   if (ctx.auth.revoked) throw new RpcFailure(401, 'SESSION_REVOKED');
   if (!ctx.auth.authorized && !WITHOUT_LOGIN.has(method)) throw new RpcFailure(401, 'AUTH_KEY_UNREGISTERED');
   const { world } = ctx;

@@ -118,6 +118,19 @@ export class FakeTelegramDc {
     for (const k of this.keys.values()) k.auth.revoked = true;
   }
 
+  /**
+   * Telegram forgot this session's auth key: every packet on it, on open connections too, is answered
+   * with the transport error -404 (GramJS then waits forever for its pending calls).
+   */
+  forgetSession(session: string): void {
+    for (const [id, k] of this.keys) if (sessionHasKey(session, k.key.key)) this.keys.delete(id);
+  }
+
+  /** The key was used from two places at once: every call on it answers 406 AUTH_KEY_DUPLICATED. */
+  duplicateSession(session: string): void {
+    for (const k of this.keys.values()) if (sessionHasKey(session, k.key.key)) k.auth.duplicated = true;
+  }
+
   isAuthorized(session: string): boolean {
     return [...this.keys.values()].some((k) => k.auth.authorized && session.length > 0 && sessionHasKey(session, k.key.key));
   }
@@ -267,7 +280,7 @@ export class FakeTelegramDc {
     if (silent > 0) return void this.silent.set(channel.id.toString(), silent - 1);
     const updates = new Api.Updates({ updates: [event.update], users: [], chats: [this.world.chatOf(channel)], date: Math.floor(Date.now() / 1000), seq: 0 });
     for (const c of this.live) {
-      if (c === skip || !c.key?.auth.authorized || c.key.auth.revoked) continue;
+      if (c === skip || !c.key?.auth.authorized || c.key.auth.revoked || c.key.auth.duplicated || !this.keys.has(c.key.key.id.toString('hex'))) continue;
       this.send(c, Buffer.from(updates.getBytes()), false, true);
     }
   }
