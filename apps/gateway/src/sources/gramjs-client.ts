@@ -57,6 +57,24 @@ async function mapped<T>(call: () => Promise<T>): Promise<T> {
   }
 }
 
+/**
+ * GramJS's logger, watching for the one sign GramJS gives of an auth key Telegram does not know
+ * (transport error -404): its warning. The update it emits as well is only dispatched after a
+ * getMe that never returns, and the pending calls wait forever.
+ */
+class AuthKeyWatch extends GramJsLogger {
+  constructor(private readonly onBrokenKey: () => void) {
+    super(LogLevel.ERROR);
+  }
+
+  override warn(message: string): void {
+    if (/^Broken authorization key/.test(message)) this.onBrokenKey();
+    super.warn(message);
+  }
+}
+
+const UNKNOWN_KEY = 'Telegram does not know this session’s auth key (-404: the login was ended or the key dropped); run `npx nx run gateway:login` again';
+
 export interface GramJsUserClientOptions {
   /** Where channel access hashes are kept beside the session; without it they are resolved on every start. */
   peerStore?: PeerStore;
@@ -114,6 +132,11 @@ export class GramJsUserClient implements TelegramUserClient {
   /** When each channel last had an update or a difference, for the idle rule. */
   private readonly lastActivity = new Map<string, number>();
   private idleTimer: NodeJS.Timeout | null = null;
+  private sessionLostHandlers: Array<(error: NotLoggedInError | SessionRefusedError) => void> = [];
+  /** Set once Telegram stopped accepting the session; every pending and later call rejects with it. */
+  private lostSession: NotLoggedInError | SessionRefusedError | null = null;
+  private rejectLost: (error: Error) => void = () => undefined;
+  private readonly lost = new Promise<never>((_, reject) => (this.rejectLost = reject));
 
   constructor(
     session: string,
@@ -123,13 +146,14 @@ export class GramJsUserClient implements TelegramUserClient {
     private readonly options: GramJsUserClientOptions = {},
   ) {
     this.floodWait = options.floodWait ?? new FloodWaitPolicy({ logger: options.logger });
+    this.lost.catch(() => undefined);
     const networkSocket = options.networkSocket ?? dcSocketFor(session);
     this.client = new TelegramClient(new StringSession(session), apiId, apiHash, {
       connectionRetries: Infinity,
       autoReconnect: true,
       floodSleepThreshold: 0,
       // Its own logger from the start: the default one prints at info level before setLogLevel runs.
-      baseLogger: new GramJsLogger(LogLevel.ERROR),
+      baseLogger: new AuthKeyWatch(() => this.loseSession(new SessionRefusedError(UNKNOWN_KEY))),
       ...(networkSocket ? { networkSocket } : {}),
     });
     this.tracked = new Set(channelIds.map(bare));
@@ -137,8 +161,32 @@ export class GramJsUserClient implements TelegramUserClient {
     this.client.addEventHandler((update: unknown) => this.onUpdate(update), new Raw({}));
   }
 
+  /**
+   * Runs a Telegram call with GramJS's errors mapped; a call GramJS would leave waiting forever
+   * (the key is unknown) rejects, and a lost login is announced once.
+   */
+  private guard<T>(call: () => Promise<T>): Promise<T> {
+    if (this.lostSession) return Promise.reject(this.lostSession);
+    return mapped(() => Promise.race([call(), this.lost])).catch((error: unknown) => {
+      if (error instanceof NotLoggedInError || error instanceof SessionRefusedError) this.loseSession(error);
+      throw error;
+    });
+  }
+
+  private loseSession(error: NotLoggedInError | SessionRefusedError): void {
+    if (this.lostSession) return;
+    this.lostSession = error;
+    this.rejectLost(error);
+    for (const h of this.sessionLostHandlers) h(error);
+  }
+
+  /** Telegram stopped accepting the session (logged out, revoked, unknown key, duplicated key). */
+  onSessionLost(handler: (error: NotLoggedInError | SessionRefusedError) => void): void {
+    this.sessionLostHandlers.push(handler);
+  }
+
   connect(): Promise<void> {
-    return mapped(async () => {
+    return this.guard(async () => {
       await this.client.connect();
       // users.getUsers(self): proves the session is logged in, and primes GramJS's self peer so it
       // does not issue that call in the middle of dispatching updates (which reorders them).
@@ -205,7 +253,7 @@ export class GramJsUserClient implements TelegramUserClient {
 
   /** The allow-list changed: resolve and start following new channels; updates of others are ignored. */
   setChannels(channelIds: string[]): Promise<void> {
-    return mapped(async () => {
+    return this.guard(async () => {
       this.tracked = new Set(channelIds.map(bare));
       if (!this.connectedOnce) return;
       await this.resolveChannels(channelIds);
@@ -292,14 +340,14 @@ export class GramJsUserClient implements TelegramUserClient {
   }
 
   getHistory(channelId: string, { minId, limit }: { minId: number; limit: number }) {
-    return mapped(async () => {
+    return this.guard(async () => {
       const list = await this.client.getMessages(await this.peer(channelId), { minId, limit, reverse: true });
       return list.map(toUserMessage).filter((m): m is UserClientMessage => m !== null);
     });
   }
 
   getHistorySince(channelId: string, { since, afterId, limit }: { since: Date; afterId: number; limit: number }) {
-    return mapped(async () => {
+    return this.guard(async () => {
       const params = afterId > 0 ? { minId: afterId, limit, reverse: true } : { offsetDate: Math.floor(since.getTime() / 1000) - 1, limit, reverse: true };
       const list = await this.client.getMessages(await this.peer(channelId), params);
       return list
@@ -309,7 +357,7 @@ export class GramJsUserClient implements TelegramUserClient {
   }
 
   latestMessageId(channelId: string) {
-    return mapped(async () => {
+    return this.guard(async () => {
       const [latest] = await this.client.getMessages(await this.peer(channelId), { limit: 1 });
       return latest?.id ?? 0;
     });
@@ -332,13 +380,13 @@ export class GramJsUserClient implements TelegramUserClient {
   }
 
   forward(fromChannelId: string, messageId: number, toChannelId: string) {
-    return mapped(async () => {
+    return this.guard(async () => {
       await this.client.forwardMessages(await this.peer(toChannelId), { messages: messageId, fromPeer: await this.peer(fromChannelId) });
     });
   }
 
   sendText(toChannelId: string, text: string) {
-    return mapped(async () => {
+    return this.guard(async () => {
       await this.client.sendMessage(await this.peer(toChannelId), { message: text });
     });
   }
@@ -387,7 +435,7 @@ export class GramJsUserClient implements TelegramUserClient {
     let pts = from;
     for (;;) {
       const diff: Api.updates.TypeChannelDifference = await this.floodWait.run('updates.getChannelDifference', () =>
-        mapped(() => this.client.invoke(new Api.updates.GetChannelDifference({ channel, filter: new Api.ChannelMessagesFilterEmpty(), pts, limit: 100, force: true }))),
+        this.guard(() => this.client.invoke(new Api.updates.GetChannelDifference({ channel, filter: new Api.ChannelMessagesFilterEmpty(), pts, limit: 100, force: true }))),
       );
       if (diff instanceof Api.updates.ChannelDifferenceTooLong) {
         const to = diff.dialog instanceof Api.Dialog && diff.dialog.pts !== undefined ? diff.dialog.pts : pts;

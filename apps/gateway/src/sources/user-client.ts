@@ -59,6 +59,11 @@ export interface TelegramUserClient {
   onUpdateState?(handler: (channelId: string, pts: number) => void): void;
   /** Telegram no longer has the channel's updates between the two pts: edits and deletions there are lost. */
   onDifferenceTooLong?(handler: (channelId: string, fromPts: number, toPts: number) => void): void;
+  /**
+   * Telegram stopped accepting the session while it ran: logged out (AUTH_KEY_UNREGISTERED), revoked
+   * (SESSION_REVOKED), an auth key it does not know (-404) or one used from two places (AUTH_KEY_DUPLICATED).
+   */
+  onSessionLost?(handler: (error: NotLoggedInError | SessionRefusedError) => void): void;
   /** Starts following these channels' live updates (and stops following others). */
   setChannels?(channelIds: string[]): Promise<void>;
   forward(fromChannelId: string, messageId: number, toChannelId: string): Promise<void>;

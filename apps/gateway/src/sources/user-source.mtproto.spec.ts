@@ -456,6 +456,103 @@ describe('persisted update state (pts) and updates.getChannelDifference', () => 
   });
 });
 
+describe('a lost login', () => {
+  const readiness = async (user: UserSource) => {
+    const config = loadConfig({ API_SECRET_TOKEN: 't'.repeat(32), TELEGRAM_API_ID: '12345', TELEGRAM_API_HASH: 'api-hash' });
+    const metrics = createGatewayMetrics();
+    const log = winston.createLogger({ silent: true });
+    const app = createApp({ config, logger: log, metrics, outbox, publisher: new Publisher(outbox, publisherOptions(config), log, metrics), sources: { userClient: user } });
+    const res = await request(app).get('/health/ready');
+    return { status: res.status, error: res.body.checks.telegram.error as string | undefined };
+  };
+  const connectionGauge = async (metrics: ReturnType<typeof createGatewayMetrics>) => (await metrics.connectionStatus.get()).values.find((v) => v.labels.client === 'user')?.value;
+
+  /** The login is lost while the gateway runs; answers what the user source and the DC show a while later. */
+  async function loseWhileRunning(lose: (session: string) => void, options: { idleDifferenceMs?: number } = {}) {
+    const metrics = createGatewayMetrics();
+    const session = await dc.createSession();
+    const { user } = gatewayUserClient(session, { idleDifferenceMs: options.idleDifferenceMs }, metrics);
+    await user.start();
+    dc.post(signals, 'antes');
+    await until(() => storedIds(signals).length === 1, { timeoutMs: 10_000, what: 'the post' });
+    lose(session);
+    await until(() => user.state === 'session_refused' || user.state === 'not_logged_in', { timeoutMs: 15_000, what: 'the lost login noticed' });
+    const connections = dc.connectionsAccepted;
+    await new Promise((r) => setTimeout(r, 2_500));
+    return { user, metrics, session, reconnectsAfter: dc.connectionsAccepted - connections };
+  }
+
+  it('a session revoked while running: named in the state and /health/ready, the gauge drops, no reconnect loop, the outbox keeps working', async () => {
+    const { user, metrics, reconnectsAfter } = await loseWhileRunning(() => {
+      dc.revokeSessions();
+      // The next call after a reconnect (the difference, the catch-up) meets SESSION_REVOKED.
+      dc.dropConnections();
+    });
+    expect(user.state).toBe('session_refused');
+    expect(user.lastError).toMatch(/SESSION_REVOKED.*gateway:login/);
+    expect(await readiness(user)).toEqual({ status: 503, error: expect.stringMatching(/userClient is session_refused .*SESSION_REVOKED/) });
+    expect(await connectionGauge(metrics)).toBe(0);
+    expect(reconnectsAfter).toBe(0);
+    expect(logLines).toContainEqual(expect.objectContaining({ level: 'error', message: expect.stringContaining('no longer accepts this session') }));
+    // Another source (the bot) still stores through the same outbox.
+    await outbox.append([{ channelId: '-1001', messageId: 1, timestamp: new Date().toISOString(), text: 'do bot', source: 'bot' }]);
+    expect(outbox.pending().some((e) => e.message.source === 'bot')).toBe(true);
+  });
+
+  it('an auth key Telegram no longer knows (-404) while running, where GramJS alone would wait forever', async () => {
+    const { user, reconnectsAfter } = await loseWhileRunning((session) => {
+      dc.forgetSession(session);
+      dc.dropConnections();
+    });
+    expect(user.state).toBe('session_refused');
+    expect(user.lastError).toMatch(/-404.*gateway:login/);
+    expect((await readiness(user)).error).toMatch(/userClient is session_refused .*-404/);
+    expect(reconnectsAfter).toBe(0);
+  });
+
+  it('an auth key Telegram no longer knows (-404) at start: start fails at once instead of hanging', async () => {
+    const session = await dc.createSession();
+    dc.forgetSession(session);
+    const { user } = gatewayUserClient(session);
+    await expect(user.start()).rejects.toThrow(/-404/);
+    expect(user.state).toBe('session_refused');
+    expect((await readiness(user)).status).toBe(503);
+  });
+
+  it('AUTH_KEY_DUPLICATED found by the idle difference', async () => {
+    const { user } = await loseWhileRunning((session) => dc.duplicateSession(session), { idleDifferenceMs: 300 });
+    expect(user.state).toBe('session_refused');
+    expect(user.lastError).toMatch(/AUTH_KEY_DUPLICATED/);
+  });
+
+  it('a new login resumes from the outbox, the marks and the update state, missing nothing', async () => {
+    const deletions = { onChannelMessagesDeleted: async (channelId: string, ids: number[]) => void (await outbox.appendDeletion(channelId, ids, 'user_client')) };
+    const session = await dc.createSession();
+    const { user } = gatewayUserClient(session, deletions);
+    await user.start();
+    const first = dc.post(signals, 'antes');
+    await until(() => storedIds(signals).length === 1, { timeoutMs: 10_000, what: 'the post' });
+    dc.revokeSessions();
+    dc.dropConnections();
+    await until(() => user.state === 'session_refused', { timeoutMs: 15_000, what: 'the revoked session noticed' });
+    // While nobody reads: a post, an edit, a deletion.
+    const during = dc.post(signals, 'durante');
+    dc.edit(signals, first, 'antes (editada)');
+    const doomed = dc.post(signals, 'apagada');
+    dc.delete(signals, [doomed]);
+    await user.stop();
+
+    // `login` writes a new session; the outbox folder (log, marks, pts) is untouched.
+    const relogged = gatewayUserClient(await dc.createSession(), deletions).user;
+    await relogged.start();
+    expect(relogged.state).toBe('connected');
+    await until(() => outbox.pendingDeletions().length === 1, { timeoutMs: 10_000, what: 'the deletion' });
+    expect(storedIds(signals).sort((a, b) => a - b)).toEqual([first, during, doomed]);
+    expect(stored(signals).some((e) => e.message.messageId === first && e.message.editDate && e.message.text === 'antes (editada)')).toBe(true);
+    expect(outbox.pendingDeletions()[0].deletion.messageIds).toEqual([doomed]);
+  });
+});
+
 describe('the user client on /health', () => {
   const config = loadConfig({ API_SECRET_TOKEN: 't'.repeat(32), TELEGRAM_API_ID: '12345', TELEGRAM_API_HASH: 'api-hash' });
   const health = async (user: UserSource) => {

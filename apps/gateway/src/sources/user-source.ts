@@ -66,6 +66,8 @@ export class UserSource {
   private continuity = 0;
   /** Channels where an update could not be stored: their pts stays where it was until a restart fetches the difference again. */
   private readonly ptsHeld = new Set<string>();
+  /** Telegram no longer accepts the session: nothing is retried until `login` and a restart. */
+  private loginLost = false;
   /** What channelDifferenceTooLong cost, for the operator (also logged and counted). */
   readonly unrecovered: UnrecoveredUpdates[] = [];
 
@@ -99,7 +101,9 @@ export class UserSource {
       });
     }
     this.client.onDifferenceTooLong?.((channelId, fromPts, toPts) => this.differenceTooLong(normalizeChannelId(channelId), fromPts, toPts));
+    this.client.onSessionLost?.((error) => this.sessionLost(error));
     this.client.onReconnect(() => {
+      if (this.loginLost) return;
       this.loseContinuity();
       this.metrics.connectionStatus.set({ client: 'user' }, 1);
       this.logger.info('user client: reconnected to Telegram; catching up');
@@ -123,7 +127,7 @@ export class UserSource {
     try {
       await this.withFloodWait('connect', () => this.client.connect());
     } catch (error) {
-      this.state = error instanceof NotLoggedInError ? 'not_logged_in' : error instanceof SessionRefusedError ? 'session_refused' : 'disconnected';
+      if (!(error instanceof NotLoggedInError || error instanceof SessionRefusedError)) this.state = 'disconnected';
       this.fail(error);
       throw error;
     }
@@ -137,6 +141,8 @@ export class UserSource {
     await this.catchingUp;
     await this.queue;
     await this.client.disconnect();
+    // A lost login stays visible until the process ends.
+    if (this.loginLost) return;
     this.state = 'stopped';
     this.metrics.connectionStatus.set({ client: 'user' }, 0);
   }
@@ -311,7 +317,24 @@ export class UserSource {
   }
 
   private fail(error: unknown): void {
+    if (error instanceof NotLoggedInError || error instanceof SessionRefusedError) return this.sessionLost(error);
     this.lastError = (error as Error).message;
     this.logger.error('user client error', { error: this.lastError });
+  }
+
+  /**
+   * A lost login is loud and final for this process: the state and /health name it, the connection
+   * gauge drops (its alert fires), and the client is closed so GramJS stops reconnecting in a loop.
+   * The outbox, the marks and the update state stay as they are, so `login` and a restart resume.
+   */
+  private sessionLost(error: NotLoggedInError | SessionRefusedError): void {
+    this.state = error instanceof NotLoggedInError ? 'not_logged_in' : 'session_refused';
+    this.lastError = error.message;
+    if (this.loginLost) return;
+    this.loginLost = true;
+    this.metrics.connectionStatus.set({ client: 'user' }, 0);
+    this.logger.error('user client: Telegram no longer accepts this session; reading stopped until `login` and a restart', { error: error.message });
+    this.abort.abort();
+    void this.client.disconnect().catch(() => undefined);
   }
 }
