@@ -288,6 +288,15 @@ export async function handleRpc(ctx: RpcContext, obj: unknown, onEvent: (c: Fake
     return Buffer.from(new Api.messages.Chats({ chats }).getBytes());
   }
   if (obj instanceof Api.channels.GetFullChannel) return fullChannel(ctx, obj);
+  if (obj instanceof Api.channels.GetMessages) {
+    // By id, in the order asked; an id the channel no longer has (or never had) is messageEmpty.
+    const channel = channelFor(ctx, obj.channel);
+    const messages = obj.id.map((input) => {
+      const id = input instanceof Api.InputMessageID ? input.id : 0;
+      return channel.messages.get(id) ?? new Api.MessageEmpty({ id, peerId: new Api.PeerChannel({ channelId: channel.id }) });
+    });
+    return Buffer.from(new Api.messages.ChannelMessages({ pts: channel.pts, count: messages.length, messages, topics: [], chats: [world.chatOf(channel)], users: [] }).getBytes());
+  }
   if (obj instanceof Api.messages.GetHistory) return history(ctx, obj);
   if (obj instanceof Api.messages.ForwardMessages) {
     const from = channelFor(ctx, obj.fromPeer);
