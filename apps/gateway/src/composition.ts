@@ -17,6 +17,7 @@ import { PeerStore } from './session/peer-store';
 import { loadSession, parseEncryptionKey } from './session/session-store';
 import { BotSource } from './sources/bot-source';
 import { Checkpoints } from './sources/checkpoints';
+import { ContinuityAudit } from './sources/continuity';
 import { FloodWaitPolicy } from './sources/flood-wait';
 import type { GramJsUserClient } from './sources/gramjs-client';
 import { UserSource } from './sources/user-source';
@@ -122,6 +123,7 @@ export async function createSources(config: GatewayConfig, outbox: Outbox, sessi
             await outbox.appendDeletion(channelId, messageIds, 'user_client');
           },
           updateState: new Checkpoints(path.join(config.outboxDir, 'user-client-pts.json')),
+          continuity: new ContinuityAudit(path.join(config.outboxDir, 'user-client-continuity.json')),
         },
         logger,
         metrics,

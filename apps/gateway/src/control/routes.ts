@@ -54,5 +54,29 @@ export function controlRoutes(deps: ControlDeps): RouteSpec<'gateway'>[] {
         res.json({ messagesSynced, channels });
       },
     },
+    {
+      method: 'get',
+      path: '/control/continuity',
+      summary: 'The continuity audit: per channel, the message ids missing from what was stored',
+      tag: 'control',
+      auth: 'gateway',
+      responses: { 200: json('Per channel: missing ids (not known deletions) and the first of them', obj({ channels: { type: 'array' } })), 401: 'Missing or wrong X-Gateway-Token' },
+      handler: async ({ res }) => {
+        res.json({ channels: deps.userSource?.continuity() ?? [] });
+      },
+    },
+    {
+      method: 'post',
+      path: '/control/fill-gaps',
+      summary: "Fill the audit's holes from Telegram (channels.getMessages); ids Telegram confirms deleted are recorded as deletions",
+      tag: 'control',
+      auth: 'gateway',
+      responses: { 200: json('Per channel: gaps before, stored, deleted, remaining', obj({ channels: { type: 'array' } })), 401: 'Missing or wrong X-Gateway-Token' },
+      handler: async ({ res }) => {
+        const channels = (await deps.userSource?.fillGaps()) ?? [];
+        deps.logger.info('control: filled gaps on request', { channels });
+        res.json({ channels });
+      },
+    },
   ];
 }

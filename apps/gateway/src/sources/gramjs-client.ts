@@ -356,6 +356,27 @@ export class GramJsUserClient implements TelegramUserClient {
     });
   }
 
+  getMessagesByIds(channelId: string, ids: number[]) {
+    return this.guard(async () => {
+      const input = await this.peer(channelId);
+      const result = await this.client.invoke(
+        new Api.channels.GetMessages({ channel: new Api.InputChannel({ channelId: input.channelId, accessHash: input.accessHash }), id: ids.map((id) => new Api.InputMessageID({ id })) }),
+      );
+      const found = 'messages' in result ? result.messages : [];
+      const messages: UserClientMessage[] = [];
+      const service: number[] = [];
+      const present = new Set<number>();
+      for (const m of found) {
+        if (m instanceof Api.MessageEmpty) continue;
+        present.add(m.id);
+        const message = toUserMessage(m);
+        if (message) messages.push(message);
+        else service.push(m.id);
+      }
+      return { messages, deleted: ids.filter((id) => !present.has(id)), service };
+    });
+  }
+
   latestMessageId(channelId: string) {
     return this.guard(async () => {
       const [latest] = await this.client.getMessages(await this.peer(channelId), { limit: 1 });

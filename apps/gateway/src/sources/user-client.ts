@@ -64,6 +64,11 @@ export interface TelegramUserClient {
    * (SESSION_REVOKED), an auth key it does not know (-404) or one used from two places (AUTH_KEY_DUPLICATED).
    */
   onSessionLost?(handler: (error: NotLoggedInError | SessionRefusedError) => void): void;
+  /**
+   * Looks messages up by id (channels.getMessages): those Telegram still has, the ids it answers as
+   * deleted (messageEmpty), and service messages (nothing to store).
+   */
+  getMessagesByIds?(channelId: string, ids: number[]): Promise<{ messages: UserClientMessage[]; deleted: number[]; service: number[] }>;
   /** Starts following these channels' live updates (and stops following others). */
   setChannels?(channelIds: string[]): Promise<void>;
   forward(fromChannelId: string, messageId: number, toChannelId: string): Promise<void>;

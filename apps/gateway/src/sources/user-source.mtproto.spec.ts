@@ -21,6 +21,7 @@ import { FakeTelegramDc, type FakeChannel } from '@tp/testing/telegram';
 import { RecordingApi } from '../testing/recording-api';
 import { until } from '@tp/testing';
 import { Checkpoints } from './checkpoints';
+import { ContinuityAudit } from './continuity';
 import { FloodWaitPolicy } from './flood-wait';
 import { GramJsUserClient } from './gramjs-client';
 import { UserSource } from './user-source';
@@ -86,7 +87,12 @@ function gatewayUserClient(
     client,
     outbox,
     new Checkpoints(path.join(dir, 'outbox', 'user-client-marks.json')),
-    { sourceChannelIds: channelIds, updateState: new Checkpoints(path.join(dir, 'outbox', 'user-client-pts.json')), ...sourceOptions },
+    {
+      sourceChannelIds: channelIds,
+      updateState: new Checkpoints(path.join(dir, 'outbox', 'user-client-pts.json')),
+      continuity: new ContinuityAudit(path.join(dir, 'outbox', 'user-client-continuity.json')),
+      ...sourceOptions,
+    },
     log,
     metrics,
   );
@@ -453,6 +459,39 @@ describe('persisted update state (pts) and updates.getChannelDifference', () => 
     expect((await metrics.updatesUnrecovered.get()).values).toEqual([expect.objectContaining({ labels: { channel_id: signals.markedId }, value: 1 })]);
     expect(logLines).toContainEqual(expect.objectContaining({ level: 'warn', channelId: signals.markedId, fromPts, toPts: signals.pts }));
     await until(() => persistedPts()[signals.markedId] === signals.pts, { timeoutMs: 10_000, what: 'the pts moved past the lost window' });
+  });
+});
+
+describe('the continuity audit', () => {
+  it('finds the hole a deletion hidden by channelDifferenceTooLong leaves, and a fill records it as deleted', async () => {
+    const deletions = { onChannelMessagesDeleted: async (channelId: string, ids: number[]) => void (await outbox.appendDeletion(channelId, ids, 'user_client')) };
+    const metrics = createGatewayMetrics();
+    const session = await dc.createSession();
+    const first = gatewayUserClient(session, deletions).user;
+    await first.start();
+    dc.post(signals, 'um');
+    await until(() => storedIds(signals).length === 1, { timeoutMs: 10_000, what: 'the post' });
+    await first.stop();
+    // While down, for longer than Telegram keeps updates: 3 is posted and deleted, history never shows it.
+    dc.post(signals, 'dois');
+    const gone = dc.post(signals, 'três, apagada');
+    dc.post(signals, 'quatro');
+    dc.delete(signals, [gone]);
+    dc.expireDifference(signals);
+
+    const { user } = gatewayUserClient(session, deletions, metrics);
+    await user.start();
+    await until(() => storedIds(signals).length === 3, { timeoutMs: 10_000, what: 'history read' });
+    const gauge = async () => (await metrics.channelGaps.get()).values.find((v) => v.labels.channel_id === signals.markedId)?.value;
+    expect(user.continuity()).toContainEqual({ channelId: signals.markedId, gaps: 1, firstMissing: [gone] });
+    expect(await gauge()).toBe(1);
+
+    const fills = await user.fillGaps();
+    expect(fills).toContainEqual({ channelId: signals.markedId, gaps: 1, stored: 0, deleted: 1, remaining: 0 });
+    expect(dc.callCount('channels.GetMessages')).toBe(1);
+    expect(await gauge()).toBe(0);
+    expect(outbox.pendingDeletions().map((d) => d.deletion.messageIds)).toEqual([[gone]]);
+    expect(user.continuity().every((c) => c.gaps === 0)).toBe(true);
   });
 });
 

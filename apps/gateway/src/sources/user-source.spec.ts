@@ -7,6 +7,7 @@ import { Outbox } from '../outbox/outbox';
 import { FakeUserClient } from '../testing/fake-user-client';
 import { normalizeChannelId } from './channel-id';
 import { Checkpoints } from './checkpoints';
+import { ContinuityAudit } from './continuity';
 import { UserSource } from './user-source';
 import { until } from '@tp/testing';
 
@@ -42,6 +43,26 @@ describe('normalizeChannelId', () => {
 
   it('rejects what is not an id', () => {
     expect(() => normalizeChannelId('@canal')).toThrow(/not a Telegram chat id/);
+  });
+});
+
+describe('UserSource continuity audit', () => {
+  it('stores a message the live path skipped once a fill finds it at Telegram', async () => {
+    const metrics = createGatewayMetrics();
+    const audit = new ContinuityAudit(path.join(dir, 'continuity.json'));
+    client.post('1649127710', 1, 'antiga');
+    const user = new UserSource(client, outbox, new Checkpoints(path.join(dir, 'marks.json')), { sourceChannelIds: ['1649127710'], continuity: audit }, logger, metrics);
+    await user.start();
+    client.post('1649127710', 2, 'dois', true);
+    client.post('1649127710', 3, 'três (nunca entregue ao vivo)');
+    client.post('1649127710', 4, 'quatro', true);
+    await until(() => outbox.pending().length === 2);
+    expect(user.continuity()).toEqual([{ channelId: '-1001649127710', gaps: 1, firstMissing: [3] }]);
+
+    expect(await user.fillGaps()).toEqual([{ channelId: '-1001649127710', gaps: 1, stored: 1, deleted: 0, remaining: 0 }]);
+    expect(outbox.pending().map((e) => e.message.messageId)).toEqual([2, 4, 3]);
+    expect((await metrics.channelGaps.get()).values).toEqual([expect.objectContaining({ labels: { channel_id: '-1001649127710' }, value: 0 })]);
+    await user.stop();
   });
 });
 

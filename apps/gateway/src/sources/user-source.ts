@@ -3,6 +3,7 @@ import type { GatewayMetrics } from '../metrics';
 import type { Outbox } from '../outbox/outbox';
 import type { Checkpoints } from './checkpoints';
 import { normalizeChannelId } from './channel-id';
+import type { ContinuityAudit } from './continuity';
 import { FloodWaitPolicy } from './flood-wait';
 import {
   ForwardsRestrictedError,
@@ -27,6 +28,20 @@ export interface UserSourceOptions {
    * is in the outbox, so the difference fetched from it on the next start misses nothing.
    */
   updateState?: Checkpoints;
+  /** The continuity audit of the stored message ids, per channel. */
+  continuity?: ContinuityAudit;
+}
+
+/** One channel's part of a gap fill. */
+export interface GapFill {
+  channelId: string;
+  /** Missing ids before the fill. */
+  gaps: number;
+  /** Found at Telegram and stored now. */
+  stored: number;
+  /** Telegram answered them as deleted (or service messages): recorded, they no longer count. */
+  deleted: number;
+  remaining: number;
 }
 
 /** Updates Telegram could no longer give (channelDifferenceTooLong): edits and deletions between the two pts. */
@@ -63,7 +78,7 @@ export class UserSource {
    */
   private readonly inSync = new Set<string>();
   /** Bumped whenever continuity is lost, so a catch-up that started before cannot claim it back. */
-  private continuity = 0;
+  private epoch = 0;
   /** Channels where an update could not be stored: their pts stays where it was until a restart fetches the difference again. */
   private readonly ptsHeld = new Set<string>();
   /** Telegram no longer accepts the session: nothing is retried until `login` and a restart. */
@@ -221,31 +236,34 @@ export class UserSource {
       toPts,
     });
     this.inSync.delete(channelId);
-    this.continuity++;
+    this.epoch++;
     if (this.state !== 'starting') void this.catchUpNow();
   }
 
   /** Live updates may have been missed (connection lost, gap not filled): every channel needs its catch-up again. */
   private loseContinuity(): void {
-    this.continuity++;
+    this.epoch++;
     this.inSync.clear();
   }
 
   /** Catches one channel up; answers how many new messages reached the outbox. */
   private async catchUpChannel(channelId: string): Promise<number> {
-    const continuity = this.continuity;
+    const epoch = this.epoch;
     const stored = await this.readMissed(channelId);
     // Read to the end with no connection lost meanwhile: live messages carry on from here.
-    if (!this.abort.signal.aborted && continuity === this.continuity) this.inSync.add(channelId);
+    if (!this.abort.signal.aborted && epoch === this.epoch) this.inSync.add(channelId);
     return stored;
   }
 
   /** Pages the channel's history after its mark into the outbox, advancing the mark page by page. */
   private async readMissed(channelId: string): Promise<number> {
     let mark = this.marks.get(channelId);
+    // Audited from the first mark on: everything after it must reach the outbox.
+    if (mark !== undefined) await this.options.continuity?.track(channelId, mark);
     if (mark === undefined) {
       // First run: start from now. Older history is what `gateway:backfill` is for.
       mark = await this.withFloodWait('messages.getHistory', () => this.client.latestMessageId(channelId));
+      await this.options.continuity?.track(channelId, mark);
       await this.marks.advance(channelId, mark);
       this.logger.info('user client: tracking channel from its latest message', { channelId, messageId: mark });
       return 0;
@@ -287,12 +305,68 @@ export class UserSource {
   private async deleted(channelId: string, messageIds: number[]): Promise<void> {
     this.logger.info('user client: messages deleted in channel', { channelId, messageIds });
     await this.options.onChannelMessagesDeleted?.(channelId, messageIds);
+    await this.account(channelId, messageIds);
   }
 
   private async store(messages: UserClientMessage[]): Promise<number> {
     const { appended } = await this.outbox.append(messages.map((m) => userMessageToIngest(m, 'user_client')), 'user_client');
     if (appended) for (const m of messages) this.metrics.messagesReceived.inc({ channel_id: m.channelId, source: 'user_client' });
+    const byChannel = new Map<string, number[]>();
+    for (const m of messages) byChannel.set(m.channelId, [...(byChannel.get(m.channelId) ?? []), m.messageId]);
+    for (const [channelId, ids] of byChannel) await this.account(channelId, ids);
     return appended;
+  }
+
+  /** Ids now accounted for in the continuity audit (after they are durably in the outbox). */
+  private async account(channelId: string, ids: number[]): Promise<void> {
+    const audit = this.options.continuity;
+    if (!audit) return;
+    await audit.account(channelId, ids);
+    this.metrics.channelGaps.set({ channel_id: channelId }, audit.gapCount(channelId));
+  }
+
+  /** The continuity audit per followed channel: how many ids are missing, and the first of them. */
+  continuity(): Array<{ channelId: string; gaps: number; firstMissing: number[] }> {
+    const audit = this.options.continuity;
+    if (!audit) return [];
+    return [...this.channels].map((channelId) => {
+      const gaps = audit.gapCount(channelId);
+      this.metrics.channelGaps.set({ channel_id: channelId }, gaps);
+      return { channelId, gaps, firstMissing: audit.holes(channelId, 20) };
+    });
+  }
+
+  /**
+   * Fills the audit's holes from Telegram (channels.getMessages, 100 ids a call): messages it still
+   * has are stored, ids it answers as deleted are recorded as deletions (sent to the API like any
+   * deletion) and no longer count, service messages likewise.
+   */
+  async fillGaps(): Promise<GapFill[]> {
+    const audit = this.options.continuity;
+    const lookUp = this.client.getMessagesByIds?.bind(this.client);
+    if (!audit || !lookUp) return [];
+    const out: GapFill[] = [];
+    for (const channelId of this.channels) {
+      const gaps = audit.gapCount(channelId);
+      const fill: GapFill = { channelId, gaps, stored: 0, deleted: 0, remaining: gaps };
+      const holes = audit.holes(channelId);
+      for (let i = 0; i < holes.length && !this.abort.signal.aborted; i += 100) {
+        const ids = holes.slice(i, i + 100);
+        const found = await this.withFloodWait('channels.getMessages', () => lookUp(channelId, ids));
+        if (found.messages.length) fill.stored += await this.store(found.messages.map((m) => ({ ...m, channelId })));
+        if (found.deleted.length) {
+          await this.options.onChannelMessagesDeleted?.(channelId, found.deleted);
+          fill.deleted += found.deleted.length;
+        }
+        await this.account(channelId, [...found.deleted, ...found.service]);
+        fill.deleted += found.service.length;
+      }
+      fill.remaining = audit.gapCount(channelId);
+      this.metrics.channelGaps.set({ channel_id: channelId }, fill.remaining);
+      if (gaps) this.logger.info('user client: filled holes in a channel’s stored messages', { ...fill });
+      out.push(fill);
+    }
+    return out;
   }
 
   /** Optional mirroring to a destination channel; a failure here never affects storage. */

@@ -56,6 +56,11 @@ export class FakeUserClient implements TelegramUserClient {
     this.maybeFlood();
     return this.list(channelId).filter((m) => m.messageId > afterId && m.date * 1000 >= since.getTime()).sort((a, b) => a.messageId - b.messageId).slice(0, limit).map((m) => ({ ...m, channelId }));
   }
+  async getMessagesByIds(channelId: string, ids: number[]): Promise<{ messages: UserClientMessage[]; deleted: number[]; service: number[] }> {
+    this.calls.push(`getMessagesByIds ${channelId} ${ids.join(',')}`);
+    const found = this.list(channelId).filter((m) => ids.includes(m.messageId));
+    return { messages: found.map((m) => ({ ...m, channelId })), deleted: ids.filter((id) => !found.some((m) => m.messageId === id)), service: [] };
+  }
   async latestMessageId(channelId: string): Promise<number> {
     this.maybeFlood();
     return Math.max(0, ...this.list(channelId).map((m) => m.messageId));
