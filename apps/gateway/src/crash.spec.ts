@@ -5,6 +5,7 @@ import path from 'node:path';
 import { FakeBotApi } from '@tp/testing/telegram';
 import { FakeIngestApi } from './testing/fake-ingest-api';
 import { RecordingApi } from './testing/recording-api';
+import { mountSmallFileSystem, setAppendOnly } from './testing/small-file-system';
 import { freePort, sleep, until } from '@tp/testing';
 
 // Real gateway processes (run from source), a fake Telegram Bot API and a recording API, all on loopback.
@@ -85,6 +86,55 @@ describe('gateway crash safety (real processes, SIGKILL)', () => {
       await api.stop();
     }
   }, 180_000);
+
+  it('exits when a write on a full disk cannot be rolled back, and the restart loses nothing Telegram was told was stored', async () => {
+    const disk = mountSmallFileSystem(256 * 1024);
+    const filler = path.join(disk.dir, 'filler');
+    writeFileSync(filler, Buffer.alloc(96 * 1024, 1));
+    const outboxDir = path.join(disk.dir, 'outbox');
+    const log = path.join(outboxDir, 'outbox.log');
+    const telegram = new FakeBotApi();
+    const api = new RecordingApi(TOKEN);
+    await telegram.start();
+    const channel = -1001649127710;
+    const bot = { TELEGRAM_INGESTION_BOT_TOKEN: telegram.token, TELEGRAM_API_ROOT: telegram.url, OUTBOX_DIR: outboxDir, RETRY_DELAY_MS: '50' };
+    let posted = 0;
+    try {
+      // No API yet: nothing is delivered or compacted, so the outbox grows until the disk is full.
+      const first = startGateway({ ...bot, API_ENDPOINTS: `http://127.0.0.1:${await freePort()}`, GATEWAY_PORT: String(await freePort()) });
+      await until(() => /listening/.test(first.output()), { timeoutMs: 30_000, what: 'the gateway to start' });
+      // Appends still work on an append-only log, but the rollback of a failed one (ftruncate) cannot.
+      setAppendOnly(log, true);
+      while (first.child.exitCode === null && posted < 200) {
+        telegram.channelPost(channel, `mensagem ${++posted} `.padEnd(3000, 'x'), { message_id: posted });
+        await sleep(20);
+      }
+      expect(await first.exited).toBe(1);
+      expect(first.output()).toMatch(/outbox refuses writes/);
+      const acknowledged = posted - telegram.unconfirmed;
+      expect(acknowledged).toBeGreaterThan(10);
+
+      // systemd's restart, with the disk freed: the open cuts the fragment off, nothing is lost.
+      setAppendOnly(log, false);
+      rmSync(filler);
+      const apiUrl = await api.start();
+      const second = startGateway({ ...bot, API_ENDPOINTS: apiUrl, GATEWAY_PORT: String(await freePort()) });
+      await until(() => api.received.size >= posted && telegram.unconfirmed === 0, { timeoutMs: 60_000, what: 'every post at the API' });
+      expect(Array.from({ length: posted }, (_, i) => `${channel}:${i + 1}`).filter((k) => !api.received.has(k))).toEqual([]);
+      expect(second.output()).toMatch(/torn record from an interrupted write was cut off/);
+      second.child.kill('SIGTERM');
+      expect(await second.exited).toBe(0);
+    } finally {
+      try {
+        setAppendOnly(log, false);
+      } catch {
+        // not created
+      }
+      await telegram.stop();
+      await api.stop();
+      disk.unmount();
+    }
+  }, 120_000);
 
   it('keeps delivering behind a post the API cannot store, across a SIGKILL, then parks it and says so', async () => {
     const telegram = new FakeBotApi();
