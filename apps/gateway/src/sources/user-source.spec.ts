@@ -46,6 +46,32 @@ describe('normalizeChannelId', () => {
   });
 });
 
+describe('UserSource update state', () => {
+  it('persists a pts only once the updates before it are stored, and holds it back after one could not be', async () => {
+    const small = await Outbox.open(path.join(dir, 'small-outbox'), { maxBytes: 4096 });
+    const updateState = new Checkpoints(path.join(dir, 'pts.json'));
+    await updateState.advance('-1001649127710', 10);
+    const user = new UserSource(client, small, new Checkpoints(path.join(dir, 'marks.json')), { sourceChannelIds: ['1649127710'], updateState }, logger, createGatewayMetrics());
+    client.post('1649127710', 1, 'antiga');
+    await user.start();
+    expect(client.resumedFrom).toEqual({ '-1001649127710': 10 });
+
+    client.post('1649127710', 2, 'cabe', true);
+    client.announceState('-1001649127710', 11);
+    await until(() => new Checkpoints(path.join(dir, 'pts.json')).get('-1001649127710') === 11);
+    // Too big for the outbox: not stored, so the difference from the persisted pts must bring it again.
+    client.post('1649127710', 3, 'x'.repeat(8000), true);
+    client.announceState('-1001649127710', 12);
+    client.post('1649127710', 4, 'cabe também', true);
+    client.announceState('-1001649127710', 13);
+    await until(() => small.pending().length === 2);
+    await user.stop();
+    expect(small.pending().map((e) => e.message.messageId)).toEqual([2, 4]);
+    expect(new Checkpoints(path.join(dir, 'pts.json')).get('-1001649127710')).toBe(11);
+    await small.close();
+  });
+});
+
 describe('UserSource continuity audit', () => {
   it('stores a message the live path skipped once a fill finds it at Telegram', async () => {
     const metrics = createGatewayMetrics();

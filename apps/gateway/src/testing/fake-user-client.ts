@@ -8,6 +8,9 @@ export class FakeUserClient implements TelegramUserClient {
   readonly sent: Array<{ to: string; text: string }> = [];
   floodWaits = 0;
   restrictForwards = false;
+  /** The update state the source handed over before connecting. */
+  resumedFrom: Record<string, number> | null = null;
+  private stateHandler: ((channelId: string, pts: number) => void) | null = null;
   private messageHandler: ((m: UserClientMessage, edited: boolean) => void) | null = null;
   private reconnectHandler: (() => void) | null = null;
 
@@ -23,6 +26,19 @@ export class FakeUserClient implements TelegramUserClient {
 
   edit(message: UserClientMessage, text: string): void {
     this.messageHandler?.({ ...message, text, editDate: message.date + 60 }, true);
+  }
+
+  /** Says the channel's updates up to `pts` were passed on (what the GramJS adapter does after each one). */
+  announceState(channelId: string, pts: number): void {
+    this.stateHandler?.(channelId, pts);
+  }
+
+  setUpdateState(states: Record<string, number>): void {
+    this.resumedFrom = states;
+  }
+
+  onUpdateState(handler: (channelId: string, pts: number) => void): void {
+    this.stateHandler = handler;
   }
 
   reconnect(): void {
