@@ -73,7 +73,7 @@ class AuthKeyWatch extends GramJsLogger {
   }
 }
 
-const UNKNOWN_KEY = 'Telegram does not know this session’s auth key (-404: the login was ended or the key dropped); run `npx nx run gateway:login` again';
+const UNKNOWN_KEY = `Telegram does not know this session’s auth key (-404: the login was ended or the key dropped); ${LOGIN_HINT} again`;
 
 export interface GramJsUserClientOptions {
   /** Where channel access hashes are kept beside the session; without it they are resolved on every start. */
