@@ -45,6 +45,10 @@ export const forwardedMessages = tpCapital.table(
     parserVersion: integer('parser_version'),
     /** When Telegram reported the message deleted; the row itself is kept. */
     deletedAt: tstz('deleted_at'),
+    /** Where an imported row came from in the original system (`<schema>.<table>#<id>`); null for live rows. */
+    legacyRef: text('legacy_ref'),
+    /** Original values the columns above cannot hold as stored (NULL text, the forwarder's destination…). */
+    legacyValues: jsonb('legacy_values').$type<Record<string, unknown>>(),
     ingestedAt: tstz('ingested_at').notNull().defaultNow(),
     updatedAt: tstz('updated_at').notNull().defaultNow(),
   },
@@ -111,6 +115,14 @@ export const signals = tpCapital.table(
      * outcome columns, which `reparse` re-derives. New signals have no events, so they start current.
      */
     lifecycleVersion: integer('lifecycle_version').default(1),
+    /**
+     * Imported from the original system: its `source` column (live signals take theirs from their
+     * message), where the row came from, and the stored values the columns above cannot hold as stored.
+     * Imported rows have no Telegram message id: theirs is negative, so live ingestion never meets it.
+     */
+    source: text('source'),
+    legacyRef: text('legacy_ref'),
+    legacyValues: jsonb('legacy_values').$type<Record<string, unknown>>(),
     ingestedAt: tstz('ingested_at').notNull().defaultNow(),
     updatedAt: tstz('updated_at').notNull().defaultNow(),
   },
@@ -173,6 +185,8 @@ export const telegramChannels = tpCapital.table(
   'telegram_channels',
   {
     id: uuid('id').primaryKey().defaultRandom(),
+    /** The original system's id (`ch_<ms>`, `channel-<ms>-<rand>`): shown and accepted in its place. */
+    legacyId: text('legacy_id').unique('telegram_channels_legacy_id_key'),
     channelId: text('channel_id').notNull().unique('telegram_channels_channel_key'),
     label: text('label').notNull(),
     description: text('description'),
@@ -190,6 +204,8 @@ export const telegramChannels = tpCapital.table(
 
 export const telegramBots = tpCapital.table('telegram_bots', {
   id: uuid('id').primaryKey().defaultRandom(),
+  /** The original system's id (`bot-<ms>-<rand>`): shown and accepted in its place. */
+  legacyId: text('legacy_id').unique('telegram_bots_legacy_id_key'),
   username: text('username').notNull().unique('telegram_bots_username_key'),
   /** Stored as given; the API only ever returns it masked. */
   token: text('token').notNull(),
@@ -198,4 +214,17 @@ export const telegramBots = tpCapital.table('telegram_bots', {
   isActive: boolean('is_active').notNull().default(true),
   createdAt: tstz('created_at').notNull().defaultNow(),
   updatedAt: tstz('updated_at').notNull().defaultNow(),
+});
+
+/** One run of `import-legacy`: what it found in the original system and its reconciliation per table. */
+export const legacyImports = tpCapital.table('legacy_imports', {
+  id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+  startedAt: tstz('started_at').notNull(),
+  finishedAt: tstz('finished_at').notNull().defaultNow(),
+  /** `in-place` (the original tables moved to `tp_capital_legacy`) or `separate` (read-only source). */
+  mode: text('mode').notNull(),
+  /** The source database, without its password. */
+  source: text('source').notNull(),
+  layouts: jsonb('layouts').notNull(),
+  report: jsonb('report').notNull(),
 });
