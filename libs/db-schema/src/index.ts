@@ -4,3 +4,4 @@ export * from './lib/migrate';
 export * from './lib/errors';
 export * from './lib/startup';
 export * from './lib/env';
+export * from './lib/original-system';

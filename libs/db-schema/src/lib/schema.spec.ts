@@ -53,6 +53,7 @@ describe('db-schema migrations and keys', () => {
     expect(tables.map((r) => r.name)).toEqual([
       'tp_capital.forwarded_messages',
       'tp_capital.ingest_logs',
+      'tp_capital.legacy_imports',
       'tp_capital.message_versions',
       'tp_capital.signal_events',
       'tp_capital.telegram_bots',
