@@ -61,7 +61,20 @@ async function main(): Promise<void> {
   });
 }
 
-main().catch((error) => {
-  console.error(`tp-capital-api: failed to start: ${(error as Error).message}`);
-  process.exit(1);
-});
+// `node main.js import-legacy …` runs the takeover command from the same bundle (and image) as the service.
+if (process.argv[2] === 'import-legacy') {
+  import('./cli/import-legacy')
+    .then(({ runImportLegacy }) => runImportLegacy(process.argv.slice(3)))
+    .then(
+      (code) => process.exit(code),
+      (error) => {
+        console.error(`import-legacy failed: ${(error as Error).message}`);
+        process.exit(1);
+      },
+    );
+} else {
+  main().catch((error) => {
+    console.error(`tp-capital-api: failed to start: ${(error as Error).message}`);
+    process.exit(1);
+  });
+}

@@ -22,7 +22,10 @@ export interface ReparseOptions {
  * recorded as a warning, as ingest would.
  */
 export async function reparseStoredMessages(db: Database, options: ReparseOptions = {}): Promise<{ scanned: number; changedKind: number; replayedChannels: number }> {
-  const stale = options.all ? undefined : or(isNull(forwardedMessages.parserVersion), lt(forwardedMessages.parserVersion, PARSER_VERSION));
+  // Messages imported from the original system are never re-parsed: the signals it derived from them
+  // were imported as it stored them, and a second signal per message would show twice.
+  const imported = isNull(forwardedMessages.legacyRef);
+  const stale = options.all ? imported : and(imported, or(isNull(forwardedMessages.parserVersion), lt(forwardedMessages.parserVersion, PARSER_VERSION)));
   const [{ total }] = await db.select({ total: sql<number>`count(*)::int` }).from(forwardedMessages).where(stale);
   let done = 0;
   let changed = 0;

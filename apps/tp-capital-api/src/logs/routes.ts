@@ -5,19 +5,29 @@ import { type RouteSpec, dateTime, int, json, listOf, nullable, obj, str } from 
 
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
 
-type Photo = { fileId?: unknown; width?: unknown; height?: unknown };
+type Photo = { fileId?: unknown; url?: unknown; width?: unknown; height?: unknown };
 
-/** The largest photo of a message: the one the dashboard shows. Telegram file ids are not URLs, hence `telegram://`. */
-function largestPhoto(photos: unknown): { url: string; width: number; height: number } | null {
+/**
+ * The largest photo of a message: the one the dashboard shows. Telegram file ids are not URLs, hence
+ * `telegram://`; a message imported from the original forwarder keeps its `/telegram-images/…` path and
+ * size as stored (null when it had none).
+ */
+function largestPhoto(photos: unknown): { url: string; width: number | null; height: number | null } | null {
   if (!Array.isArray(photos)) return null;
   let best: { url: string; width: number; height: number } | null = null;
   for (const p of photos as Photo[]) {
+    if (typeof p?.url === 'string') return { url: p.url, width: typeof p.width === 'number' ? p.width : null, height: typeof p.height === 'number' ? p.height : null };
     if (typeof p?.fileId !== 'string') continue;
     const width = Number(p.width) || 0;
     const height = Number(p.height) || 0;
     if (!best || width * height > best.width * best.height) best = { url: `telegram://${p.fileId}`, width, height };
   }
   return best;
+}
+
+/** What the original system stored where a column here holds something else (imported rows only). */
+function original(kept: unknown, key: string, value: unknown): unknown {
+  return kept && typeof kept === 'object' && Object.prototype.hasOwnProperty.call(kept, key) ? (kept as Record<string, unknown>)[key] : value;
 }
 
 const logEntrySchema = obj({
@@ -38,13 +48,14 @@ const forwardedSchema = obj({
   source_channel_id: str,
   source_channel_name: nullable(str),
   message_id: int,
-  message_text: str,
+  // Null, destination and method only on messages imported from the original forwarder, as it stored them.
+  message_text: nullable(str),
   image_url: nullable(str),
   image_width: nullable(int),
   image_height: nullable(int),
   forwarded_at: dateTime,
-  destination_channel_id: { type: 'null' },
-  forward_method: { type: 'null' },
+  destination_channel_id: nullable(str),
+  forward_method: nullable(str),
   source: str,
   edit_date: nullable(dateTime),
   reply_to_message_id: nullable(int),
@@ -125,14 +136,14 @@ export function logRoutes(db: Database): RouteSpec[] {
               source_channel_id: r.channelId,
               source_channel_name: r.channelTitle ?? label ?? null,
               message_id: r.messageId,
-              message_text: r.text,
+              message_text: original(r.legacyValues, 'message_text', r.text),
               image_url: photo?.url ?? null,
               image_width: photo?.width ?? null,
               image_height: photo?.height ?? null,
               // When the API received it from the gateway; the gateway does not report its own forward.
               forwarded_at: iso(r.ingestedAt),
-              destination_channel_id: null,
-              forward_method: null,
+              destination_channel_id: original(r.legacyValues, 'destination_channel_id', null),
+              forward_method: original(r.legacyValues, 'forward_method', null),
               source: r.source,
               edit_date: iso(r.editDate),
               reply_to_message_id: r.replyToMessageId,

@@ -35,6 +35,9 @@ export interface ChannelChange {
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
+/** A channel by the id the dashboard holds: ours (a UUID) or the original system's (`ch_<ms>`, `channel-<ms>-<rand>`). */
+const byId = (id: string) => (UUID.test(id) ? eq(telegramChannels.id, id) : eq(telegramChannels.legacyId, id));
+
 function channelType(value: string | undefined): ChannelType | undefined {
   if (value === undefined) return undefined;
   if ((CHANNEL_TYPES as readonly string[]).includes(value)) return value as ChannelType;
@@ -62,7 +65,7 @@ async function statsFor(db: Database, channelIds: string[]) {
 
 function view(row: ChannelRow, stats?: { count: number; last: Date | null }): ChannelView {
   return {
-    id: row.id,
+    id: row.legacyId ?? row.id,
     label: row.label,
     channel_id: row.channelId,
     channel_type: row.channelType as ChannelType,
@@ -86,8 +89,7 @@ export class ChannelRegistry {
   }
 
   async get(id: string): Promise<ChannelView> {
-    if (!UUID.test(id)) notFound(id);
-    const [row] = await this.db.select().from(telegramChannels).where(eq(telegramChannels.id, id)).limit(1);
+    const [row] = await this.db.select().from(telegramChannels).where(byId(id)).limit(1);
     if (!row || row.status === 'deleted') notFound(id);
     return view(row, (await statsFor(this.db, [row.channelId])).get(row.channelId));
   }
@@ -108,7 +110,6 @@ export class ChannelRegistry {
 
   /** Applies a partial change; `status: 'deleted'` deletes the channel like `remove`. */
   async update(id: string, change: ChannelChange): Promise<ChannelView | null> {
-    if (!UUID.test(id)) notFound(id);
     const type = channelType(change.channel_type);
     if (change.status === 'deleted') {
       await this.remove(id);
@@ -123,7 +124,7 @@ export class ChannelRegistry {
     const [row] = await this.db
       .update(telegramChannels)
       .set(set)
-      .where(and(eq(telegramChannels.id, id), ne(telegramChannels.status, 'deleted')))
+      .where(and(byId(id), ne(telegramChannels.status, 'deleted')))
       .returning()
       .catch(conflict);
     if (!row) notFound(id);
@@ -132,11 +133,10 @@ export class ChannelRegistry {
 
   /** Soft delete: the channel leaves the list and the gateway's allow-list; its row, signals and messages stay. */
   async remove(id: string): Promise<ChannelView> {
-    if (!UUID.test(id)) notFound(id);
     const [row] = await this.db
       .update(telegramChannels)
       .set({ status: 'deleted', updatedAt: new Date() })
-      .where(and(eq(telegramChannels.id, id), ne(telegramChannels.status, 'deleted')))
+      .where(and(byId(id), ne(telegramChannels.status, 'deleted')))
       .returning();
     if (!row) notFound(id);
     return view(row);

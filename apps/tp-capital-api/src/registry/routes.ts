@@ -13,8 +13,11 @@ export function maskToken(token: string): string {
 const BOT_TYPES = ['ingestion', 'forwarder', 'sender'] as const;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
+/** A bot by the id the dashboard holds: ours (a UUID) or the original system's (`bot-<ms>-<rand>`). */
+const botById = (id: string) => (UUID.test(id) ? eq(telegramBots.id, id) : eq(telegramBots.legacyId, id));
+
 const botJson = (b: typeof telegramBots.$inferSelect) => ({
-  id: b.id,
+  id: b.legacyId ?? b.id,
   username: b.username,
   token: maskToken(b.token),
   bot_type: b.botType,
@@ -267,7 +270,7 @@ function botRoutes(db: Database): RouteSpec[] {
           .values(botColumns(body as BotBody) as typeof telegramBots.$inferInsert)
           .returning()
           .catch(botConflict);
-        res.status(201).json({ status: 'ok', id: row.id, data: botJson(row) });
+        res.status(201).json({ status: 'ok', id: botJson(row).id, data: botJson(row) });
       },
     },
     {
@@ -288,11 +291,10 @@ function botRoutes(db: Database): RouteSpec[] {
       },
       handler: async ({ res, params, body }) => {
         const id = String(params.id);
-        if (!UUID.test(id)) botNotFound(id);
         const [row] = await db
           .update(telegramBots)
           .set({ ...botColumns(body as BotBody), updatedAt: new Date() })
-          .where(eq(telegramBots.id, id))
+          .where(botById(id))
           .returning()
           .catch(botConflict);
         if (!row) botNotFound(id);
@@ -310,8 +312,7 @@ function botRoutes(db: Database): RouteSpec[] {
       responses: { 200: json('{ status: "ok", id }', obj({ status: ok, id: str })), 401: 'Missing or wrong X-API-Key', 404: 'No such bot' },
       handler: async ({ res, params }) => {
         const id = String(params.id);
-        if (!UUID.test(id)) botNotFound(id);
-        const rows = await db.delete(telegramBots).where(eq(telegramBots.id, id)).returning({ id: telegramBots.id });
+        const rows = await db.delete(telegramBots).where(botById(id)).returning({ id: telegramBots.id });
         if (!rows.length) botNotFound(id);
         res.json({ status: 'ok', id });
       },

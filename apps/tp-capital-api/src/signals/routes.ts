@@ -9,30 +9,53 @@ type SignalRow = typeof signals.$inferSelect;
 type EventRow = typeof signalEvents.$inferSelect;
 
 /**
+ * A row imported from the original system shows what the original stored where a column here could not
+ * hold it (a NULL text, a price beyond numeric(18,6)): `legacy_values` keeps those originals.
+ */
+function storedOriginals(r: SignalRow) {
+  const kept = (r.legacyValues ?? {}) as Record<string, unknown>;
+  const has = (key: string) => Object.prototype.hasOwnProperty.call(kept, key);
+  const price = (key: string, value: string | null) => {
+    if (!has(key)) return num(value);
+    const n = Number(kept[key]);
+    return Number.isFinite(n) ? n : null;
+  };
+  return {
+    channel: has('channel') ? (kept.channel as string | null) : r.channelId,
+    rawMessage: has('raw_message') ? (kept.raw_message as string | null) : r.rawMessage,
+    prices: {
+      buy_min: price('buy_min', r.buyMin),
+      buy_max: price('buy_max', r.buyMax),
+      target_1: price('target_1', r.target1),
+      target_2: price('target_2', r.target2),
+      target_final: price('target_final', r.targetFinal),
+      stop: price('stop', r.stop),
+    },
+  };
+}
+
+/**
  * The original API's row: `ts` in epoch milliseconds, `channel` as the registered label (else the id),
- * prices as JSON numbers; the richer fields of this API ride along.
+ * prices as JSON numbers; the richer fields of this API ride along. Rows imported from the original
+ * system show its stored values and `source`.
  */
 export function signalJson(r: SignalRow, extra: { label?: string | null; source?: string | null } = {}) {
+  const original = storedOriginals(r);
   return {
     id: r.id,
     ts: epochMs(r.ts),
-    channel: extra.label ?? r.channelId,
+    channel: extra.label ?? original.channel,
     channel_id: r.channelId,
     message_id: r.messageId,
     asset: r.asset,
     signal_type: r.signalType,
-    buy_min: num(r.buyMin),
-    buy_max: num(r.buyMax),
-    target_1: num(r.target1),
-    target_2: num(r.target2),
-    target_final: num(r.targetFinal),
+    ...original.prices,
     targets: r.targets.map(Number),
-    stop: num(r.stop),
     status: r.status,
     last_result_pct: num(r.lastResultPct),
     expires_at: iso(r.expiresAt),
-    raw_message: r.rawMessage,
-    source: extra.source ?? null,
+    raw_message: original.rawMessage,
+    source: extra.source ?? r.source ?? null,
     parser_version: r.parserVersion,
     deleted_at: iso(r.deletedAt),
     ingested_at: iso(r.ingestedAt),
@@ -45,7 +68,8 @@ const price = nullable(numSchema);
 export const signalSchema: Schema = obj({
   id: int,
   ts: int,
-  channel: str,
+  // Null only on rows imported from the original system, which stored some without a channel or text.
+  channel: nullable(str),
   channel_id: str,
   message_id: int,
   asset: str,
@@ -60,7 +84,7 @@ export const signalSchema: Schema = obj({
   status: str,
   last_result_pct: price,
   expires_at: nullable(dateTime),
-  raw_message: str,
+  raw_message: nullable(str),
   source: nullable(str),
   parser_version: int,
   deleted_at: nullable(dateTime),

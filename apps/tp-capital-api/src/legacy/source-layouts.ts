@@ -1,0 +1,130 @@
+import { LEGACY_SCHEMA, queryRows, type Database } from '@tp/db-schema';
+import { sql } from 'drizzle-orm';
+
+/**
+ * The original system's table shapes (ORIGINAL-SYSTEM.md §2), recognised by their columns, never by
+ * index or constraint names:
+ * - signals A (UUID id, `ts TIMESTAMPTZ`, 2025-10-26), B (SERIAL, `ts BIGINT` ms), B+timestamps (B with
+ *   `created_at`/`updated_at`, HEAD), C (`signals_v2` behind a VIEW `tp_capital_signals`), D (the docker
+ *   stack's `signals.tp_capital_signals`);
+ * - forwarded messages: the forwarder's shape (i), the ingest shape (ii), `forwarded_messages.messages` (iii);
+ * - the channel and bot registries (`telegram_channels`, `telegram_bots`, text ids).
+ */
+export type Layout =
+  | 'signals A'
+  | 'signals B'
+  | 'signals B+timestamps'
+  | 'signals C (signals_v2)'
+  | 'signals D'
+  | 'forwarded (i) forwarder'
+  | 'forwarded (ii) ingest'
+  | 'forwarded (iii) messages'
+  | 'telegram_channels'
+  | 'telegram_bots';
+
+export type TableKind = 'signals' | 'forwarded' | 'channels' | 'bots' | 'unread';
+
+export interface SourceTable {
+  kind: TableKind;
+  layout: Layout;
+  /** Where it is read from now (in place: `tp_capital_legacy`). */
+  schema: string;
+  name: string;
+  /** Where the original system had it: the name reports and row references use, stable across a move. */
+  logical: string;
+  columns: Map<string, string>;
+  /** Set when the table is read through a different relation than the one the original's API read. */
+  note?: string;
+}
+
+/** Schemas an original installation uses, plus where an in-place takeover moved `tp_capital`. */
+const SCHEMAS = ['tp_capital', LEGACY_SCHEMA, 'signals', 'forwarded_messages', 'public'];
+
+/** The schema the original system had a table in: an in-place takeover moves `tp_capital` aside. */
+const logicalSchema = (schema: string) => (schema === LEGACY_SCHEMA ? 'tp_capital' : schema);
+
+/** Columns (name → udt name) of every relation in the candidate schemas, with the relation's kind. */
+async function relations(db: Database) {
+  const rows = await queryRows<{ schema: string; name: string; relkind: string; column: string; type: string }>(
+    db,
+    sql`select n.nspname as schema, c.relname as name, c.relkind::text as relkind, a.attname as column, t.typname as type
+          from pg_class c
+          join pg_namespace n on n.oid = c.relnamespace
+          join pg_attribute a on a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped
+          join pg_type t on t.oid = a.atttypid
+         where c.relkind in ('r', 'v', 'p', 'm') and n.nspname in (${sql.join(SCHEMAS.map((s) => sql`${s}`), sql`, `)})
+         order by n.nspname, c.relname, a.attnum`,
+  );
+  const found = new Map<string, { schema: string; name: string; relkind: string; columns: Map<string, string> }>();
+  for (const r of rows) {
+    const key = `${r.schema}.${r.name}`;
+    const relation = found.get(key) ?? { schema: r.schema, name: r.name, relkind: r.relkind, columns: new Map<string, string>() };
+    relation.columns.set(r.column, r.type);
+    found.set(key, relation);
+  }
+  return found;
+}
+
+/** What each relation holds, by its columns; this project's own tables (keyed by message) are not sources. */
+function classify(schema: string, name: string, relkind: string, columns: Map<string, string>, all: Map<string, unknown>): Omit<SourceTable, 'schema' | 'name' | 'logical' | 'columns'> | undefined {
+  const has = (...cols: string[]) => cols.every((c) => columns.has(c));
+  const logical = logicalSchema(schema);
+  if (name === 'tp_capital_signals') {
+    if (has('message_id')) return undefined;
+    if (relkind === 'v') {
+      // The VIEW of era C: the rows live in signals_v2, read there (below) and not twice.
+      return all.has(`${schema}.signals_v2`) ? undefined : { kind: 'signals', layout: 'signals C (signals_v2)', note: 'the VIEW itself (no signals_v2 table beside it)' };
+    }
+    if (!has('asset', 'ts')) return undefined;
+    if (columns.get('ts') === 'timestamptz' || columns.get('id') === 'uuid') return { kind: 'signals', layout: 'signals A' };
+    if (logical === 'signals') return { kind: 'signals', layout: 'signals D' };
+    return { kind: 'signals', layout: has('created_at') ? 'signals B+timestamps' : 'signals B' };
+  }
+  if (name === 'signals_v2' && has('asset')) return { kind: 'signals', layout: 'signals C (signals_v2)', note: 'the table behind the VIEW tp_capital_signals' };
+  if (name === 'forwarded_messages' && logical !== 'forwarded_messages') {
+    if (has('message_ts')) return undefined;
+    if (has('source_channel_id', 'message_id', 'ts')) return { kind: 'forwarded', layout: 'forwarded (i) forwarder' };
+    if (has('channel_id', 'message_id', 'original_timestamp')) return { kind: 'forwarded', layout: 'forwarded (ii) ingest' };
+    return undefined;
+  }
+  if (schema === 'forwarded_messages' && name === 'messages') return { kind: 'unread', layout: 'forwarded (iii) messages' };
+  if (name === 'telegram_channels' && has('id', 'label', 'channel_id') && !has('legacy_id') && columns.get('id') !== 'uuid') return { kind: 'channels', layout: 'telegram_channels' };
+  if (name === 'telegram_bots' && has('id', 'username', 'token') && !has('legacy_id') && columns.get('id') !== 'uuid') return { kind: 'bots', layout: 'telegram_bots' };
+  return undefined;
+}
+
+/** Every original table on the source database, in import order: registries, signals, messages. */
+export async function detectSourceTables(db: Database): Promise<SourceTable[]> {
+  const all = await relations(db);
+  const found: SourceTable[] = [];
+  for (const rel of all.values()) {
+    const what = classify(rel.schema, rel.name, rel.relkind, rel.columns, all);
+    if (!what) continue;
+    found.push({ ...what, schema: rel.schema, name: rel.name, logical: `${logicalSchema(rel.schema)}.${rel.name}`, columns: rel.columns });
+  }
+  const order: TableKind[] = ['channels', 'bots', 'signals', 'forwarded', 'unread'];
+  return found.sort((a, b) => order.indexOf(a.kind) - order.indexOf(b.kind) || a.logical.localeCompare(b.logical));
+}
+
+/**
+ * A page of a source table as text: timestamps as UTC ISO strings with microseconds, numbers exactly
+ * as stored, whatever the shape's types (`signals_v2`'s are unknown). Read in a read-only transaction.
+ */
+export async function readPage(db: Database, table: SourceTable, offset: number, limit: number): Promise<Array<Record<string, string | null>>> {
+  const ident = (s: string) => `"${s.replace(/"/g, '""')}"`;
+  const select = [...table.columns.entries()].map(([column, type]) => {
+    const c = ident(column);
+    if (type === 'timestamptz') return `to_char(${c} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as ${c}`;
+    if (type === 'timestamp') return `to_char(${c}, 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as ${c}`;
+    return `${c}::text as ${c}`;
+  });
+  // A stable order for paging: the id, then the whole row as text (views and id-less rows included).
+  const order = table.columns.has('id') ? `${ident('id')}::text, t::text` : 't::text';
+  const query = `select ${select.join(', ')} from ${ident(table.schema)}.${ident(table.name)} t order by ${order} offset ${offset} limit ${limit}`;
+  return db.transaction(async (tx) => queryRows<Record<string, string | null>>(tx, sql.raw(query)), { accessMode: 'read only' });
+}
+
+export async function countRows(db: Database, table: SourceTable): Promise<number> {
+  const [row] = await queryRows<{ n: number }>(db, sql.raw(`select count(*)::int as n from "${table.schema}"."${table.name}"`));
+  return Number(row?.n ?? 0);
+}
