@@ -77,7 +77,7 @@ async function expectSameChannels(app: Express, before: Array<Record<string, str
   for (const path of ['/telegram-channels', '/telegram/channels']) {
     const res = await request(app).get(path).expect(200);
     const shown = (res.body.data as Array<Record<string, unknown>>).map((c) => ({ id: c.id, label: c.label, channel_id: c.channel_id, channel_type: c.channel_type, description: c.description, status: c.status }));
-    const sortById = (a: { id: unknown }, b: { id: unknown }) => String(a.id).localeCompare(String(b.id));
+    const sortById = (a: { id?: unknown }, b: { id?: unknown }) => String(a.id).localeCompare(String(b.id));
     expect(shown.sort(sortById)).toEqual(before.filter((c) => !collapsedIds.includes(String(c.id))).sort(sortById));
   }
 }
