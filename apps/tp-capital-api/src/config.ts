@@ -1,5 +1,6 @@
 import { databaseEnv, redactUrl } from '@tp/db-schema';
-import { ConfigError, defineEnv, loadEnv, serviceEnv, type Env } from '@tp/service-kit';
+import { ConfigError, defineEnv, loadEnv, serviceEnv, supersededEnvWarnings, type Env } from '@tp/service-kit';
+import { SUPERSEDED_API_ENV } from './original-env';
 import { parseTrustProxy, type TrustProxy } from './proxy/trust-proxy';
 /** Every setting of tp-capital-api, read from the environment once at startup. */
 export interface ApiConfig {
@@ -28,6 +29,8 @@ export interface ApiConfig {
   gatewayControlUrl: string;
   /** Upper bound of one control call; a sync of every channel can take a while. */
   gatewayControlTimeoutMs: number;
+  /** One warning per variable of the original system that is set but not read here, naming its replacement. */
+  supersededEnv: string[];
 }
 
 export { ConfigError } from '@tp/service-kit';
@@ -46,12 +49,14 @@ export const apiEnv = defineEnv({
       description: 'shared secret the gateway sends in `X-Gateway-Token` (only its first 8 characters are logged)',
       hint: 'generate one with: openssl rand -hex 32',
     },
-    API_KEY: { type: 'string', minLength: 16, secret: true, description: '`X-API-Key` for the dashboard write routes; unset, they answer 401' },
+    API_KEY: { type: 'string', minLength: 16, secret: true, aliases: ['TP_CAPITAL_API_KEY'], description: '`X-API-Key` for the dashboard write routes; unset, they answer 401' },
     ...databaseEnv,
+    // The original system's names for its connection URL (ORIGINAL-SYSTEM.md §4.1), first wins as there.
+    DATABASE_URL: { ...databaseEnv.DATABASE_URL, aliases: ['TP_CAPITAL_DATABASE_URL', 'TP_CAPITAL_DB_URL', 'TIMESCALEDB_DATABASE_URL', 'TIMESCALEDB_URL', 'FRONTEND_APPS_DATABASE_URL'] },
     DB_PREPARED_STATEMENTS: { type: 'boolean', default: true, description: 'named prepared statements; false behind PgBouncer < 1.21 in transaction mode' },
     CORS_ORIGIN: { type: 'list', default: 'http://localhost:3103,http://localhost:3004', description: 'browser origins allowed to call the API' },
     RATE_LIMIT_WINDOW_MS: { type: 'integer', minimum: 1, default: 60_000, description: 'rate-limit window of the browser routes' },
-    RATE_LIMIT_MAX: { type: 'integer', minimum: 1, default: 120, description: 'requests per window and client' },
+    RATE_LIMIT_MAX: { type: 'integer', minimum: 1, default: 120, aliases: ['RATE_LIMIT_MAX_REQUESTS'], description: 'requests per window and client' },
     TRUST_PROXY: {
       type: 'string',
       default: 'false',
@@ -99,6 +104,7 @@ export function loadConfig(env: Env = process.env): ApiConfig {
     preparedStatements: v.DB_PREPARED_STATEMENTS,
     gatewayControlUrl: httpUrl('GATEWAY_CONTROL_URL', v.GATEWAY_CONTROL_URL),
     gatewayControlTimeoutMs: v.GATEWAY_CONTROL_TIMEOUT_MS,
+    supersededEnv: supersededEnvWarnings(env, SUPERSEDED_API_ENV),
   };
 }
 

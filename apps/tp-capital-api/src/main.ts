@@ -20,6 +20,8 @@ async function main(): Promise<void> {
   }
   const logger = createLogger('tp-capital-api', { level: config.logLevel, secrets: [config.gatewayToken, config.apiKey] });
   logger.info('starting', describeConfig(config));
+  // Variables of the original system this API does not read: named, with their replacement, never ignored silently.
+  for (const warning of config.supersededEnv) logger.warn(warning);
 
   const database = await openDatabase({
     url: config.databaseUrl,

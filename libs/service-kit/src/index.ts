@@ -5,3 +5,4 @@ export * from './lib/routes';
 export * from './lib/openapi';
 export * from './lib/ports';
 export * from './lib/secret-header';
+export * from './lib/superseded-env';
