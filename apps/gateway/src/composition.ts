@@ -173,6 +173,7 @@ export async function createGatewayService(config: GatewayConfig, deps: GatewayD
   const outbox = await openOutbox(config, deps);
   const publisher = createPublisher(outbox, config, deps);
   for (const [source, hint] of Object.entries(config.disabledSources)) logger.warn(`telegram source disabled: ${source}`, { hint });
+  for (const warning of config.supersededEnv) logger.warn(warning);
   const sources = await createSources(config, outbox, session, deps);
   const { allowList, channelsInForce } = createChannelAllowList(config, sources, deps);
   const userSource = sources.userClient instanceof UserSource ? sources.userClient : undefined;

@@ -1,7 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { MAX_BATCH_BYTES } from '@tp/ingest-contract';
-import { defineEnv, loadEnv, ConfigError, type Env, type EnvValues } from '@tp/service-kit';
+import { defineEnv, loadEnv, ConfigError, supersededEnvWarnings, type Env, type EnvValues } from '@tp/service-kit';
+import { SUPERSEDED_GATEWAY_ENV } from './original-env';
 import { parseEncryptionKey } from './session/session-store';
 
 /** Settings every command reads. */
@@ -53,6 +54,8 @@ export interface GatewayConfig extends CommonSettings, OutboxSettings, PublishSe
   userClient?: TelegramAppSettings & { sourceChannelIds: string[]; destinationChannelId?: string };
   /** Human-readable reasons why a Telegram source is off, for the log and `/health`. */
   disabledSources: Record<string, string>;
+  /** One warning per variable of the original system that is set but not read here, naming its replacement. */
+  supersededEnv: string[];
 }
 
 /** `login`: the Telegram application and where the session goes; no API token, no outbox. */
@@ -133,7 +136,7 @@ export const gatewayEnv = defineEnv({
       description: 'sent as `X-Gateway-Token`; inside the repository the tools also read `.data/gateway-token`',
     },
     API_SECRET_TOKEN_FILE: { type: 'string', description: 'a file holding API_SECRET_TOKEN instead (systemd credentials, Docker secrets)' },
-    PUBLISH_TIMEOUT_MS: { type: 'integer', minimum: 1, default: 10_000, description: 'upper bound of one publish request' },
+    PUBLISH_TIMEOUT_MS: { type: 'integer', minimum: 1, default: 10_000, aliases: ['API_TIMEOUT_MS'], description: 'upper bound of one publish request' },
     RETRY_BACKOFF_DOUBLINGS: {
       type: 'integer',
       minimum: 0,
@@ -141,7 +144,7 @@ export const gatewayEnv = defineEnv({
       aliases: ['MAX_RETRY_ATTEMPTS'],
       description: 'how many times the retry delay doubles before it settles (retries never stop)',
     },
-    RETRY_DELAY_MS: { type: 'integer', minimum: 0, default: 5_000, description: 'first retry delay of the publisher' },
+    RETRY_DELAY_MS: { type: 'integer', minimum: 0, default: 5_000, aliases: ['BASE_RETRY_DELAY_MS'], description: 'first retry delay of the publisher' },
     PUBLISH_BATCH_MAX_BYTES: { type: 'integer', minimum: 1024, maximum: MAX_BATCH_BYTES, default: MAX_BATCH_BYTES, description: 'most serialized bytes in one `/ingest/batch` request' },
     POISON_MAX_ATTEMPTS: { type: 'integer', minimum: 1, default: 8, description: '5xx answers one message may get on its own, while others are stored, before it is parked' },
     OUTBOX_DIR: { type: 'string', defaultText: '`DATA_DIR/gateway/outbox`', description: 'the durable outbox' },
@@ -155,6 +158,8 @@ export const gatewayEnv = defineEnv({
       pattern: '^\\d+:[\\w-]{20,}$',
       secret: true,
       hint: 'a bot token looks like <id>:<secret>',
+      // The original gateway's name for its Telegraf bot.
+      aliases: ['TELEGRAM_BOT_TOKEN'],
       description: 'enables the bot source (Bot API)',
     },
     TELEGRAM_ALLOWED_CHAT_IDS: { type: 'list', description: 'chats the bot source accepts (all when empty)' },
@@ -300,6 +305,7 @@ export function loadConfig(raw: Env = process.env): GatewayConfig {
     bot,
     userClient,
     disabledSources,
+    supersededEnv: supersededEnvWarnings(raw, SUPERSEDED_GATEWAY_ENV),
   };
 }
 
@@ -307,6 +313,20 @@ export function loadConfig(raw: Env = process.env): GatewayConfig {
 export function loadLoginConfig(raw: Env = process.env): LoginConfig {
   const env = loadEnv(gatewayEnv, raw);
   return { ...common(env), sessionDir: sessionDir(env), telegram: requiredTelegramApp(env, 'login') };
+}
+
+/** `login --import-session`: only where the session goes and the optional key it is encrypted with. */
+export function loadSessionImportConfig(raw: Env = process.env): CommonSettings & { sessionDir: string; sessionEncryptionKey?: string } {
+  const env = loadEnv(gatewayEnv, raw);
+  const sessionEncryptionKey = env.TELEGRAM_SESSION_ENCRYPTION_KEY || undefined;
+  if (sessionEncryptionKey) {
+    try {
+      parseEncryptionKey(sessionEncryptionKey);
+    } catch (error) {
+      throw new ConfigError((error as Error).message);
+    }
+  }
+  return { ...common(env), sessionDir: sessionDir(env), sessionEncryptionKey };
 }
 
 /** Tools that only read or change the outbox. */

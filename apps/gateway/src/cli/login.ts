@@ -1,14 +1,18 @@
 // `login`: interactive Telegram login (phone, code, 2FA password); writes the session to SESSION_DIR
-// as a 0600 file in a 0700 folder, encrypted when a key is configured.
+// as a 0600 file in a 0700 folder, encrypted when a key is configured. `login --import-session <file|->`
+// takes the original TradingSystem's session instead, with the same protections.
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { TelegramClient } from 'telegram';
 import type { PromisedNetSockets } from 'telegram/extensions';
 import { Logger as GramJsLogger, LogLevel } from 'telegram/extensions/Logger';
 import { StringSession } from 'telegram/sessions';
-import { loadLoginConfig } from '../config';
-import { parseEncryptionKey, saveSession } from '../session/session-store';
+import { loadLoginConfig, loadSessionImportConfig } from '../config';
+import { readOriginalSession } from '../session/original-session';
+import { parseEncryptionKey, saveSession, SESSION_FILE } from '../session/session-store';
 import { dcSocketFor } from '../sources/gramjs-client';
-import { println, type CliIo } from './io';
+import { CommandFailure, println, type CliIo } from './io';
 
 export interface LoginInputs {
   apiId: number;
@@ -90,4 +94,47 @@ export async function runLogin(io: CliIo): Promise<number> {
   } finally {
     rl.close();
   }
+}
+
+async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk)));
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function readInput(file: string, what: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new CommandFailure(`cannot read ${what} ${file} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+  }
+}
+
+/**
+ * `login --import-session <file|->`: stores the original system's GramJS session (an `.env` with
+ * TELEGRAM_SESSION, a plain `.session` file, or `session.enc` with `--key-file`) as `login` would:
+ * 0600 in a 0700 SESSION_DIR, encrypted when TELEGRAM_SESSION_ENCRYPTION_KEY is set. The session is
+ * never printed; an existing one is replaced only with `--force`.
+ */
+export async function runImportSession(options: { importSession: string; keyFile?: string; force?: boolean }, io: CliIo): Promise<number> {
+  const config = loadSessionImportConfig(io.env);
+  const key = config.sessionEncryptionKey ? parseEncryptionKey(config.sessionEncryptionKey) : undefined;
+  const target = path.join(config.sessionDir, SESSION_FILE);
+  if (existsSync(target) && !options.force) throw new CommandFailure(`a session is already stored in ${target}; pass --force to replace it`);
+  const text = options.importSession === '-' ? await readAll(io.stdin) : readInput(options.importSession, 'the session');
+  // The original's key is a passphrase (it went through scrypt), read from a file so it never shows in `ps`.
+  const passphrase = options.keyFile ? readInput(options.keyFile, 'the key file').trim() : undefined;
+  let imported;
+  try {
+    imported = readOriginalSession(text, { passphrase });
+  } catch (error) {
+    throw new CommandFailure((error as Error).message);
+  }
+  const file = await saveSession(config.sessionDir, imported.session, key);
+  println(io.stdout, `session imported from the original system's ${imported.source}; written to ${file} (mode 0600${key ? ', AES-256-GCM encrypted' : ''})`);
+  println(
+    io.stderr,
+    'if this session was ever committed to git, printed to a log or served by GET /logs (the original did all three), revoke it in Telegram (Settings → Devices) and run `login` instead',
+  );
+  return 0;
 }

@@ -52,8 +52,14 @@ export function createProgram(io: CliIo, setResult: (result: CliResult) => void)
   program
     .command('login')
     .description('log the user client in to Telegram (phone, code, 2FA password); writes SESSION_DIR/telegram.session. Needs TELEGRAM_API_ID, TELEGRAM_API_HASH')
+    .option('--import-session <file|->', "take the original TradingSystem's session instead: an .env with TELEGRAM_SESSION, a .session file, or session.enc (with --key-file); - reads stdin")
+    .option('--key-file <file>', "a file holding the original TELEGRAM_SESSION_ENCRYPTION_KEY, to decrypt session.enc")
+    .option('--force', 'replace a session already stored')
     // Loaded on demand: login brings GramJS, which no other command but backfill needs.
-    .action(async () => setResult(await (await import('./login')).runLogin(io)));
+    .action(async (options: { importSession?: string; keyFile?: string; force?: boolean }) => {
+      const login = await import('./login');
+      setResult(options.importSession ? await login.runImportSession({ ...options, importSession: options.importSession }, io) : await login.runLogin(io));
+    });
 
   program
     .command('backfill')
