@@ -1,7 +1,7 @@
 import { forwardedMessages, signals, telegramBots, telegramChannels, type Database } from '@tp/db-schema';
 import { createHash } from 'node:crypto';
 import { sql, type SQL } from 'drizzle-orm';
-import { countRows, readPage, type Layout, type SourceTable } from './source-layouts';
+import { countRows, readPages, type Layout, type SourceTable } from './source-layouts';
 import { jsonWithoutNul, RowProblems, stripNul, storedInstant, storedInteger, storedPrice, syntheticMessageId, withoutNul } from './stored-values';
 
 type Row = Record<string, string | null>;
@@ -108,14 +108,12 @@ async function importBatch<V>(
 
 async function eachPage(options: ImportOptions, table: SourceTable, handle: (rows: Row[]) => Promise<void>): Promise<void> {
   const total = await countRows(options.source, table);
-  const size = options.batchSize ?? 500;
-  for (let offset = 0; ; offset += size) {
-    const rows = await readPage(options.source, table, offset, size);
-    if (!rows.length) break;
+  let done = 0;
+  await readPages(options.source, table, options.batchSize ?? 500, async (rows) => {
     await handle(rows);
-    options.onProgress?.(table.logical, Math.min(offset + rows.length, total), total);
-    if (rows.length < size) break;
-  }
+    done += rows.length;
+    options.onProgress?.(table.logical, done, total);
+  });
 }
 
 // ---- signals -------------------------------------------------------------------------------------

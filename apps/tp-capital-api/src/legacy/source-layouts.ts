@@ -107,10 +107,11 @@ export async function detectSourceTables(db: Database): Promise<SourceTable[]> {
 }
 
 /**
- * A page of a source table as text: timestamps as UTC ISO strings with microseconds, numbers exactly
- * as stored, whatever the shape's types (`signals_v2`'s are unknown). Read in a read-only transaction.
+ * Reads a source table in pages as text: timestamps as UTC ISO strings with microseconds, numbers exactly
+ * as stored, whatever the shape's types (`signals_v2`'s are unknown). One cursor in one read-only
+ * transaction: the query runs once, so a large table is not sorted again for every page.
  */
-export async function readPage(db: Database, table: SourceTable, offset: number, limit: number): Promise<Array<Record<string, string | null>>> {
+export async function readPages(db: Database, table: SourceTable, pageSize: number, handle: (rows: Array<Record<string, string | null>>) => Promise<void>): Promise<void> {
   const ident = (s: string) => `"${s.replace(/"/g, '""')}"`;
   const select = [...table.columns.entries()].map(([column, type]) => {
     const c = ident(column);
@@ -118,10 +119,19 @@ export async function readPage(db: Database, table: SourceTable, offset: number,
     if (type === 'timestamp') return `to_char(${c}, 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as ${c}`;
     return `${c}::text as ${c}`;
   });
-  // A stable order for paging: the id, then the whole row as text (views and id-less rows included).
-  const order = table.columns.has('id') ? `${ident('id')}::text, t::text` : 't::text';
-  const query = `select ${select.join(', ')} from ${ident(table.schema)}.${ident(table.name)} t order by ${order} offset ${offset} limit ${limit}`;
-  return db.transaction(async (tx) => queryRows<Record<string, string | null>>(tx, sql.raw(query)), { accessMode: 'read only' });
+  // In id order where there is one, so reports and progress read naturally.
+  const order = table.columns.has('id') ? ` order by ${ident('id')}` : '';
+  await db.transaction(
+    async (tx) => {
+      await tx.execute(sql.raw(`declare legacy_rows no scroll cursor for select ${select.join(', ')} from ${ident(table.schema)}.${ident(table.name)}${order}`));
+      for (;;) {
+        const rows = await queryRows<Record<string, string | null>>(tx, sql.raw(`fetch ${Math.max(1, Math.floor(pageSize))} from legacy_rows`));
+        if (!rows.length) break;
+        await handle(rows);
+      }
+    },
+    { accessMode: 'read only' },
+  );
 }
 
 export async function countRows(db: Database, table: SourceTable): Promise<number> {
