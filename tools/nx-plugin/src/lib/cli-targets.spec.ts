@@ -79,7 +79,7 @@ describe('this workspace', () => {
   // The README, scripts and the systemd unit's comment call these by name.
   it.each([
     ['apps/gateway', ['backfill', 'dead-letters', 'import', 'login', 'replay', 'status']],
-    ['apps/tp-capital-api', ['parser-accuracy', 'reparse']],
+    ['apps/tp-capital-api', ['import-legacy', 'parser-accuracy', 'reparse']],
     ['apps/workspace', ['migrate-lowdb']],
   ])('%s has the command targets %j', async (dir, names) => {
     expect(await commandsOf(dir)).toEqual(names);
