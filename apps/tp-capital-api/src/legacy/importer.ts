@@ -135,7 +135,7 @@ function prepareSignal(table: SourceTable, row: Row): Prepared<typeof signals.$i
     }
     return withoutNul(value, column, problems);
   };
-  const ingestedAt = row.ingested_at ?? row.created_at;
+  const ingestedAt = (table.ingestedAtColumn ? row[table.ingestedAtColumn] : row.ingested_at) ?? row.created_at ?? row.ingested_at;
   let ts = storedInstant(row.ts, 'ts', problems);
   if (!ts) {
     kept.ts = row.ts ?? null;

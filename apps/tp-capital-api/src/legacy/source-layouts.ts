@@ -35,6 +35,11 @@ export interface SourceTable {
   columns: Map<string, string>;
   /** Set when the table is read through a different relation than the one the original's API read. */
   note?: string;
+  /**
+   * The column the original's API showed as `ingested_at`: the first VIEW of era C exposed
+   * `created_at AS ingested_at` (ORIGINAL-SYSTEM.md §2.4); everywhere else `ingested_at` itself.
+   */
+  ingestedAtColumn?: 'created_at';
 }
 
 /** Schemas an original installation uses, plus where an in-place takeover moved `tp_capital`. */
@@ -101,6 +106,15 @@ export async function detectSourceTables(db: Database): Promise<SourceTable[]> {
     const what = classify(rel.schema, rel.name, rel.relkind, rel.columns, all);
     if (!what) continue;
     found.push({ ...what, schema: rel.schema, name: rel.name, logical: `${logicalSchema(rel.schema)}.${rel.name}`, columns: rel.columns });
+  }
+  for (const table of found.filter((t) => t.name === 'signals_v2')) {
+    const view = all.get(`${table.schema}.tp_capital_signals`);
+    if (view?.relkind !== 'v') continue;
+    const [def] = await queryRows<{ text: string }>(db, sql`select pg_get_viewdef(${`"${table.schema}"."tp_capital_signals"`}::regclass) as text`);
+    if (/\bcreated_at\s+AS\s+ingested_at\b/i.test(def?.text ?? '')) {
+      table.ingestedAtColumn = 'created_at';
+      table.note = `${table.note}; its VIEW showed created_at as ingested_at, and so does the import`;
+    }
   }
   const order: TableKind[] = ['channels', 'bots', 'signals', 'forwarded', 'unread'];
   return found.sort((a, b) => order.indexOf(a.kind) - order.indexOf(b.kind) || a.logical.localeCompare(b.logical));

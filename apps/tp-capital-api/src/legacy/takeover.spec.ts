@@ -25,11 +25,12 @@ interface Db {
   drop(): Promise<void>;
 }
 
-/** A scratch database on the test server, loaded with a fixture (or empty). */
-async function scratch(fixture?: string): Promise<Db> {
+/** A scratch database on the test server, loaded with a fixture (or empty) and then `extra`. */
+async function scratch(fixture?: string, extra?: string): Promise<Db> {
   const db = await createScratchDatabase(testServerUrl(), 'tp_takeover');
   const handle = createDatabase(db.url);
   if (fixture) await handle.db.execute(sql.raw(fixtureSql(fixture)));
+  if (extra) await handle.db.execute(sql.raw(extra));
   return {
     url: db.url,
     handle,
@@ -363,6 +364,30 @@ describe('in place: era C (signals_v2 behind a VIEW), with NULL ts and a price n
     expect(report.rows.map((r) => r.why)).toEqual(['ts NULL: shown at its ingested_at', 'buy_min 12345678901234.5 does not fit numeric(18,6): stored NULL, original kept']);
     await expectSameSignals(api.app, before, report);
   });
+});
+
+describe("era C's first VIEW, which showed created_at as ingested_at", () => {
+  it('imports what that view showed as ingested_at, the dashboard key', async () => {
+    const db = await scratch(
+      FIXTURES.signalsV2,
+      `UPDATE tp_capital.signals_v2 SET created_at = ingested_at + interval '3 milliseconds';
+       DROP VIEW tp_capital.tp_capital_signals;
+       CREATE VIEW tp_capital.tp_capital_signals AS SELECT id, channel, signal_type, asset, buy_min, buy_max, target_1, target_2, target_final, stop, raw_message, source, created_at AS ingested_at, ts FROM tp_capital.signals_v2;`,
+    );
+    try {
+      const before = await originalSignals(db.handle.db, 'tp_capital.tp_capital_signals', { tsIsTimestamp: false, hideCheckpoints: true });
+      const result = await takeOver({ targetUrl: db.url, sourceUrl: db.url });
+      expect(result.tables[0].note).toContain('showed created_at as ingested_at');
+      const api = await appOn(db.url);
+      try {
+        await expectSameSignals(api.app, before, reportOf(result, 'tp_capital.signals_v2'));
+      } finally {
+        await api.close();
+      }
+    } finally {
+      await db.drop();
+    }
+  }, 60_000);
 });
 
 describe('in place: the 2025-10-27 layout (shape B without timestamps)', () => {
