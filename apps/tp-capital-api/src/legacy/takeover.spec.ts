@@ -4,6 +4,7 @@ import { GATEWAY_TOKEN_HEADER } from '@tp/ingest-contract';
 import { sql } from 'drizzle-orm';
 import type { Express } from 'express';
 import request from 'supertest';
+import { reparseStoredMessages } from '../ingest/reparse';
 import { API_KEY, buildTestApp, GATEWAY_TOKEN, message } from '../testing/test-app';
 import type { TableReconciliation } from './importer';
 import {
@@ -42,9 +43,9 @@ async function scratch(fixture?: string, extra?: string): Promise<Db> {
 }
 
 /** The real app on a taken-over database. */
-async function appOn(url: string): Promise<{ app: Express; close(): Promise<void> }> {
+async function appOn(url: string): Promise<{ app: Express; database: DatabaseHandle; close(): Promise<void> }> {
   const built = await buildTestApp({}, createDatabase(url));
-  return { app: built.app, close: () => built.database.close() };
+  return { app: built.app, database: built.database, close: () => built.database.close() };
 }
 
 const count = async (db: Db, relation: string) => Number((await queryRows<{ n: number }>(db.handle.db, sql.raw(`select count(*)::int as n from ${relation}`)))[0].n);
@@ -101,7 +102,7 @@ async function expectSameBots(app: Express, before: Array<Record<string, string 
 describe('in place: the HEAD layout (tp_capital, shape B with timestamps)', () => {
   let db: Db;
   let result: TakeoverResult;
-  let api: { app: Express; close(): Promise<void> };
+  let api: Awaited<ReturnType<typeof appOn>>;
   let signalsBefore: OriginalSignal[];
   let channelsBefore: Array<Record<string, string | null>>;
   let botsBefore: Array<Record<string, string | null>>;
@@ -209,6 +210,13 @@ describe('in place: the HEAD layout (tp_capital, shape B with timestamps)', () =
       }
       expect(row.photos).toEqual(photos);
     }
+  });
+
+  it('is never re-parsed over: reparse --all leaves the imported messages and signals as stored', async () => {
+    const signalsBefore = (await request(api.app).get('/signals?limit=1000').expect(200)).body.data;
+    const result = await reparseStoredMessages(api.database.db, { all: true });
+    expect(result.scanned).toBe(0);
+    expect((await request(api.app).get('/signals?limit=1000').expect(200)).body.data).toEqual(signalsBefore);
   });
 
   it('lets live ingestion store a message at the same instant and channel as an imported row', async () => {
