@@ -43,6 +43,8 @@ export const forwardedMessages = tpCapital.table(
     parseKind: text('parse_kind'),
     parseWarning: text('parse_warning'),
     parserVersion: integer('parser_version'),
+    /** What the parser recognised in a post that changes nothing (a recap, a skipped leg of a multi-signal post). */
+    parseNote: text('parse_note'),
     /** When Telegram reported the message deleted; the row itself is kept. */
     deletedAt: tstz('deleted_at'),
     /** Where an imported row came from in the original system (`<schema>.<table>#<id>`); null for live rows. */
@@ -74,7 +76,10 @@ export const messageVersions = tpCapital.table(
   (t) => [index('message_versions_message_idx').on(t.channelId, t.messageId, t.messageTs)],
 );
 
-/** One parsed trading signal per message. Hypertable on `ts` (the message date). */
+/**
+ * One parsed trading signal per asset of a message (a post may list several). Hypertable on `ts`
+ * (the message date), so the message key (channel, message, asset) includes it.
+ */
 export const signals = tpCapital.table(
   'tp_capital_signals',
   {
@@ -90,7 +95,15 @@ export const signals = tpCapital.table(
     target2: price('target_2'),
     targetFinal: price('target_final'),
     targets: price('targets').array().notNull().default(sql`'{}'::numeric[]`),
+    /** The stop as posted; `current_stop` follows the channel's stop moves. */
     stop: price('stop'),
+    /** `buy` or `sell` (VENDA, venda a descoberto, short): a sell's stop sits above the entry, its targets below. */
+    side: text('side').notNull().default('buy'),
+    /** The latest stop the channel moved to (`stop_moved` events); null while it never moved. */
+    currentStop: price('current_stop'),
+    /** Levels given as a percentage of an unknown entry (`Compra a mercado`, `Alvo 1: +20%`, `Stop: -15%`). */
+    target1Pct: numeric('target_1_pct', { precision: 9, scale: 4 }),
+    stopPct: numeric('stop_pct', { precision: 9, scale: 4 }),
     status: text('status').notNull().default('open'),
     /** Percentage reported by the latest lifecycle update (e.g. +17.02 for "ALVO 1 ATINGIDO +17,02%"). */
     lastResultPct: numeric('last_result_pct', { precision: 9, scale: 4 }),
@@ -114,7 +127,10 @@ export const signals = tpCapital.table(
      * Version of the lifecycle rules the outcome was derived with; null for rows older than the
      * outcome columns, which `reparse` re-derives. New signals have no events, so they start current.
      */
-    lifecycleVersion: integer('lifecycle_version').default(1),
+    lifecycleVersion: integer('lifecycle_version').default(2),
+    /** Set when a trader corrected the parsed fields (`PUT /signals/:id`); a reparse never overwrites them. */
+    correctedAt: tstz('corrected_at'),
+    correctedBy: text('corrected_by'),
     /**
      * Imported from the original system: its `source` column (live signals take theirs from their
      * message), where the row came from, and the stored values the columns above cannot hold as stored.
@@ -128,7 +144,7 @@ export const signals = tpCapital.table(
   },
   (t) => [
     primaryKey({ columns: [t.id, t.ts] }),
-    unique('tp_capital_signals_message_key').on(t.channelId, t.messageId, t.ts),
+    unique('tp_capital_signals_message_asset_key').on(t.channelId, t.messageId, t.ts, t.asset),
     index('tp_capital_signals_ts_idx').on(t.ts.desc()),
     index('tp_capital_signals_asset_idx').on(t.channelId, t.asset, t.ts.desc()),
   ],
@@ -151,14 +167,40 @@ export const signalEvents = tpCapital.table(
     eventType: text('event_type').notNull(),
     /** The target a hit refers to, resolved when applied (`ALVO ATINGIDO` → the next one; final → the last). */
     target: integer('target'),
+    /** The target a `target_changed` names as posted: `1`, `2`, … or `final`. */
+    targetLabel: text('target_label'),
     percentage: numeric('percentage', { precision: 9, scale: 4 }),
+    /** The level an event sets: the new stop (`stop_moved`, breakeven = `buy_min`) or the new target price (`target_changed`). */
+    price: price('price'),
+    /** A result stated in points (futures: `+350 pts`). */
+    points: numeric('points', { precision: 18, scale: 6 }),
+    /** Position of the event in its message: `ALVO 1 ✅ … subir o stop para 1,04` records two. */
+    seq: integer('seq').notNull().default(0),
     rawMessage: text('raw_message').notNull(),
     createdAt: tstz('created_at').notNull().defaultNow(),
   },
   (t) => [
-    unique('signal_events_message_key').on(t.channelId, t.messageId, t.messageTs),
+    unique('signal_events_message_seq_key').on(t.channelId, t.messageId, t.messageTs, t.seq),
     index('signal_events_signal_idx').on(t.signalId),
   ],
+);
+
+/**
+ * Previous parsed fields of a signal a trader corrected (`PUT /signals/:id`), one row per correction:
+ * who (the API key's name), when, and the values before it.
+ */
+export const signalVersions = tpCapital.table(
+  'signal_versions',
+  {
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+    signalId: bigint('signal_id', { mode: 'number' }).notNull(),
+    signalTs: tstz('signal_ts').notNull(),
+    /** The corrected fields' values before the correction, as the API names them. */
+    previous: jsonb('previous').$type<Record<string, unknown>>().notNull(),
+    correctedBy: text('corrected_by').notNull(),
+    correctedAt: tstz('corrected_at').notNull().defaultNow(),
+  },
+  (t) => [index('signal_versions_signal_idx').on(t.signalId, t.correctedAt)],
 );
 
 /** Recent ingest and parse events shown by `GET /logs`; pruned by the API to a bounded size. */
