@@ -65,12 +65,32 @@ export function readAsset(text: string): AssetRead {
   return { asset: null, invalidLabel, labelled };
 }
 
-export type BuyRead = { min: string; max: string; ticker: string | null } | 'unreadable' | null;
+/** The entry as posted: a price or range, or `a mercado` (no price), and a ticker written on the same field. */
+export type EntryRead = { min: string | null; max: string | null; ticker: string | null; market: boolean } | 'unreadable' | null;
+/** @deprecated name kept for readers of older code: the entry of a buy signal. */
+export type BuyRead = EntryRead;
 
-/** The entry (buy) price or range, and a ticker written on the same field (`COMPRA: PETR4 @ 38,50`). */
-export function readBuy(text: string): BuyRead {
+export type Side = 'buy' | 'sell';
+
+const SELL_ENTRY_LABEL = String.raw`(?<![${L}])(?:PRE[ÇC]O DE (?:VENDA|ENTRADA)|PONTO DE ENTRADA|ZONA DE (?:VENDA|ENTRADA)|REGI[ÃA]O DE (?:VENDA|ENTRADA)|VENDA A DESCOBERTO|VENDER|VENDA|SELL|SHORT|ENTRADA)(?![${L}])`;
+const MARKET = String.raw`(?:A|À|NO|EM|PELO|DE)? ?MERCADO(?![${L}])`;
+
+/**
+ * The entry price or range of a buy (`Compra`, `Entrada`) or a sell (`Venda`, `Short`, `Entrada`), a
+ * ticker written on the same field (`COMPRA: PETR4 @ 38,50`), or a market entry (`Compra a mercado`).
+ */
+export function readEntry(text: string, side: Side = 'buy'): EntryRead {
+  const label = side === 'sell' ? SELL_ENTRY_LABEL : BUY_LABEL;
+  const market = new RegExp(String.raw`${label}(?: ?[:=] ?| )(?:(${TICKERISH}) ?(?:@|a|:|-)? ?)?${MARKET}(?: ?(${TICKERISH}))?`, 'gi');
+  for (const match of first(text.matchAll(market))) {
+    if (!isField(text, match.index ?? 0, /[:=]/.test(match[0].slice(0, 30)))) continue;
+    const written = match[1] ?? match[2];
+    const ticker = written ? classifyTicker(written) : null;
+    if (written && !ticker && match[1]) continue;
+    return { min: null, max: null, ticker: ticker?.ticker ?? null, market: true };
+  }
   const pattern = new RegExp(
-    String.raw`${BUY_LABEL}(?: ?[:=] ?| )?${BUY_FILLER}(?: ?[:=])? ?(?:(${TICKERISH}) ?(?:@|a|em|por|:|-)? ?)?${MONEY}(?:${RANGE_SEP}${MONEY})?(?! ?(?:a[çc][õo]es|contratos|lotes|cotas|x(?![${L}])))`,
+    String.raw`${label}(?: ?[:=] ?| )?${BUY_FILLER}(?: ?[:=])? ?(?:(${TICKERISH}) ?(?:@|a|em|por|:|-)? ?)?${MONEY}(?:${RANGE_SEP}${MONEY})?(?! ?(?:a[çc][õo]es|contratos|lotes|cotas|x(?![${L}])))`,
     'gi',
   );
   for (const match of first(text.matchAll(pattern))) {
@@ -82,12 +102,15 @@ export function readBuy(text: string): BuyRead {
     const b = match[3] ? parseBrazilianNumber(match[3]) : a;
     if (!a || !b) return 'unreadable';
     const [min, max] = compareDecimals(a, b) <= 0 ? [a, b] : [b, a];
-    return { min, max, ticker: ticker?.ticker ?? null };
+    return { min, max, ticker: ticker?.ticker ?? null, market: false };
   }
-  // `Compra: a mercado` or `Compra: 1,2,3` is a signal whose price cannot be read.
-  if (new RegExp(String.raw`(?:^|\n)${BUY_LABEL} ?(?:de ?)?[:=]`, 'i').test(text)) return 'unreadable';
+  // `Compra: 1,2,3` is a signal whose price cannot be read.
+  if (new RegExp(String.raw`(?:^|\n)${label} ?(?:de ?)?[:=]`, 'i').test(text)) return 'unreadable';
   return null;
 }
+
+/** The entry of a buy signal (see `readEntry`). */
+export const readBuy = (text: string): EntryRead => readEntry(text, 'buy');
 
 /**
  * Whether a label at `index` is a field and not a word in a sentence: first on its line, after a
@@ -104,8 +127,29 @@ function isField(text: string, index: number, hasColon: boolean): boolean {
   return classifyTicker(lastWord) !== null;
 }
 
+/** A sell written as a field (`VENDA: VALE3 @ 65,30`), as in the old check: a sell word, then a price. */
 export function isSellSignal(text: string): boolean {
   return text.split('\n').some((line) => new RegExp(String.raw`${SELL_LABEL} ?[:=]? ?(?:${TICKERISH} ?@? ?)?(?:R\$ ?)?\d`, 'i').test(line));
+}
+
+// The sell words; `VENDA PARCIAL` is a partial exit of a buy, never a sell signal.
+const SELL_WORD = String.raw`(?:VENDA A DESCOBERTO|VENDA|VENDER|SELL|SHORT)(?![${L}])(?! ?PARCIAL)(?! (?:DE|NO|NA|DO|DA|EM) (?:PARCIAL|\d{1,3} ?%|METADE|ALVO))`;
+
+/**
+ * Whether a post is a sell (short) signal: a sell word as a field — first on a line, after the
+ * operation's label (`Operação: Venda`, `Direção: short`), after a ticker or a separator, or in
+ * parentheses — never inside a sentence.
+ */
+export function readSide(text: string): Side {
+  for (const match of first(text.matchAll(new RegExp(String.raw`(?<![${L}])${SELL_WORD}`, 'gi')))) {
+    const index = match.index ?? 0;
+    const before = text.slice(text.lastIndexOf('\n', index - 1) + 1, index).trim();
+    if (before === '' || /[(\[\-–—/]$/.test(before)) return 'sell';
+    const label = before.replace(/ ?[:=]$/, '');
+    if (new RegExp(String.raw`(?:^|[^${L}])(?:OPERA[ÇC][ÃA]O|DIRE[ÇC][ÃA]O|LADO|TIPO|POSI[ÇC][ÃA]O|SINAL|ORDEM|SWING ?TRADE|DAY ?TRADE|POSITION|SCALPING)(?: DE)?$`, 'i').test(label)) return 'sell';
+    if (classifyTicker(label.split(' ').pop() ?? '')) return 'sell';
+  }
+  return 'buy';
 }
 
 export interface TargetsRead {
@@ -124,7 +168,7 @@ export function readTargets(text: string): TargetsRead {
   let final: string | null = null;
   let highest = 0;
   const INDEX = String.raw`(\d{1,2}|FINAL|GERAL|M[ÁA]XIMO)(?=[ :=\-–º°ª)]|$)[º°ª)]?`;
-  const LIST = String.raw`((?:R\$ ?)?${NUM}(?! ?%)(?:(?: ?[,;/] ?| [-–—] | e )(?:R\$ ?)?${NUM}(?! ?%))*)`;
+  const LIST = String.raw`((?:R\$ ?)?${NUM}(?! ?%)(?! ?[:=º°ª])(?:(?: ?[,;/] ?| [-–—] | e )(?:R\$ ?)?${NUM}(?! ?%))*)`;
   const pattern = new RegExp(
     String.raw`(?<![${L}0-9])(?:(\d)[º°ª] ?(?:ALVO|TARGET|TP)|ALVOS|TARGETS|OBJETIVOS|(?:ALVO|OBJETIVO|TARGET|TAKE PROFIT|TP|STOP GAIN|GAIN)(?: ?${INDEX})?|T(\d)(?= ))(?![${L}])(?: ?[:=\-–] ?| )${LIST}`,
     'gi',
@@ -158,6 +202,20 @@ export function readStop(text: string): string | null {
   );
   const match = text.match(pattern);
   return match ? parseBrazilianNumber(match[1]) : null;
+}
+
+/**
+ * Levels given as a percentage of an unknown entry (`Alvo 1: +20%`, `Stop: -15%`): the result of reaching
+ * them, so a target is a gain and a stop a loss whatever sign was written.
+ */
+export function readPercentLevels(text: string): { target1Pct: string | null; stopPct: string | null } {
+  const pct = String.raw`[+\-–]? ?(${NUM}) ?%`;
+  const target = text.match(new RegExp(String.raw`(?<![${L}])(?:1[º°ª]? ?(?:ALVO|TARGET|TP)|(?:ALVO|OBJETIVO|TARGET|TP|GAIN)(?: ?1)?[º°ª]?)(?![${L}0-9]) ?[:=\-–]? ?(?:DE |EM )?${pct}`, 'i'));
+  const stop = text.match(new RegExp(String.raw`(?<![${L}])(?:STOP ?LOSS|STOP(?! ?GAIN)|SL)(?![${L}]) ?[:=\-–]? ?(?:DE |EM )?${pct}`, 'i'));
+  const value = (m: RegExpMatchArray | null) => (m ? parseBrazilianNumber(m[1]) : null);
+  const t = value(target);
+  const s = value(stop);
+  return { target1Pct: t, stopPct: s === null ? null : /^0(?:\.0*)?$/.test(s) ? s : `-${s}` };
 }
 
 const TYPES: Array<[RegExp, string]> = [

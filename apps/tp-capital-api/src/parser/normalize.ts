@@ -1,10 +1,10 @@
 /**
  * Brings a post to one plain shape before any field is read: NFC, `\n` line ends, no emoji or
  * Markdown decoration, no bullets, pipe-separated captions split into lines. Check marks become
- * the word CHECK so `ALVO 1 ✅` stays readable as an update.
+ * the word CHECK so `ALVO 1 ✅` stays readable as an update, crosses (❌) the word CROSS.
  */
 export function normalizePost(text: string): string {
-  return (
+  const lines = (
     text
       .normalize('NFC')
       .replace(/\r\n?/g, '\n')
@@ -13,6 +13,8 @@ export function normalizePost(text: string): string {
       .replace(/[0-9#*]\uFE0F?\u20E3/g, ' ')
       .replace(/\u200B|\u200C|\u200D|\u2060|\uFEFF|\uFE0E|\uFE0F|\u20E3/g, '')
       .replace(/[✅✔☑]/gu, ' CHECK ')
+      // A cross marks a loss or a cancel in result lists (`PETR4 ❌ -5%`).
+      .replace(/[❌✖✗✘❎]/gu, ' CROSS ')
       .replace(/[\p{Extended_Pictographic}\u{1F1E6}-\u{1F1FF}]/gu, ' ')
       .replace(/[*_`]/g, '')
       .replace(/[−]/g, '-')
@@ -25,6 +27,34 @@ export function normalizePost(text: string): string {
           .replace(/[ \t]+/g, ' ')
           .trim(),
       )
-      .join('\n')
   );
+  return spaceGroupedThousands(joinValuesToLabels(lines).join('\n'));
+}
+
+// A field label alone on its line (`Alvo 1:`, `STOP`, `Entrada`): its value is on the next line.
+const LONE_LABEL =
+  /^(?:NOVO |NOVA )?(?:ALVOS?|STOP(?: LOSS| M[ÓO]VEL)?|ENTRADA|COMPRA|VENDA|PRE[ÇC]O DE (?:COMPRA|ENTRADA|VENDA)|ZONA DE (?:COMPRA|ENTRADA)|TP|SL|OBJETIVOS?|TARGETS?|STOP GAIN|GAIN)(?: ?(?:\d{1,2}|FINAL|GERAL)[º°ª]?)? ?[:=]?$/i;
+const VALUE_START = /^(?:R\$ ?)?[+\-–]? ?\d/;
+
+/** `Alvo 1:` / `1,20` on two lines reads as `Alvo 1: 1,20`. */
+function joinValuesToLabels(lines: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i];
+    const next = lines[i + 1];
+    if (next !== undefined && LONE_LABEL.test(line) && VALUE_START.test(next)) {
+      out.push(`${line}${line.endsWith(':') || line.endsWith('=') ? ' ' : ': '}${next}`);
+      i++;
+    } else out.push(line);
+  }
+  return out;
+}
+
+// Futures quotes (WIN 157 850) and results in points are written with a space between thousands.
+const POINTS_CONTEXT = /(?<![A-Za-z])(?:WIN|IND|WDO|DOL|BGI|CCM|ICF|SFI)(?:[FGHJKMNQUVXZ]\d{2}|FUT\d?|\$N?)?(?![A-Za-z])|(?<![A-Za-zÀ-ÿ])(?:PONTOS|PTS|PTOS)(?![A-Za-zÀ-ÿ])/i;
+
+/** `157 850` → `157850` in posts about futures; elsewhere a space separates two values. */
+function spaceGroupedThousands(text: string): string {
+  if (!POINTS_CONTEXT.test(text)) return text;
+  return text.replace(/(?<![\d.,])(\d{2,3}) (\d{3})(?![\d])(?![.,]\d)/g, '$1$2');
 }

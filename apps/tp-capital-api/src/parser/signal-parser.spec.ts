@@ -158,12 +158,17 @@ describe('parseSignalMessage: lifecycle updates', () => {
 describe('parseSignalMessage: everything else is a message', () => {
   it.each([
     ['Bom dia, traders! ☀️'],
-    ['Resultado da semana: +42% no acumulado'],
     [''],
     ['   \n  '],
     ['Mercado abriu em alta hoje, fiquem atentos'],
   ])('%p', (text) => {
     expect(parse(text)).toEqual({ kind: 'message' });
+  });
+});
+
+describe('parseSignalMessage: recaps are messages that say so', () => {
+  it('reads `Resultado da semana` as a recap message with a note', () => {
+    expect(parse('Resultado da semana: +42% no acumulado')).toEqual({ kind: 'message', recap: true, note: expect.stringMatching(/^recap/) });
   });
 });
 
@@ -245,8 +250,8 @@ describe('parseSignalMessage: layouts', () => {
     expect(signalOf(parse('Papel: SUZB3\nEntrada: 52,30\nStop Gain: 55,00\nStop Loss: 50,90'))).toMatchObject({ targets: ['55.00'], stop: '50.90' });
   });
 
-  it('warns on a sell signal instead of storing it as a buy', () => {
-    expect(parse('VENDA: VALE3 @ R$ 65.30 - Stop: R$ 66.00 - Alvo: R$ 63.50')).toEqual({ kind: 'warning', warning: expect.stringMatching(/sell signal/) });
+  it('reads a sell signal as a sell, never as a buy', () => {
+    expect(signalOf(parse('VENDA: VALE3 @ R$ 65.30 - Stop: R$ 66.00 - Alvo: R$ 63.50'))).toMatchObject({ side: 'sell', asset: 'VALE3', buyMin: '65.30', stop: '66.00', targets: ['63.50'] });
   });
 });
 
@@ -266,7 +271,6 @@ describe('parseSignalMessage: commentary stays commentary', () => {
   it.each([
     ['PETZ3 - O ativo está fazendo uma flâmula no gráfico diário.'],
     ['BOVA11\n\nO ativo veio tocar novamente a região do 144...'],
-    ['Stop loss movido para breakeven em VALE3'],
     ['Pregão encerrado! PETR4 fechou em alta de 2%.'],
     ['A live de hoje foi cancelada, remarcamos para amanhã.'],
     ['Boa oportunidade de compra em PETR4 na região de 30,00, mas aguardem o sinal.'],

@@ -12,10 +12,13 @@ export interface CorpusPost {
   /** When the post was sent (resolves `até dia DD/MM` to a year); defaults to the corpus's. */
   sentAt?: string;
   expect:
-    | { kind: 'signal'; signal: Record<string, unknown> }
-    | { kind: 'update'; update: Record<string, unknown> }
+    /** `signals`: every signal of a post listing several, each with the fields to check. */
+    | { kind: 'signal'; signal: Record<string, unknown>; signals?: Array<Record<string, unknown>> }
+    /** `updates`: every event of a post holding several (a hit and a stop move). */
+    | { kind: 'update'; update: Record<string, unknown>; updates?: Array<Record<string, unknown>> }
     | { kind: 'warning' }
-    | { kind: 'message' };
+    /** `recap: true` for a recap, which must change nothing. */
+    | { kind: 'message'; recap?: boolean };
 }
 
 export interface Corpus {
@@ -43,9 +46,41 @@ export interface Score {
 const comparable = (value: unknown): unknown => (value instanceof Date ? value.toISOString() : value);
 const same = (a: unknown, b: unknown) => JSON.stringify(comparable(a)) === JSON.stringify(comparable(b));
 
+// Optional fields read as their defaults: a signal without `side` is a buy, an update without `breakeven` is not one.
+const signalFields = (s: object) => ({ side: 'buy', market: false, ...s }) as Record<string, unknown>;
+const updateFields = (u: object) => ({ breakeven: false, ...u }) as Record<string, unknown>;
+
+/** The fields of a parse, flattened: `signals[1].asset`, `updates[0].price`. */
 function fieldsOf(result: ParseResult): Record<string, unknown> {
-  if (result.kind === 'signal') return result.signal as unknown as Record<string, unknown>;
-  if (result.kind === 'update') return result.update as unknown as Record<string, unknown>;
+  const flat: Record<string, unknown> = {};
+  const legs = (name: string, items: object[], shape: (o: object) => Record<string, unknown>) =>
+    items.forEach((item, i) => Object.entries(shape(item)).forEach(([k, v]) => (flat[`${name}[${i}].${k}`] = v)));
+  if (result.kind === 'signal') {
+    legs('signals', result.signals ?? [result.signal], signalFields);
+    return { ...signalFields(result.signal), ...flat };
+  }
+  if (result.kind === 'update') {
+    legs('updates', result.updates ?? [result.update], updateFields);
+    return { ...updateFields(result.update), ...flat };
+  }
+  if (result.kind === 'message') return { recap: result.recap ?? false };
+  return {};
+}
+
+/** The expected fields, flattened the same way. */
+function expectedOf(expect: CorpusPost['expect']): Record<string, unknown> {
+  const flat: Record<string, unknown> = {};
+  const legs = (name: string, items: Array<Record<string, unknown>> | undefined) =>
+    items?.forEach((item, i) => Object.entries(item).forEach(([k, v]) => (flat[`${name}[${i}].${k}`] = v)));
+  if (expect.kind === 'signal') {
+    legs('signals', expect.signals);
+    return { ...expect.signal, ...flat };
+  }
+  if (expect.kind === 'update') {
+    legs('updates', expect.updates);
+    return { ...expect.update, ...flat };
+  }
+  if (expect.kind === 'message' && expect.recap !== undefined) return { recap: expect.recap };
   return {};
 }
 
@@ -53,7 +88,7 @@ export function scoreCorpus(corpus: Corpus, parse: typeof parseSignalMessage = p
   const score: Score = { posts: 0, postsExact: 0, fields: 0, fieldsExact: 0, accuracy: 0, byLayout: {}, misses: [] };
   for (const post of corpus.posts) {
     const result = parse(post.text, new Date(post.sentAt ?? corpus.sentAt));
-    const expected = post.expect.kind === 'signal' ? post.expect.signal : post.expect.kind === 'update' ? post.expect.update : {};
+    const expected = expectedOf(post.expect);
     const actual = result.kind === post.expect.kind ? fieldsOf(result) : {};
     const checks: Array<[string, unknown, unknown]> = [['kind', post.expect.kind, result.kind]];
     for (const [field, value] of Object.entries(expected)) checks.push([field, value, actual[field]]);
