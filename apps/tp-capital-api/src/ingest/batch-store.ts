@@ -1,6 +1,6 @@
 import { forwardedMessages, ingestLogs, queryRowsPrepared, signals, type Database } from '@tp/db-schema';
 import { sql } from 'drizzle-orm';
-import { PARSER_VERSION } from '../parser/signal-parser';
+import { PARSER_VERSION, sideOf, signalsOf } from '../parser/signal-parser';
 import { refusalWarning, withSavepoint } from './derived-guard';
 import { keyOf, parseColumns, type PreparedMessage } from './message-rows';
 
@@ -15,7 +15,6 @@ const byKey = (a: PreparedMessage, b: PreparedMessage) =>
   a.m.channelId.localeCompare(b.m.channelId) || a.m.messageId - b.m.messageId || a.ts.getTime() - b.ts.getTime();
 
 function rowOf({ m, ts, parsed }: PreparedMessage) {
-  const s = parsed.kind === 'signal' ? parsed.signal : undefined;
   const parse = parseColumns(parsed);
   return {
     channel_id: m.channelId,
@@ -31,17 +30,24 @@ function rowOf({ m, ts, parsed }: PreparedMessage) {
     forwarded_from: m.forwardedFrom ?? null,
     parse_kind: parse.parseKind,
     parse_warning: parse.parseWarning,
+    parse_note: parse.parseNote,
     parser_version: parse.parserVersion,
-    asset: s?.asset ?? null,
-    signal_type: s?.signalType ?? null,
-    buy_min: s?.buyMin ?? null,
-    buy_max: s?.buyMax ?? null,
-    target_1: s?.target1 ?? null,
-    target_2: s?.target2 ?? null,
-    target_final: s?.targetFinal ?? null,
-    targets: s?.targets ?? null,
-    stop: s?.stop ?? null,
-    expires_at: s?.expiresAt?.toISOString() ?? null,
+    // One entry per asset of the post (several for a list of signals).
+    signals: signalsOf(parsed).map((s) => ({
+      asset: s.asset,
+      signal_type: s.signalType,
+      side: sideOf(s),
+      buy_min: s.buyMin,
+      buy_max: s.buyMax,
+      target_1: s.target1,
+      target_2: s.target2,
+      target_final: s.targetFinal,
+      targets: s.targets,
+      stop: s.stop,
+      target_1_pct: s.target1Pct ?? null,
+      stop_pct: s.stopPct ?? null,
+      expires_at: s.expiresAt?.toISOString() ?? null,
+    })),
   };
 }
 
@@ -69,32 +75,36 @@ export class BatchStore {
             select * from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as x(
               channel_id text, message_id bigint, message_ts timestamptz, text text, channel_title text, source text,
               edit_date timestamptz, reply_to_message_id bigint, media_group_id text, photos jsonb, forwarded_from jsonb,
-              parse_kind text, parse_warning text, parser_version int,
-              asset text, signal_type text, buy_min numeric, buy_max numeric, target_1 numeric, target_2 numeric,
-              target_final numeric, targets numeric[], stop numeric, expires_at timestamptz)
+              parse_kind text, parse_warning text, parse_note text, parser_version int, signals jsonb)
           ),
           ins as (
             insert into ${forwardedMessages} (channel_id, message_id, message_ts, text, channel_title, source, edit_date,
-              reply_to_message_id, media_group_id, photos, forwarded_from, parse_kind, parse_warning, parser_version)
+              reply_to_message_id, media_group_id, photos, forwarded_from, parse_kind, parse_warning, parse_note, parser_version)
             select channel_id, message_id, message_ts, text, channel_title, source, edit_date,
-              reply_to_message_id, media_group_id, photos, forwarded_from, parse_kind, parse_warning, parser_version
+              reply_to_message_id, media_group_id, photos, forwarded_from, parse_kind, parse_warning, parse_note, parser_version
             from incoming
             on conflict do nothing
             returning channel_id, message_id, message_ts
           ),
           sig as (
-            insert into ${signals} (ts, channel_id, message_id, asset, signal_type, buy_min, buy_max, target_1, target_2,
-              target_final, targets, stop, expires_at, raw_message, parser_version)
-            select i.message_ts, i.channel_id, i.message_id, i.asset, i.signal_type, i.buy_min, i.buy_max, i.target_1, i.target_2,
-              i.target_final, coalesce(i.targets, '{}'), i.stop, i.expires_at, i.text, i.parser_version
+            insert into ${signals} (ts, channel_id, message_id, asset, signal_type, side, buy_min, buy_max, target_1, target_2,
+              target_final, targets, stop, target_1_pct, stop_pct, expires_at, raw_message, parser_version)
+            select i.message_ts, i.channel_id, i.message_id, s.asset, s.signal_type, s.side, s.buy_min, s.buy_max, s.target_1, s.target_2,
+              s.target_final, coalesce(s.targets, '{}'), s.stop, s.target_1_pct, s.stop_pct, s.expires_at, i.text, i.parser_version
             from incoming i join ins using (channel_id, message_id, message_ts)
+            cross join lateral rows from (jsonb_to_recordset(i.signals) as (
+              asset text, signal_type text, side text, buy_min numeric, buy_max numeric, target_1 numeric, target_2 numeric,
+              target_final numeric, targets numeric[], stop numeric, target_1_pct numeric, stop_pct numeric, expires_at timestamptz))
+              with ordinality as s(asset, signal_type, side, buy_min, buy_max, target_1, target_2, target_final, targets, stop,
+              target_1_pct, stop_pct, expires_at, leg)
             where i.parse_kind = 'signal'
+            order by i.channel_id, i.message_id, s.leg
             on conflict do nothing
-            returning id, channel_id, message_id, ts, signal_type, asset, buy_min, buy_max
+            returning id, channel_id, message_id, ts, signal_type, asset, side, buy_min, buy_max
           ),
           logged as (
             insert into ${ingestLogs} (level, event, message, channel_id, message_id)
-            select 'info', 'signal_created', concat_ws(' ', asset, signal_type, 'buy', buy_min::float8 || '–' || buy_max::float8), channel_id, message_id from sig
+            select 'info', 'signal_created', concat_ws(' ', asset, signal_type, side, coalesce(buy_min::float8 || '–' || buy_max::float8, 'a mercado')), channel_id, message_id from sig
             union all
             select 'warn', 'parse_warning', i.parse_warning, i.channel_id, i.message_id
             from incoming i join ins using (channel_id, message_id, message_ts)
@@ -111,7 +121,10 @@ export class BatchStore {
       const key = keyOf({ channelId: r.channel_id, messageId: Number(r.message_id), ts: new Date(r.ts) });
       if (r.t === 'm') insertedKeys.add(key);
       else {
-        signalIds.set(key, Number(r.id));
+        // A post listing several signals answers with its first (lowest id, inserted in the post's order).
+        const id = Number(r.id);
+        const known = signalIds.get(key);
+        if (known === undefined || id < known) signalIds.set(key, id);
         this.onSignalInserted(r.signal_type);
       }
     }

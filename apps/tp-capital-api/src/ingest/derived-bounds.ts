@@ -1,5 +1,5 @@
 import { stripUnsafeChars } from '@tp/ingest-contract';
-import type { ParseResult } from '../parser/signal-parser';
+import { signalsOf, updatesOf, type ParseResult } from '../parser/signal-parser';
 
 /** A `numeric(precision, scale)` column of the schema. */
 export interface DecimalColumn {
@@ -52,8 +52,7 @@ export function safeWarning(text: string): string {
 
 /** Why a parse result cannot be stored as it is, or null when every derived value fits its column. */
 export function unstorableReason(result: ParseResult): string | null {
-  if (result.kind === 'signal') {
-    const s = result.signal;
+  for (const s of signalsOf(result)) {
     const prices: Array<[string, string | null]> = [
       ['buy price', s.buyMin],
       ['buy price', s.buyMax],
@@ -66,7 +65,14 @@ export function unstorableReason(result: ParseResult): string | null {
     for (const [name, value] of prices) {
       if (value !== null && !decimalFits(value, PRICE_COLUMN)) return `signal not stored: ${name} ${quote(value)} does not fit ${describe(PRICE_COLUMN)}`;
     }
+    for (const [name, value] of [['target percentage', s.target1Pct], ['stop percentage', s.stopPct]] as const) {
+      if (value !== undefined && !decimalFits(value, PERCENTAGE_COLUMN)) return `signal not stored: ${name} ${quote(value)} does not fit ${describe(PERCENTAGE_COLUMN)}`;
+    }
     if (s.expiresAt && !timestampFits(s.expiresAt)) return 'signal not stored: the expiry date is not a date between the years 1 and 9999';
+  }
+  for (const u of updatesOf(result)) {
+    if (u.price !== undefined && !decimalFits(u.price, PRICE_COLUMN)) return `update not applied: price ${quote(u.price)} does not fit ${describe(PRICE_COLUMN)}`;
+    if (u.points !== undefined && !decimalFits(u.points, PRICE_COLUMN)) return `update not applied: points ${quote(u.points)} do not fit ${describe(PRICE_COLUMN)}`;
   }
   if (result.kind === 'update' && result.update.percentage !== null && !decimalFits(result.update.percentage, PERCENTAGE_COLUMN)) {
     return `update not applied: percentage ${quote(result.update.percentage)} does not fit ${describe(PERCENTAGE_COLUMN)}`;

@@ -1,6 +1,7 @@
 import { ingestLogs, sqlState, type Database } from '@tp/db-schema';
 import type { IngestMessage } from '@tp/ingest-contract';
 import { applyLifecycleUpdate, type LogEntry } from '../lifecycle/signal-lifecycle';
+import { updatesOf } from '../parser/signal-parser';
 import { BatchStore } from './batch-store';
 import { isDerivedDataRefusal, refusalWarning, withSavepoint } from './derived-guard';
 import { applyEdit } from './edits';
@@ -101,8 +102,8 @@ export class IngestService {
   /** Applies a lifecycle update in a savepoint; a refused one leaves the message stored with a warning. */
   private async applyUpdate(tx: Database, p: PreparedMessage): Promise<LogEntry> {
     if (p.parsed.kind !== 'update') throw new Error('applyUpdate needs an update');
-    const update = p.parsed.update;
-    const applied = await withSavepoint(tx, (sp) => applyLifecycleUpdate(sp, p.m, p.ts, update));
+    const updates = updatesOf(p.parsed);
+    const applied = await withSavepoint(tx, (sp) => applyLifecycleUpdate(sp, p.m, p.ts, updates));
     if (applied.ok) return applied.value;
     const warning = refusalWarning('update not applied:', applied.error);
     p.parsed = { kind: 'warning', warning };

@@ -29,6 +29,8 @@ export function parseColumns(result: ParseResult) {
   return {
     parseKind: result.kind,
     parseWarning: result.kind === 'warning' ? result.warning : null,
+    /** A recap's note, or what a multi-signal post skipped: recognised, and changing nothing. */
+    parseNote: (result.kind === 'message' || result.kind === 'signal' ? result.note : undefined) ?? null,
     parserVersion: PARSER_VERSION,
   };
 }

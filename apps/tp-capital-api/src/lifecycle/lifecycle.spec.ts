@@ -45,7 +45,7 @@ describe('linking and outcomes', () => {
       targetHits: { '1': '2025-10-21T15:00:00.000Z' },
       firstTargetAt: new Date('2025-10-21T15:00:00Z'),
       stoppedAt: null,
-      lifecycleVersion: 1,
+      lifecycleVersion: LIFECYCLE_VERSION,
     });
     const body = await stats(`channel=${channel}`);
     expect(body.data).toEqual([
@@ -356,7 +356,7 @@ describe('reparse', () => {
 
     const result = await reparseStoredMessages(api.database.db);
     expect(result).toMatchObject({ scanned: 0, replayedChannels: 1 });
-    expect(await signalRow(signal.signalId as number)).toMatchObject({ status: 'target_2_hit', resultPct: '38.2979', highestTarget: 2, lifecycleVersion: 1 });
+    expect(await signalRow(signal.signalId as number)).toMatchObject({ status: 'target_2_hit', resultPct: '38.2979', highestTarget: 2, lifecycleVersion: LIFECYCLE_VERSION });
     expect(await signalRow(petr4.signalId as number)).toMatchObject({ status: 'target_1_hit', resultPct: '10.0000' });
     expect((await messageRow(channel, early.messageId)).parseWarning).toBeNull();
     const after = await derived(channel);

@@ -2,7 +2,7 @@ import { forwardedMessages, queryRows, signalEvents, signals, type Database } fr
 import { and, eq, isNull, lte, or, sql } from 'drizzle-orm';
 import { storableParse } from '../ingest/derived-bounds';
 import { refusalWarning, withSavepoint } from '../ingest/derived-guard';
-import { parseSignalMessage } from '../parser/signal-parser';
+import { parseSignalMessage, updatesOf } from '../parser/signal-parser';
 import { LIFECYCLE_VERSION } from './outcome';
 import { applyLifecycleUpdate, channelUpdateMessages, lockChannelLifecycle } from './signal-lifecycle';
 
@@ -39,6 +39,7 @@ export async function replayChannelLifecycle(tx: Database, channelId: string, no
       targetHits: {},
       firstTargetAt: null,
       stoppedAt: null,
+      currentStop: null,
       lifecycleVersion: LIFECYCLE_VERSION,
       updatedAt: new Date(),
     })
@@ -49,7 +50,7 @@ export async function replayChannelLifecycle(tx: Database, channelId: string, no
     const parsed = storableParse(parseSignalMessage(row.text, row.messageTs));
     if (parsed.kind !== 'update') continue;
     const message = { channelId, messageId: row.messageId, text: row.text, replyToMessageId: row.replyToMessageId };
-    const applied = await withSavepoint(tx, (sp) => applyLifecycleUpdate(sp, message, row.messageTs, parsed.update, now));
+    const applied = await withSavepoint(tx, (sp) => applyLifecycleUpdate(sp, message, row.messageTs, updatesOf(parsed), now));
     if (applied.ok) {
       updates++;
       if (applied.value.event === 'update_unmatched') unmatched++;

@@ -1,7 +1,7 @@
 import { forwardedMessages, ingestLogs, signalEvents, signals, type Database } from '@tp/db-schema';
 import { and, asc, desc, eq, inArray, isNull, lte, notInArray, sql, type SQL } from 'drizzle-orm';
 import { safeWarning } from '../ingest/derived-bounds';
-import { PARSER_VERSION, type ParsedSignal, type ParsedUpdate, type ParseResult } from '../parser/signal-parser';
+import { PARSER_VERSION, sideOf, signalsOf, updatesOf, type ParsedSignal, type ParsedUpdate, type ParseResult } from '../parser/signal-parser';
 import { deriveOutcome, LIFECYCLE_VERSION, resolveTarget, TERMINAL_STATUSES } from './outcome';
 
 export { statusRank, TERMINAL_STATUSES, LIFECYCLE_VERSION } from './outcome';
@@ -50,23 +50,50 @@ export function signalColumns(signal: ParsedSignal) {
     targetFinal: signal.targetFinal,
     targets: signal.targets,
     stop: signal.stop,
+    side: sideOf(signal),
+    target1Pct: signal.target1Pct ?? null,
+    stopPct: signal.stopPct ?? null,
     expiresAt: signal.expiresAt,
     parserVersion: PARSER_VERSION,
   };
 }
 
 type SignalKey = { id: number; ts: Date };
-type LinkedSignal = SignalKey & { status: string; asset: string; targets: string[] };
-const linkColumns = { id: signals.id, ts: signals.ts, status: signals.status, asset: signals.asset, targets: signals.targets };
+type LinkedSignal = SignalKey & { status: string; asset: string; targets: string[]; buyMin: string | null };
+const linkColumns = { id: signals.id, ts: signals.ts, status: signals.status, asset: signals.asset, targets: signals.targets, buyMin: signals.buyMin };
 
-/** The signal an update refers to, in the order the channel means it, or why there is none. */
+/**
+ * The signal an update refers to, in the order the channel means it, or why there is none. Only a
+ * link made with confidence counts: a reply whose signal is not stored (or lists several assets and
+ * the update names none) links to nothing, never to some other open signal.
+ */
 async function linkUpdate(tx: Database, m: UpdateMessage, ts: Date, update: ParsedUpdate): Promise<{ signal: LinkedSignal; via: string } | { reason: string }> {
   const inChannel = eq(signals.channelId, m.channelId);
   const notDeleted = notDeletedAt(ts);
   let replyNote = '';
   if (m.replyToMessageId) {
-    const [replied] = await tx.select(linkColumns).from(signals).where(and(inChannel, eq(signals.messageId, m.replyToMessageId), notDeleted)).limit(1);
-    if (replied) return { signal: replied, via: `reply to message ${m.replyToMessageId}` };
+    const replied = await tx.select(linkColumns).from(signals).where(and(inChannel, eq(signals.messageId, m.replyToMessageId), notDeleted)).orderBy(asc(signals.id));
+    const named = update.asset ? replied.filter((r) => r.asset === update.asset) : [];
+    if (replied.length === 1) return { signal: replied[0], via: `reply to message ${m.replyToMessageId}` };
+    if (named.length === 1) return { signal: named[0], via: `reply to message ${m.replyToMessageId}, its ${update.asset} signal` };
+    if (replied.length > 1) {
+      return { reason: `${update.event}: the replied-to message ${m.replyToMessageId} lists ${replied.length} signals (${replied.map((r) => r.asset).join(', ')}) and the update names none of them` };
+    }
+    // A reply to an earlier update of a signal (`ALVO 1 ✅` → `stop na entrada`) is about that signal.
+    const [viaUpdate] = await tx
+      .select(linkColumns)
+      .from(signalEvents)
+      .innerJoin(signals, and(eq(signals.id, signalEvents.signalId), eq(signals.ts, signalEvents.signalTs)))
+      .where(and(eq(signalEvents.channelId, m.channelId), eq(signalEvents.messageId, m.replyToMessageId), lte(signalEvents.messageTs, ts), notDeleted))
+      .limit(1);
+    if (viaUpdate) return { signal: viaUpdate, via: `reply to an update (message ${m.replyToMessageId}) of the ${viaUpdate.asset} signal` };
+    const [stored] = await tx
+      .select({ id: forwardedMessages.id })
+      .from(forwardedMessages)
+      .where(and(eq(forwardedMessages.channelId, m.channelId), eq(forwardedMessages.messageId, m.replyToMessageId)))
+      .limit(1);
+    // The replied-to post is not stored: it may be the signal itself, arriving later. Guessing another signal could be wrong.
+    if (!stored && update.asset) return { reason: `${update.event} for ${update.asset}: the replied-to message ${m.replyToMessageId} is not stored, so its signal is unknown` };
     replyNote = `; the replied-to message ${m.replyToMessageId} is not a stored signal`;
   }
   const open = and(inChannel, lte(signals.ts, ts), notInArray(signals.status, CLOSED_STATUSES), notDeleted);
@@ -75,35 +102,66 @@ async function linkUpdate(tx: Database, m: UpdateMessage, ts: Date, update: Pars
     if (newest) return { signal: newest, via: `newest open ${update.asset} signal` };
     return { reason: `${update.event} for ${update.asset}: no open ${update.asset} signal in this channel before this message${replyNote}` };
   }
-  if (update.event === 'cancelled') {
-    const [newest] = await tx.select(linkColumns).from(signals).where(open).orderBy(desc(signals.ts), desc(signals.id)).limit(1);
-    if (newest) return { signal: newest, via: 'newest open signal of the channel' };
-    return { reason: `cancelled without a ticker: no open signal in this channel before this message${replyNote}` };
+  // `ignore o sinal anterior`: the channel's previous signal post, when it is not a reply to something else.
+  if (update.event === 'cancelled' && !m.replyToMessageId) {
+    const newest = await tx.select(linkColumns).from(signals).where(open).orderBy(desc(signals.ts), desc(signals.id)).limit(2);
+    if (newest.length === 2 && newest[0].ts.getTime() === newest[1].ts.getTime()) {
+      return { reason: 'cancelled without a ticker: the newest signal post lists several signals; the cancel names none' };
+    }
+    if (newest[0]) return { signal: newest[0], via: 'newest open signal of the channel' };
+    return { reason: 'cancelled without a ticker: no open signal in this channel before this message' };
   }
   return { reason: `${update.event} names no ticker and replies to no stored signal${replyNote}` };
 }
 
+/** What the post names for an event, kept beside its resolved values: a target's label, or `entry` for breakeven. */
+function labelOf(update: ParsedUpdate): string | null {
+  if (update.breakeven) return ENTRY_LABEL;
+  if (update.event === 'target_changed' && update.target !== null) return String(update.target);
+  return null;
+}
+/** `signal_events.target_label` of a stop moved to (or hit at) the entry: its price is the signal's `buy_min`. */
+const ENTRY_LABEL = 'entry';
+
 /** Re-derives a signal's status and outcome from all its events (see `deriveOutcome`). */
 export async function recomputeSignal(tx: Database, key: SignalKey, now = new Date()): Promise<string | null> {
   const where = and(eq(signals.id, key.id), eq(signals.ts, key.ts));
-  const [signal] = await tx.select({ buyMin: signals.buyMin, targets: signals.targets, stop: signals.stop, expiresAt: signals.expiresAt }).from(signals).where(where).limit(1);
+  const [signal] = await tx
+    .select({ buyMin: signals.buyMin, targets: signals.targets, stop: signals.stop, expiresAt: signals.expiresAt, side: signals.side, target1Pct: signals.target1Pct, stopPct: signals.stopPct })
+    .from(signals)
+    .where(where)
+    .limit(1);
   if (!signal) return null;
   const events = await tx
-    .select({ id: signalEvents.id, eventType: signalEvents.eventType, target: signalEvents.target, percentage: signalEvents.percentage, messageTs: signalEvents.messageTs, messageId: signalEvents.messageId })
+    .select({
+      id: signalEvents.id,
+      eventType: signalEvents.eventType,
+      target: signalEvents.target,
+      targetLabel: signalEvents.targetLabel,
+      percentage: signalEvents.percentage,
+      price: signalEvents.price,
+      seq: signalEvents.seq,
+      messageTs: signalEvents.messageTs,
+      messageId: signalEvents.messageId,
+    })
     .from(signalEvents)
     .where(eq(signalEvents.signalId, key.id))
-    .orderBy(asc(signalEvents.messageTs), asc(signalEvents.messageId));
+    .orderBy(asc(signalEvents.messageTs), asc(signalEvents.messageId), asc(signalEvents.seq));
   // Targets are resolved in message order, whatever order the updates arrived in: an `ALVO ATINGIDO`
-  // delivered late shifts the unnumbered hits after it (and new prices move `ALVO FINAL`).
+  // delivered late shifts the unnumbered hits after it (and new prices move `ALVO FINAL`). A breakeven
+  // is priced at the signal's entry as it stands now (a correction may have changed it).
   const earlier: Array<{ target: number | null }> = [];
   for (const e of events) {
-    const stated = e.eventType === 'target_hit' ? null : e.eventType === 'target_final_hit' ? 'final' : e.target;
+    const label = e.targetLabel;
+    const stated = e.eventType === 'target_hit' ? null : e.eventType === 'target_final_hit' || label === 'final' ? 'final' : label && /^\d+$/.test(label) ? Number(label) : e.eventType === 'target_changed' ? null : e.target;
     const target = resolveTarget({ event: e.eventType, target: stated }, signal, earlier);
-    if (target !== e.target) {
-      await tx.update(signalEvents).set({ target }).where(eq(signalEvents.id, e.id));
+    const price = label === ENTRY_LABEL ? signal.buyMin : e.price;
+    if (target !== e.target || price !== e.price) {
+      await tx.update(signalEvents).set({ target, price }).where(eq(signalEvents.id, e.id));
       e.target = target;
+      e.price = price;
     }
-    earlier.push({ target });
+    if (e.eventType !== 'target_changed') earlier.push({ target });
   }
   const outcome = deriveOutcome(signal, events, now);
   await tx
@@ -117,6 +175,7 @@ export async function recomputeSignal(tx: Database, key: SignalKey, now = new Da
       targetHits: outcome.targetHits,
       firstTargetAt: outcome.firstTargetAt,
       stoppedAt: outcome.stoppedAt,
+      currentStop: outcome.currentStop ?? null,
       lifecycleVersion: LIFECYCLE_VERSION,
       updatedAt: new Date(),
     })
@@ -133,14 +192,20 @@ async function setUpdateWarning(tx: Database, m: UpdateMessage, ts: Date, warnin
     .where(and(eq(forwardedMessages.channelId, m.channelId), eq(forwardedMessages.messageId, m.messageId), eq(forwardedMessages.messageTs, ts)));
 }
 
+const describeEvent = (u: ParsedUpdate, price: string | null) =>
+  `${u.event}${u.target !== null && u.event === 'target_changed' ? ` ${u.target}` : ''}${price ? ` ${price}` : ''}${u.percentage ? ` ${u.percentage}%` : ''}${u.points ? ` ${u.points} pts` : ''}`;
+
 /**
- * Links a lifecycle update to its signal — the replied-to signal, else the channel's newest open
- * signal of the asset, else (a ticker-less cancel) the channel's newest open signal — records it as
- * an event with the target it refers to, and re-derives the signal's status (never backwards) and
- * outcome. An update that links to nothing keeps the reason as the message's parse warning. Returns
- * the log line describing what happened.
+ * Links a post's lifecycle updates to their signal — the replied-to signal (or the signal of the
+ * replied-to update), else the channel's newest open signal of the asset, else (a ticker-less cancel
+ * that replies to nothing) the channel's newest open signal — records each as an event with the
+ * target it refers to and the level it sets (a breakeven at the signal's entry), and re-derives the
+ * signal's status (never backwards) and outcome. An update that links to nothing keeps the reason as
+ * the message's parse warning. Returns the log line describing what happened.
  */
-export async function applyLifecycleUpdate(tx: Database, m: UpdateMessage, ts: Date, update: ParsedUpdate, now = new Date()): Promise<LogEntry> {
+export async function applyLifecycleUpdate(tx: Database, m: UpdateMessage, ts: Date, parsed: ParsedUpdate | ParsedUpdate[], now = new Date()): Promise<LogEntry> {
+  const updates = Array.isArray(parsed) ? parsed : [parsed];
+  const update = updates[0];
   const base = { channelId: m.channelId, messageId: m.messageId };
   await lockChannelLifecycle(tx, m.channelId);
   const link = await linkUpdate(tx, m, ts, update);
@@ -150,35 +215,36 @@ export async function applyLifecycleUpdate(tx: Database, m: UpdateMessage, ts: D
     return { ...base, level: 'warn', event: 'update_unmatched', message: warning };
   }
   const target = link.signal;
-  const [event] = await tx
-    .insert(signalEvents)
-    .values({
-      signalId: target.id,
-      signalTs: target.ts,
-      channelId: m.channelId,
-      messageId: m.messageId,
-      messageTs: ts,
-      eventType: update.event,
-      // An unnumbered hit is placed among the signal's other hits by recomputeSignal.
-      target: resolveTarget(update, target, []),
-      percentage: update.percentage,
-      rawMessage: m.text,
-    })
-    .onConflictDoNothing()
-    .returning({ id: signalEvents.id });
-  const status = event ? await recomputeSignal(tx, target, now) : target.status;
+  const rows = updates.map((u, seq) => ({
+    signalId: target.id,
+    signalTs: target.ts,
+    channelId: m.channelId,
+    messageId: m.messageId,
+    messageTs: ts,
+    seq,
+    eventType: u.event,
+    // An unnumbered hit is placed among the signal's other hits by recomputeSignal.
+    target: resolveTarget(u, target, []),
+    targetLabel: labelOf(u),
+    price: u.breakeven ? target.buyMin : (u.price ?? null),
+    percentage: u.percentage,
+    points: u.points ?? null,
+    rawMessage: m.text,
+  }));
+  const inserted = await tx.insert(signalEvents).values(rows).onConflictDoNothing().returning({ id: signalEvents.id });
+  const status = inserted.length ? await recomputeSignal(tx, target, now) : target.status;
   await setUpdateWarning(tx, m, ts, null);
   return {
     ...base,
     level: 'info',
     event: 'signal_updated',
-    message: `${target.asset} ${update.event}${update.percentage ? ` ${update.percentage}%` : ''} (${link.via}); status ${status}`,
+    message: `${target.asset} ${rows.map((r, i) => describeEvent(updates[i], r.price)).join(', ')} (${link.via}); status ${status}`,
     details: { signalId: target.id },
   };
 }
 
 /**
- * Takes back the event an update message recorded (its text was edited or re-parsed) and re-derives
+ * Takes back the events an update message recorded (its text was edited or re-parsed) and re-derives
  * the signal it had moved; then, if the message is still an update, links and applies it afresh.
  */
 async function syncUpdateEvent(tx: Database, m: { channelId: string; messageId: number; ts: Date; text: string }, parsed: ParseResult): Promise<void> {
@@ -186,39 +252,68 @@ async function syncUpdateEvent(tx: Database, m: { channelId: string; messageId: 
     .delete(signalEvents)
     .where(and(eq(signalEvents.channelId, m.channelId), eq(signalEvents.messageId, m.messageId), eq(signalEvents.messageTs, m.ts)))
     .returning({ id: signalEvents.signalId, ts: signalEvents.signalTs });
-  for (const signal of removed) await recomputeSignal(tx, signal);
+  const seen = new Set<number>();
+  for (const signal of removed) {
+    if (seen.has(signal.id)) continue;
+    seen.add(signal.id);
+    await recomputeSignal(tx, signal);
+  }
   if (parsed.kind !== 'update') return;
   const [stored] = await tx
     .select({ replyToMessageId: forwardedMessages.replyToMessageId })
     .from(forwardedMessages)
     .where(and(eq(forwardedMessages.channelId, m.channelId), eq(forwardedMessages.messageId, m.messageId), eq(forwardedMessages.messageTs, m.ts)))
     .limit(1);
-  await applyLifecycleUpdate(tx, { ...m, replyToMessageId: stored?.replyToMessageId }, m.ts, parsed.update);
+  await applyLifecycleUpdate(tx, { ...m, replyToMessageId: stored?.replyToMessageId }, m.ts, updatesOf(parsed));
 }
 
 /**
- * Makes what a message derives match its parse (after an edit or a re-parse): its signal upserted
- * (events kept, outcome re-derived for the new prices) or removed with its events, and the lifecycle
- * event it carries as an update taken back and applied again.
+ * Makes what a message derives match its parse (after an edit or a re-parse): one signal per asset it
+ * lists, each upserted (events kept, outcome re-derived for the new prices), and signals of assets it
+ * no longer lists removed with their events; the lifecycle events it carries as an update taken back
+ * and applied again. Existing rows are matched by asset first, then in order, so an edit that fixes a
+ * ticker keeps the signal and its events. A signal a trader corrected keeps its corrected fields and
+ * is never removed by a re-parse. Returns the first signal's id.
  */
 export async function syncSignal(tx: Database, m: { channelId: string; messageId: number; ts: Date; text: string }, parsed: ParseResult): Promise<number | null> {
   await syncUpdateEvent(tx, m, parsed);
-  if (parsed.kind === 'signal') {
-    const columns = signalColumns(parsed.signal);
-    const [row] = await tx
-      .insert(signals)
-      .values({ ts: m.ts, channelId: m.channelId, messageId: m.messageId, rawMessage: m.text, ...columns })
-      .onConflictDoUpdate({ target: [signals.channelId, signals.messageId, signals.ts], set: { ...columns, rawMessage: m.text, updatedAt: new Date() } })
-      .returning({ id: signals.id });
-    await recomputeSignal(tx, { id: row.id, ts: m.ts });
-    return row.id;
+  const messageKey = and(eq(signals.channelId, m.channelId), eq(signals.messageId, m.messageId), eq(signals.ts, m.ts));
+  const existing = await tx.select({ id: signals.id, asset: signals.asset, correctedAt: signals.correctedAt }).from(signals).where(messageKey).orderBy(asc(signals.id));
+  const wanted = signalsOf(parsed);
+  const byAsset = new Map(existing.map((e) => [e.asset, e]));
+  const paired = new Map<ParsedSignal, (typeof existing)[number]>();
+  for (const w of wanted) {
+    const e = byAsset.get(w.asset);
+    if (e) paired.set(w, e);
   }
-  const removed = await tx
-    .delete(signals)
-    .where(and(eq(signals.channelId, m.channelId), eq(signals.messageId, m.messageId), eq(signals.ts, m.ts)))
-    .returning({ id: signals.id });
-  if (removed.length) await tx.delete(signalEvents).where(inArray(signalEvents.signalId, removed.map((r) => r.id)));
-  return null;
+  const leftovers = existing.filter((e) => ![...paired.values()].includes(e));
+  for (const w of wanted) if (!paired.has(w) && leftovers.length) paired.set(w, leftovers.shift() as (typeof existing)[number]);
+
+  let firstId: number | null = null;
+  for (const w of wanted) {
+    const e = paired.get(w);
+    let id: number;
+    if (e) {
+      id = e.id;
+      // A correction outranks the parser: only the text is refreshed.
+      const set = e.correctedAt ? { rawMessage: m.text, updatedAt: new Date() } : { ...signalColumns(w), rawMessage: m.text, updatedAt: new Date() };
+      await tx.update(signals).set(set).where(and(eq(signals.id, e.id), eq(signals.ts, m.ts)));
+    } else {
+      const [row] = await tx
+        .insert(signals)
+        .values({ ts: m.ts, channelId: m.channelId, messageId: m.messageId, rawMessage: m.text, ...signalColumns(w) })
+        .returning({ id: signals.id });
+      id = row.id;
+    }
+    firstId ??= id;
+    await recomputeSignal(tx, { id, ts: m.ts });
+  }
+  const removed = leftovers.filter((e) => !e.correctedAt).map((e) => e.id);
+  if (removed.length) {
+    await tx.delete(signals).where(and(messageKey, inArray(signals.id, removed)));
+    await tx.delete(signalEvents).where(inArray(signalEvents.signalId, removed));
+  }
+  return firstId ?? leftovers.find((e) => e.correctedAt)?.id ?? null;
 }
 
 /** Update messages of a channel in message order, for a replay; deleted messages are left out. */
