@@ -83,7 +83,7 @@ export function createApp(deps: AppDeps): express.Express {
     errorStyleMarker(dashboard),
     express.json({ limit: '64kb' }),
   );
-  mountRoutes(publicRouter, dashboard, { guards: { apiKey: requireApiKey(config.apiKey) } });
+  mountRoutes(publicRouter, dashboard, { guards: { apiKey: requireApiKey(config.apiKeys) } });
   app.use(publicRouter);
 
   app.use(notFound);

@@ -8,6 +8,8 @@ export interface ApiConfig {
   host: string;
   gatewayToken: string;
   apiKey?: string;
+  /** Every write key with the name a correction records (`API_KEY` as `API_KEY_NAME`, then `API_KEYS`). */
+  apiKeys: NamedApiKey[];
   /** PostgreSQL connection string (`npm start` passes its embedded server's). */
   databaseUrl: string;
   corsOrigins: string[];
@@ -35,6 +37,15 @@ export interface ApiConfig {
 
 export { ConfigError } from '@tp/service-kit';
 
+/** A write key and who it belongs to; the name is what `PUT /signals/:id` records as the corrector. */
+export interface NamedApiKey {
+  name: string;
+  key: string;
+}
+
+export const MIN_API_KEY_LENGTH = 16;
+const KEY_NAME = /^[A-Za-z0-9._@-]{1,64}$/;
+
 export const MIN_GATEWAY_TOKEN_LENGTH = 32;
 
 /** Every variable tp-capital-api reads; the README's configuration table is generated from it. */
@@ -49,7 +60,13 @@ export const apiEnv = defineEnv({
       description: 'shared secret the gateway sends in `X-Gateway-Token` (only its first 8 characters are logged)',
       hint: 'generate one with: openssl rand -hex 32',
     },
-    API_KEY: { type: 'string', minLength: 16, secret: true, aliases: ['TP_CAPITAL_API_KEY'], description: '`X-API-Key` for the dashboard write routes; unset, they answer 401' },
+    API_KEY: { type: 'string', minLength: MIN_API_KEY_LENGTH, secret: true, aliases: ['TP_CAPITAL_API_KEY'], description: '`X-API-Key` for the dashboard write routes; unset (and no `API_KEYS`), they answer 401' },
+    API_KEY_NAME: { type: 'string', default: 'dashboard', pattern: KEY_NAME.source, description: 'who a correction made with `API_KEY` is recorded as (`PUT /signals/:id`)' },
+    API_KEYS: {
+      type: 'list',
+      secret: true,
+      description: 'more write keys, each `name=key` (key ≥ 16 characters); a correction records the name of the key that made it',
+    },
     ...databaseEnv,
     // The original system's names for its connection URL (ORIGINAL-SYSTEM.md §4.1), first wins as there.
     DATABASE_URL: { ...databaseEnv.DATABASE_URL, aliases: ['TP_CAPITAL_DATABASE_URL', 'TP_CAPITAL_DB_URL', 'TIMESCALEDB_DATABASE_URL', 'TIMESCALEDB_URL', 'FRONTEND_APPS_DATABASE_URL'] },
@@ -81,6 +98,21 @@ function httpUrl(name: string, raw: string): string {
   return raw.replace(/\/+$/, '');
 }
 
+/** `API_KEY` (named `API_KEY_NAME`) and every `name=key` of `API_KEYS`; a bad entry is named by its position, never its key. */
+function namedApiKeys(apiKey: string | undefined, apiKeyName: string, list: string[]): NamedApiKey[] {
+  const keys: NamedApiKey[] = apiKey ? [{ name: apiKeyName, key: apiKey }] : [];
+  list.forEach((entry, i) => {
+    const at = entry.indexOf('=');
+    const name = at > 0 ? entry.slice(0, at).trim() : '';
+    const key = at > 0 ? entry.slice(at + 1).trim() : '';
+    if (!KEY_NAME.test(name)) throw new ConfigError(`API_KEYS entry ${i + 1} must be name=key with a name of letters, digits, '.', '_', '@' or '-'`);
+    if (key.length < MIN_API_KEY_LENGTH) throw new ConfigError(`API_KEYS entry ${i + 1} (${name}): the key must have at least ${MIN_API_KEY_LENGTH} characters`);
+    if (keys.some((k) => k.name === name)) throw new ConfigError(`API_KEYS entry ${i + 1}: the name ${name} is used twice`);
+    keys.push({ name, key });
+  });
+  return keys;
+}
+
 export function loadConfig(env: Env = process.env): ApiConfig {
   const v = loadEnv(apiEnv, env);
   const trustProxy = parseTrustProxy(v.TRUST_PROXY);
@@ -90,6 +122,7 @@ export function loadConfig(env: Env = process.env): ApiConfig {
     host: v.HOST,
     gatewayToken: v.GATEWAY_SECRET_TOKEN,
     apiKey: v.API_KEY,
+    apiKeys: namedApiKeys(v.API_KEY, v.API_KEY_NAME, v.API_KEYS ?? []),
     databaseUrl: v.DATABASE_URL,
     corsOrigins: v.CORS_ORIGIN,
     rateLimitWindowMs: v.RATE_LIMIT_WINDOW_MS,
@@ -114,7 +147,8 @@ export function describeConfig(config: ApiConfig): Record<string, unknown> {
     port: config.port,
     host: config.host,
     gatewayAuth: `${config.gatewayToken.slice(0, 8)}…`,
-    apiKeyConfigured: Boolean(config.apiKey),
+    apiKeyConfigured: config.apiKeys.length > 0,
+    apiKeyNames: config.apiKeys.map((k) => k.name),
     database: redactUrl(config.databaseUrl),
     corsOrigins: config.corsOrigins,
     rateLimit: `${config.rateLimitMax}/${config.rateLimitWindowMs}ms`,

@@ -1,13 +1,37 @@
 import { GATEWAY_TOKEN_HEADER } from '@tp/ingest-contract';
-import { HttpError, requireSecretHeader } from '@tp/service-kit';
+import { HttpError, requireSecretHeader, tokensMatch } from '@tp/service-kit';
 import type { RequestHandler } from 'express';
+import type { NamedApiKey } from '../config';
 
 /** Requires the gateway's shared secret. */
 export const requireGatewayToken = (expected: string, onRejected?: () => void): RequestHandler =>
   requireSecretHeader({ header: GATEWAY_TOKEN_HEADER, secret: expected, name: 'gateway token', onRejected });
 
-/** Requires `X-API-Key` for dashboard write routes; with no key configured, writes are disabled. */
-export function requireApiKey(expected: string | undefined): RequestHandler {
-  if (!expected) return (_req, _res, next) => next(new HttpError(401, 'unauthorized', 'write routes are disabled: API_KEY is not configured'));
-  return requireSecretHeader({ header: 'X-API-Key', secret: expected, name: 'API key' });
+/** The name of the key a write was made with (`res.locals.apiKeyName`), set by `requireApiKey`. */
+export const API_KEY_NAME_LOCAL = 'apiKeyName';
+
+/**
+ * Requires `X-API-Key` for dashboard write routes: one of the configured keys, whose name is kept in
+ * `res.locals.apiKeyName` (corrections record it). Every key is compared, in constant time each, so
+ * the answer's timing says nothing about which one nearly matched. With no key configured, writes
+ * are disabled.
+ */
+export function requireApiKey(list: NamedApiKey[]): RequestHandler {
+  if (!list.length) return (_req, _res, next) => next(new HttpError(401, 'unauthorized', 'write routes are disabled: API_KEY is not configured'));
+  if (list.length === 1) {
+    const check = requireSecretHeader({ header: 'X-API-Key', secret: list[0].key, name: 'API key' });
+    return (req, res, next) =>
+      check(req, res, (error?: unknown) => {
+        if (!error) res.locals[API_KEY_NAME_LOCAL] = list[0].name;
+        next(error);
+      });
+  }
+  return (req, res, next) => {
+    const presented = req.get('X-API-Key');
+    let name: string | null = null;
+    for (const k of list) if (tokensMatch(presented, k.key) && name === null) name = k.name;
+    if (name === null) return next(new HttpError(401, 'unauthorized', presented ? 'invalid API key' : 'missing X-API-Key header'));
+    res.locals[API_KEY_NAME_LOCAL] = name;
+    next();
+  };
 }

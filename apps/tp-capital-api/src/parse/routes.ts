@@ -14,8 +14,8 @@ export const parsePreviewSchema = obj({
     obj({
       asset: str,
       signal_type: nullable(str),
-      buy_min: str,
-      buy_max: str,
+      buy_min: price,
+      buy_max: price,
       target_1: price,
       target_2: price,
       target_final: price,

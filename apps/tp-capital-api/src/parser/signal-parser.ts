@@ -61,7 +61,7 @@ export const sideOf = (signal: Pick<ParsedSignal, 'side'>): Side => signal.side 
  * mirrored: stop above the entry, targets below it and descending. A market entry has no entry
  * price, so only the levels' order among themselves is checked.
  */
-function sanityProblem(s: ParsedSignal): string | null {
+export function checkLevels(s: Pick<ParsedSignal, 'buyMin' | 'buyMax' | 'stop' | 'targets' | 'side'>): string | null {
   const sell = sideOf(s) === 'sell';
   const range = `${sell ? 'sell' : 'buy'} range ${s.buyMin}–${s.buyMax}`;
   const beyond = (a: string, b: string) => (sell ? compareDecimals(a, b) < 0 : compareDecimals(a, b) > 0);
@@ -129,7 +129,7 @@ function parseOne(body: string, messageDate: Date, context?: string): ParseResul
   const pct = readPercentLevels(body);
   if (pct.target1Pct !== null && signal.target1 === null) signal.target1Pct = pct.target1Pct;
   if (pct.stopPct !== null && signal.stop === null) signal.stopPct = pct.stopPct;
-  const problem = sanityProblem(signal);
+  const problem = checkLevels(signal);
   return problem ? { kind: 'warning', warning: problem } : { kind: 'signal', signal };
 }
 

@@ -1,9 +1,10 @@
-import { forwardedMessages, signalEvents, signals, telegramChannels, type Database } from '@tp/db-schema';
-import { and, asc, desc, eq, ilike, inArray, or, sql, type SQL } from 'drizzle-orm';
+import { forwardedMessages, signalEvents, signals, signalVersions, telegramChannels, type Database } from '@tp/db-schema';
+import { and, asc, desc, eq, ilike, inArray, isNotNull, isNull, or, sql, type SQL } from 'drizzle-orm';
 import { HttpError, type RouteSpec, type Schema, bool, dateTime, int, json, listOf, nullable, numSchema, obj, str } from '@tp/service-kit';
 import { LEGACY_ERRORS } from '../http/errors';
 import { epochMs, escapeLike, idParamsSchema, iso, limitSchema, num, parseTimeBound, timeBoundSchema, timeRange } from '../http/query';
 import { signalStatsRoute } from '../lifecycle/stats';
+import { correctionRoute, signalVersionsOf, versionSchema } from './corrections';
 
 type SignalRow = typeof signals.$inferSelect;
 type EventRow = typeof signalEvents.$inferSelect;
@@ -51,12 +52,20 @@ export function signalJson(r: SignalRow, extra: { label?: string | null; source?
     signal_type: r.signalType,
     ...original.prices,
     targets: r.targets.map(Number),
+    side: r.side,
+    current_stop: num(r.currentStop),
+    target_1_pct: num(r.target1Pct),
+    stop_pct: num(r.stopPct),
     status: r.status,
     last_result_pct: num(r.lastResultPct),
     expires_at: iso(r.expiresAt),
     raw_message: original.rawMessage,
     source: extra.source ?? r.source ?? null,
     parser_version: r.parserVersion,
+    result_pct: num(r.resultPct),
+    result_basis: r.resultBasis,
+    corrected_at: iso(r.correctedAt),
+    corrected_by: r.correctedBy,
     deleted_at: iso(r.deletedAt),
     ingested_at: iso(r.ingestedAt),
     created_at: iso(r.ingestedAt),
@@ -80,22 +89,37 @@ export const signalSchema: Schema = obj({
   target_2: price,
   target_final: price,
   targets: { type: 'array', items: numSchema },
-  stop: price,
+  stop: { ...price, description: 'The stop as posted (current_stop follows the moves)' },
+  side: { enum: ['buy', 'sell'], description: 'sell: stop above the entry, targets below; results mirrored' },
+  current_stop: { ...price, description: 'The latest stop the channel moved to; null while it never moved' },
+  target_1_pct: { ...price, description: 'Target 1 as a result in percent, when given as a percentage of an unknown entry' },
+  stop_pct: { ...price, description: 'The stop as a result in percent, when given as a percentage of an unknown entry' },
   status: str,
   last_result_pct: price,
   expires_at: nullable(dateTime),
   raw_message: nullable(str),
   source: nullable(str),
   parser_version: int,
+  result_pct: { ...price, description: 'The outcome in percent (see the lifecycle rules in the README)' },
+  result_basis: { ...nullable(str), description: '`target_<n>`, `stop`, `moved_stop` or `partial_exit+<stop basis>`' },
+  corrected_at: { ...nullable(dateTime), description: 'When a trader last corrected the parsed fields (PUT /signals/{id})' },
+  corrected_by: { ...nullable(str), description: 'The name of the API key of that correction' },
   deleted_at: nullable(dateTime),
   ingested_at: dateTime,
   created_at: dateTime,
   updated_at: dateTime,
 });
 
+/** The target an event refers to: `'final'` for a final target a `target_changed` names, else its number. */
+const eventTarget = (e: EventRow): number | 'final' | null => (e.eventType === 'target_changed' && e.targetLabel === 'final' ? 'final' : e.target);
+
 const eventJson = (e: EventRow) => ({
   id: e.id,
   event_type: e.eventType,
+  target: eventTarget(e),
+  price: num(e.price),
+  points: num(e.points),
+  breakeven: e.targetLabel === 'entry',
   percentage: num(e.percentage),
   channel_id: e.channelId,
   message_id: e.messageId,
@@ -103,7 +127,20 @@ const eventJson = (e: EventRow) => ({
   raw_message: e.rawMessage,
   created_at: iso(e.createdAt),
 });
-const eventSchema = obj({ id: int, event_type: str, percentage: price, channel_id: str, message_id: int, message_ts: dateTime, raw_message: str, created_at: dateTime });
+const eventSchema = obj({
+  id: int,
+  event_type: { ...str, description: '`target_<n>_hit`, `target_hit`, `target_final_hit`, `stopped`, `cancelled`, `closed`, `partial_exit`, `stop_moved`, `target_changed`' },
+  target: { type: ['integer', 'string', 'null'], description: 'The target hit or changed: its number, or `final` for a changed final target' },
+  price: { ...price, description: 'The level the event sets: the new stop (`stop_moved`), the new target (`target_changed`), where a stop was hit when the post says' },
+  points: { ...price, description: 'A result stated in points (futures)' },
+  breakeven: { ...bool, description: 'The stop moved to (or hit at) the entry: `price` is the signal\'s buy_min' },
+  percentage: price,
+  channel_id: str,
+  message_id: int,
+  message_ts: dateTime,
+  raw_message: str,
+  created_at: dateTime,
+});
 
 const listQuery = {
   type: 'object',
@@ -117,6 +154,8 @@ const listQuery = {
     search: { type: 'string', maxLength: 200, description: 'Substring of the asset or the raw message, case-insensitive' },
     from: { ...timeBoundSchema, description: 'Epoch milliseconds or a date string' },
     to: { ...timeBoundSchema, description: 'Epoch milliseconds or a date string' },
+    corrected: { type: 'boolean', description: 'true: only signals a trader corrected (PUT /signals/{id}), to feed the parser corpus; false: only uncorrected ones' },
+    side: { enum: ['buy', 'sell'] },
   },
 };
 
@@ -143,7 +182,18 @@ const signalRows = (db: Database) =>
       and(eq(forwardedMessages.channelId, signals.channelId), eq(forwardedMessages.messageId, signals.messageId), eq(forwardedMessages.messageTs, signals.ts)),
     );
 
+const signalWithHistory: Schema = {
+  allOf: [signalSchema, obj({ events: { type: 'array', items: eventSchema }, versions: { type: 'array', items: versionSchema, description: 'What each correction replaced, oldest first' } })],
+};
+
 export function signalRoutes(db: Database): RouteSpec[] {
+  /** A signal with its events (message order) and correction versions; 404 when there is none. */
+  const signalWithHistoryOf = async (id: number) => {
+    const [row] = await signalRows(db).where(eq(signals.id, id)).limit(1);
+    if (!row) throw new HttpError(404, 'not_found', `signal ${id} not found`);
+    const events = await db.select().from(signalEvents).where(eq(signalEvents.signalId, row.signal.id)).orderBy(asc(signalEvents.messageTs), asc(signalEvents.messageId), asc(signalEvents.seq));
+    return { ...signalJson(row.signal, row), events: events.map(eventJson), versions: await signalVersionsOf(db, id) };
+  };
   return [
     {
       method: 'get',
@@ -165,6 +215,8 @@ export function signalRoutes(db: Database): RouteSpec[] {
           const pattern = `%${escapeLike(String(query.search))}%`;
           filters.push(or(ilike(signals.rawMessage, pattern), ilike(signals.asset, pattern)) as SQL);
         }
+        if (query.corrected !== undefined) filters.push(query.corrected ? isNotNull(signals.correctedAt) : isNull(signals.correctedAt));
+        if (query.side) filters.push(eq(signals.side, String(query.side)));
         filters.push(...timeRange(signals.ts, query));
         const rows = await signalRows(db)
           .where(filters.length ? and(...filters) : undefined)
@@ -204,6 +256,7 @@ export function signalRoutes(db: Database): RouteSpec[] {
           const ids = found.map((f) => f.id);
           await tx.delete(signals).where(inArray(signals.id, ids));
           await tx.delete(signalEvents).where(inArray(signalEvents.signalId, ids));
+          await tx.delete(signalVersions).where(inArray(signalVersions.signalId, ids));
           return ids;
         });
         res.json({ status: 'ok', deleted });
@@ -214,19 +267,15 @@ export function signalRoutes(db: Database): RouteSpec[] {
     {
       method: 'get',
       path: '/signals/:id',
-      summary: 'One signal with its lifecycle events',
+      summary: 'One signal with its lifecycle events and the versions its corrections replaced',
       tag: 'signals',
       params: idParamsSchema,
-      responses: { 200: json('{ data: Signal & { events } }', obj({ data: { allOf: [signalSchema, obj({ events: { type: 'array', items: eventSchema } })] } })), 400: 'Malformed id', 404: 'No such signal' },
+      responses: { 200: json('{ data: Signal & { events, versions } }', obj({ data: signalWithHistory })), 400: 'Malformed id', 404: 'No such signal' },
       handler: async ({ res, params }) => {
-        const [row] = await signalRows(db)
-          .where(eq(signals.id, Number(params.id)))
-          .limit(1);
-        if (!row) throw new HttpError(404, 'not_found', `signal ${params.id} not found`);
-        const events = await db.select().from(signalEvents).where(eq(signalEvents.signalId, row.signal.id)).orderBy(asc(signalEvents.messageTs));
-        res.json({ data: { ...signalJson(row.signal, row), events: events.map(eventJson) } });
+        res.json({ data: await signalWithHistoryOf(Number(params.id)) });
       },
     },
+    correctionRoute(db, signalWithHistoryOf, signalWithHistory),
     {
       method: 'delete',
       path: '/signals/:id',
@@ -239,7 +288,10 @@ export function signalRoutes(db: Database): RouteSpec[] {
         const id = Number(params.id);
         const removed = await db.transaction(async (tx) => {
           const rows = await tx.delete(signals).where(eq(signals.id, id)).returning({ id: signals.id });
-          if (rows.length) await tx.delete(signalEvents).where(inArray(signalEvents.signalId, [id]));
+          if (rows.length) {
+            await tx.delete(signalEvents).where(inArray(signalEvents.signalId, [id]));
+            await tx.delete(signalVersions).where(inArray(signalVersions.signalId, [id]));
+          }
           return rows.length;
         });
         if (!removed) throw new HttpError(404, 'not_found', `signal ${id} not found`);

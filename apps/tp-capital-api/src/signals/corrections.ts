@@ -1,0 +1,221 @@
+import { signals, signalVersions, type Database } from '@tp/db-schema';
+import { and, asc, eq } from 'drizzle-orm';
+import { HttpError, type RouteSpec, type Schema, dateTime, json, obj, str } from '@tp/service-kit';
+import { decimalFits, PERCENTAGE_COLUMN, PRICE_COLUMN } from '../ingest/derived-bounds';
+import { API_KEY_NAME_LOCAL } from '../http/guards';
+import { idParamsSchema } from '../http/query';
+import { lockChannelLifecycle, recomputeSignal } from '../lifecycle/signal-lifecycle';
+import { checkLevels } from '../parser/signal-parser';
+import { classifyTicker } from '../parser/tickers';
+
+type SignalRow = typeof signals.$inferSelect;
+
+/** The fields a trader may correct, as the API names them, and the column each one sets. */
+const PRICE_FIELDS = { buy_min: 'buyMin', buy_max: 'buyMax', target_1: 'target1', target_2: 'target2', target_final: 'targetFinal', stop: 'stop' } as const;
+const PERCENT_FIELDS = { target_1_pct: 'target1Pct', stop_pct: 'stopPct' } as const;
+type PriceField = keyof typeof PRICE_FIELDS;
+type PercentField = keyof typeof PERCENT_FIELDS;
+export const CORRECTABLE_FIELDS = ['asset', 'signal_type', 'side', ...Object.keys(PRICE_FIELDS), 'targets', ...Object.keys(PERCENT_FIELDS), 'expires_at'] as const;
+
+const decimalInput = { type: ['number', 'string', 'null'], description: 'A price: a JSON number or an exact decimal string ("1.04"); null clears it' };
+export const correctionBody: Schema = {
+  type: 'object',
+  additionalProperties: false,
+  minProperties: 1,
+  properties: {
+    asset: { type: 'string', minLength: 1, maxLength: 16, description: 'A B3 ticker' },
+    signal_type: { type: ['string', 'null'], maxLength: 64 },
+    side: { enum: ['buy', 'sell'] },
+    ...Object.fromEntries(Object.keys(PRICE_FIELDS).map((k) => [k, decimalInput])),
+    targets: { type: 'array', maxItems: 20, items: { type: ['number', 'string'] }, description: 'Every target in order, final included' },
+    target_1_pct: { ...decimalInput, description: 'Target 1 as a result in percent, when the entry had no price' },
+    stop_pct: { ...decimalInput, description: 'Stop as a result in percent (negative), when the entry had no price' },
+    expires_at: { type: ['string', 'null'], format: 'date-time' },
+  },
+};
+
+const invalid = (path: string, message: string) => new HttpError(400, 'validation_failed', `invalid body: ${path} ${message}`, [{ path, message, in: 'body' }]);
+
+/** An exact decimal string from a JSON number or string; 400 naming the field otherwise. */
+function decimal(path: string, value: unknown, column = PRICE_COLUMN, signed = false): string {
+  const text = typeof value === 'number' ? (Number.isFinite(value) ? String(value) : '') : String(value).trim();
+  // JSON numbers may arrive in exponent form (1e-7); only plain decimals are stored exactly.
+  const pattern = signed ? /^-?\d+(?:\.\d+)?$/ : /^\d+(?:\.\d+)?$/;
+  if (!pattern.test(text)) throw invalid(path, signed ? 'must be a decimal number' : 'must be a positive decimal number');
+  if (!signed && /^0+(?:\.0+)?$/.test(text)) throw invalid(path, 'must be greater than 0');
+  if (!decimalFits(text, column)) throw invalid(path, `does not fit numeric(${column.precision},${column.scale})`);
+  return text.replace(/^(-?)0+(?=\d)/, '$1');
+}
+
+/** The row's values of the correctable fields, as the API names them (prices as exact strings). */
+function correctableValues(r: SignalRow): Record<string, unknown> {
+  return {
+    asset: r.asset,
+    signal_type: r.signalType,
+    side: r.side,
+    ...Object.fromEntries(Object.entries(PRICE_FIELDS).map(([k, c]) => [k, r[c]])),
+    targets: r.targets,
+    ...Object.fromEntries(Object.entries(PERCENT_FIELDS).map(([k, c]) => [k, r[c]])),
+    expires_at: r.expiresAt ? r.expiresAt.toISOString() : null,
+  };
+}
+
+const sameValue = (a: unknown, b: unknown) => {
+  const norm = (v: unknown): unknown => (typeof v === 'string' && /^-?\d+\.\d+$/.test(v) ? v.replace(/\.?0+$/, '') : Array.isArray(v) ? v.map(norm) : v);
+  return JSON.stringify(norm(a)) === JSON.stringify(norm(b));
+};
+
+/**
+ * The corrected values: the body over the row, validated field by field (400 naming the field),
+ * with `target_1`/`target_2`/`target_final` and `targets` kept in step, then the levels checked as
+ * a new signal's are (a sell's mirrored).
+ */
+function corrected(row: SignalRow, body: Record<string, unknown>): Record<string, unknown> {
+  const next = correctableValues(row);
+  if (body.asset !== undefined) {
+    const ticker = classifyTicker(String(body.asset));
+    if (!ticker) throw invalid('asset', 'must be a B3 ticker (PETR4, BOVAW32, WINZ25)');
+    next.asset = ticker.ticker;
+  }
+  if (body.signal_type !== undefined) next.signal_type = body.signal_type;
+  if (body.side !== undefined) next.side = body.side;
+  for (const field of Object.keys(PRICE_FIELDS) as PriceField[]) {
+    if (body[field] !== undefined) next[field] = body[field] === null ? null : decimal(field, body[field]);
+  }
+  for (const field of Object.keys(PERCENT_FIELDS) as PercentField[]) {
+    if (body[field] !== undefined) next[field] = body[field] === null ? null : decimal(field, body[field], PERCENTAGE_COLUMN, true);
+  }
+  if (body.expires_at !== undefined) next.expires_at = body.expires_at;
+  const targets = [...(next.targets as string[])];
+  if (body.targets !== undefined) {
+    const list = (body.targets as unknown[]).map((t, i) => decimal(`targets.${i}`, t));
+    next.targets = list;
+    if (body.target_1 === undefined) next.target_1 = list[0] ?? null;
+    if (body.target_2 === undefined) next.target_2 = list[1] ?? null;
+    if (body.target_final === undefined && row.targetFinal !== null) next.target_final = list.length >= 3 ? list[list.length - 1] : null;
+  } else {
+    // The list outcomes read follows the labelled targets a correction changes.
+    if (body.target_1 !== undefined) targets[0] = next.target_1 as string;
+    if (body.target_2 !== undefined) targets[1] = next.target_2 as string;
+    if (body.target_final !== undefined) {
+      if (row.targetFinal !== null && targets.length) targets[targets.length - 1] = next.target_final as string;
+      else targets.push(next.target_final as string);
+    }
+    next.targets = targets.filter((t) => t !== null && t !== undefined);
+  }
+  const [min, max] = [next.buy_min as string | null, next.buy_max as string | null];
+  if ((min === null) !== (max === null)) throw invalid(min === null ? 'buy_min' : 'buy_max', 'must be given with the other end of the entry range (both null for a market entry)');
+  if (min !== null && max !== null && Number(min) > Number(max)) throw invalid('buy_min', 'must not be above buy_max');
+  const problem = checkLevels({
+    side: next.side as 'buy' | 'sell',
+    buyMin: min,
+    buyMax: max,
+    stop: next.stop as string | null,
+    targets: next.targets as string[],
+  });
+  if (problem) throw invalid(/^stop/.test(problem) ? 'stop' : 'targets', problem);
+  return next;
+}
+
+/** The columns of corrected values. */
+function columnsOf(values: Record<string, unknown>) {
+  return {
+    asset: values.asset as string,
+    signalType: values.signal_type as string | null,
+    side: values.side as string,
+    buyMin: values.buy_min as string | null,
+    buyMax: values.buy_max as string | null,
+    target1: values.target_1 as string | null,
+    target2: values.target_2 as string | null,
+    targetFinal: values.target_final as string | null,
+    targets: values.targets as string[],
+    stop: values.stop as string | null,
+    target1Pct: values.target_1_pct as string | null,
+    stopPct: values.stop_pct as string | null,
+    expiresAt: values.expires_at ? new Date(values.expires_at as string) : null,
+  };
+}
+
+export interface CorrectionResult {
+  /** Fields whose value changed; empty when the body restated what was stored (no version is kept). */
+  changed: string[];
+}
+
+/**
+ * Corrects a signal's parsed fields: the previous values of the fields that change are kept as a
+ * version with who (the API key's name) and when, the signal is marked corrected (a reparse or an
+ * edit never overwrites it), and its status and outcome are re-derived from its events with the new
+ * levels. One transaction, under the channel's lifecycle lock.
+ */
+export async function correctSignal(db: Database, id: number, body: Record<string, unknown>, by: string, now = new Date()): Promise<CorrectionResult> {
+  return db.transaction(async (tx) => {
+    const [peek] = await tx.select({ channelId: signals.channelId }).from(signals).where(eq(signals.id, id)).limit(1);
+    if (!peek) throw new HttpError(404, 'not_found', `signal ${id} not found`);
+    await lockChannelLifecycle(tx, peek.channelId);
+    const [row] = await tx.select().from(signals).where(eq(signals.id, id)).limit(1).for('update');
+    if (!row) throw new HttpError(404, 'not_found', `signal ${id} not found`);
+    const before = correctableValues(row);
+    const after = corrected(row, body);
+    const changed = Object.keys(after).filter((k) => !sameValue(before[k], after[k]));
+    if (!changed.length) return { changed };
+    if (changed.includes('asset')) {
+      const [clash] = await tx
+        .select({ id: signals.id })
+        .from(signals)
+        .where(and(eq(signals.channelId, row.channelId), eq(signals.messageId, row.messageId), eq(signals.ts, row.ts), eq(signals.asset, after.asset as string)))
+        .limit(1);
+      if (clash) throw new HttpError(409, 'conflict', `the post of signal ${id} already has a ${String(after.asset)} signal (${clash.id})`, [{ path: 'asset', message: 'already a signal of this post' }]);
+    }
+    await tx.insert(signalVersions).values({
+      signalId: row.id,
+      signalTs: row.ts,
+      previous: Object.fromEntries(changed.map((k) => [k, before[k]])),
+      correctedBy: by,
+      correctedAt: now,
+    });
+    await tx
+      .update(signals)
+      .set({ ...columnsOf(after), correctedAt: now, correctedBy: by, updatedAt: now })
+      .where(and(eq(signals.id, row.id), eq(signals.ts, row.ts)));
+    await recomputeSignal(tx, { id: row.id, ts: row.ts }, now);
+    return { changed };
+  });
+}
+
+/** The versions of a signal, oldest first: what each correction replaced, by whom, when. */
+export async function signalVersionsOf(db: Database, id: number) {
+  const rows = await db.select().from(signalVersions).where(eq(signalVersions.signalId, id)).orderBy(asc(signalVersions.correctedAt), asc(signalVersions.id));
+  return rows.map((v) => ({ previous: v.previous, corrected_by: v.correctedBy, corrected_at: v.correctedAt.toISOString() }));
+}
+
+export const versionSchema: Schema = obj({
+  previous: { type: 'object', description: 'The corrected fields as they were before this correction' },
+  corrected_by: { ...str, description: "The name of the API key that made the correction" },
+  corrected_at: dateTime,
+});
+
+/** `PUT /signals/:id`: a trader's correction of the parsed fields. */
+export function correctionRoute(db: Database, signalResponse: (id: number) => Promise<unknown>, signalWithVersions: Schema): RouteSpec {
+  return {
+    method: 'put',
+    path: '/signals/:id',
+    summary: 'Correct parsed fields of a signal; the previous values are kept as a version with who and when, and the outcome is re-derived',
+    tag: 'signals',
+    auth: 'apiKey',
+    params: idParamsSchema,
+    body: correctionBody,
+    responses: {
+      200: json('{ data: Signal & { events, versions }, changed }', obj({ data: signalWithVersions, changed: { type: 'array', items: str } })),
+      400: 'Invalid body: the field is named in `details`',
+      401: 'Missing or wrong X-API-Key',
+      404: 'No such signal',
+      409: 'The corrected asset is already a signal of the same post',
+    },
+    handler: async ({ res, params, body }) => {
+      const id = Number(params.id);
+      const by = String(res.locals[API_KEY_NAME_LOCAL] ?? 'unknown');
+      const { changed } = await correctSignal(db, id, body as Record<string, unknown>, by);
+      res.json({ data: await signalResponse(id), changed });
+    },
+  };
+}
