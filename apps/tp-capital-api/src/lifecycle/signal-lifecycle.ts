@@ -1,5 +1,5 @@
 import { forwardedMessages, ingestLogs, signalEvents, signals, type Database } from '@tp/db-schema';
-import { and, asc, desc, eq, inArray, isNull, lte, notInArray, sql, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, isNull, lt, lte, notInArray, or, sql, type SQL } from 'drizzle-orm';
 import { safeWarning } from '../ingest/derived-bounds';
 import { PARSER_VERSION, sideOf, signalsOf, updatesOf, type ParsedSignal, type ParsedUpdate, type ParseResult } from '../parser/signal-parser';
 import { deriveOutcome, LIFECYCLE_VERSION, resolveTarget, TERMINAL_STATUSES } from './outcome';
@@ -96,7 +96,10 @@ async function linkUpdate(tx: Database, m: UpdateMessage, ts: Date, update: Pars
     if (!stored && update.asset) return { reason: `${update.event} for ${update.asset}: the replied-to message ${m.replyToMessageId} is not stored, so its signal is unknown` };
     replyNote = `; the replied-to message ${m.replyToMessageId} is not a stored signal`;
   }
-  const open = and(inChannel, lte(signals.ts, ts), notInArray(signals.status, CLOSED_STATUSES), notDeleted);
+  // A post about yesterday's trades, or about one type of operation, means only such signals.
+  const before = update.yesterday ? startOfDaySaoPaulo(ts) : ts;
+  const ofType = update.signalType ? or(isNull(signals.signalType), eq(signals.signalType, update.signalType)) : undefined;
+  const open = and(inChannel, update.yesterday ? lt(signals.ts, before) : lte(signals.ts, before), notInArray(signals.status, CLOSED_STATUSES), notDeleted, ofType);
   if (update.asset) {
     const [newest] = await tx.select(linkColumns).from(signals).where(and(open, eq(signals.asset, update.asset))).orderBy(desc(signals.ts), desc(signals.id)).limit(1);
     if (newest) return { signal: newest, via: `newest open ${update.asset} signal` };
@@ -112,6 +115,12 @@ async function linkUpdate(tx: Database, m: UpdateMessage, ts: Date, update: Pars
     return { reason: 'cancelled without a ticker: no open signal in this channel before this message' };
   }
   return { reason: `${update.event} names no ticker and replies to no stored signal${replyNote}` };
+}
+
+/** Midnight of `ts`'s day in São Paulo (UTC−3, no daylight saving since 2019). */
+function startOfDaySaoPaulo(ts: Date): Date {
+  const local = new Date(ts.getTime() - 3 * 3600_000);
+  return new Date(Date.UTC(local.getUTCFullYear(), local.getUTCMonth(), local.getUTCDate()) + 3 * 3600_000);
 }
 
 /** What the post names for an event, kept beside its resolved values: a target's label, or `entry` for breakeven. */
@@ -271,8 +280,8 @@ async function syncUpdateEvent(tx: Database, m: { channelId: string; messageId: 
  * Makes what a message derives match its parse (after an edit or a re-parse): one signal per asset it
  * lists, each upserted (events kept, outcome re-derived for the new prices), and signals of assets it
  * no longer lists removed with their events; the lifecycle events it carries as an update taken back
- * and applied again. Existing rows are matched by asset first, then in order, so an edit that fixes a
- * ticker keeps the signal and its events. A signal a trader corrected keeps its corrected fields and
+ * and applied again. Existing rows are matched by asset; a one-signal post edited into another ticker
+ * keeps its signal and events (a typo fixed). A signal a trader corrected keeps its corrected fields and
  * is never removed by a re-parse. Returns the first signal's id.
  */
 export async function syncSignal(tx: Database, m: { channelId: string; messageId: number; ts: Date; text: string }, parsed: ParseResult): Promise<number | null> {
@@ -287,7 +296,8 @@ export async function syncSignal(tx: Database, m: { channelId: string; messageId
     if (e) paired.set(w, e);
   }
   const leftovers = existing.filter((e) => ![...paired.values()].includes(e));
-  for (const w of wanted) if (!paired.has(w) && leftovers.length) paired.set(w, leftovers.shift() as (typeof existing)[number]);
+  // A one-signal post edited into another ticker keeps its signal (a typo fixed); in a list, a leg is its asset.
+  if (wanted.length === 1 && existing.length === 1 && leftovers.length === 1 && !paired.has(wanted[0])) paired.set(wanted[0], leftovers.shift() as (typeof existing)[number]);
 
   let firstId: number | null = null;
   for (const w of wanted) {

@@ -31,6 +31,10 @@ export interface ParsedUpdate {
   breakeven?: true;
   /** A result in points (futures: `+350 pts`), signed. */
   points?: string;
+  /** The operation type the post names (`day trade de PETR4`): only a signal of that type (or of none) is meant. */
+  signalType?: string;
+  /** The post speaks of yesterday (`day trades de ontem`): only a signal posted before the post's day is meant. */
+  yesterday?: true;
 }
 
 const L = 'A-Za-zÀ-ÿ';
@@ -155,6 +159,13 @@ function targetChange(text: string): Pick<ParsedUpdate, 'target' | 'price'> | nu
   return null;
 }
 
+const UPDATE_TYPES: Array<[RegExp, string]> = [
+  [/swing ?trade/i, 'Swing Trade'],
+  [/day ?trade/i, 'Day Trade'],
+  [/scalping|scalp(?![a-z])/i, 'Scalping'],
+  [/(?<![a-z])position(?: ?trade)?(?![a-z])/i, 'Position'],
+];
+
 /** A result in points, signed: `+350 pts`, `-120 pontos`. */
 export function readPoints(text: string): string | null {
   const match = text.match(new RegExp(String.raw`([+\-–])? ?(${NUM}) ?(?:PONTOS|PTS|PTOS|PT)(?![${L}])`, 'i'));
@@ -185,6 +196,10 @@ export function readUpdates(text: string): ParsedUpdate[] {
     ...extra,
   });
 
+  const scope: Partial<ParsedUpdate> = {};
+  const type = UPDATE_TYPES.find(([pattern]) => pattern.test(text))?.[1];
+  if (type) scope.signalType = type;
+  if (new RegExp(String.raw`(?<![${L}])ONTEM(?![${L}])`, 'i').test(text)) scope.yesterday = true;
   const found: ParsedUpdate[] = [];
   const hit = targetHit(text);
   const move = stopMove(text);
@@ -198,7 +213,7 @@ export function readUpdates(text: string): ParsedUpdate[] {
   // A stop move or target change states no result of its own.
   if (move) found.push({ ...of('stop_moved', null, move), percentage: null });
   if (change) found.push({ ...of('target_changed', change.target, { price: change.price }), percentage: null });
-  return found;
+  return found.map((u) => ({ ...u, ...scope }));
 }
 
 /** `Stopado no zero a zero`, `stop executado em 0,98`: where the stop was hit, when the post says. */
