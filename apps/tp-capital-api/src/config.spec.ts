@@ -27,6 +27,25 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ GATEWAY_SECRET_TOKEN: token, DATABASE_URL, LIFECYCLE_INTERVAL_MS: '10' })).toThrow(/LIFECYCLE_INTERVAL_MS/);
   });
 
+  it('names every write key: API_KEY as API_KEY_NAME, then the name=key pairs of API_KEYS', () => {
+    const base = { GATEWAY_SECRET_TOKEN: token, DATABASE_URL };
+    expect(loadConfig(base).apiKeys).toEqual([]);
+    expect(loadConfig({ ...base, API_KEY: 'k'.repeat(16) }).apiKeys).toEqual([{ name: 'dashboard', key: 'k'.repeat(16) }]);
+    const config = loadConfig({ ...base, API_KEY: 'k'.repeat(16), API_KEY_NAME: 'mesa', API_KEYS: 'ana=a-key-0123456789abc, bruno=b-key-0123456789abc' });
+    expect(config.apiKeys.map((k) => k.name)).toEqual(['mesa', 'ana', 'bruno']);
+    expect(describeConfig(config)).toMatchObject({ apiKeyConfigured: true, apiKeyNames: ['mesa', 'ana', 'bruno'] });
+  });
+
+  it.each([
+    ['ana', /API_KEYS entry 1 must be name=key/],
+    ['ana=short', /API_KEYS entry 1 \(ana\): the key must have at least 16/],
+    ['ana=a-key-0123456789abc,ana=b-key-0123456789abc', /API_KEYS entry 2: the name ana is used twice/],
+  ])('refuses API_KEYS %p, never repeating a key', (value, error) => {
+    const attempt = () => loadConfig({ GATEWAY_SECRET_TOKEN: token, DATABASE_URL, API_KEYS: value });
+    expect(attempt).toThrow(error);
+    expect(attempt).not.toThrow(/key-0123456789abc|short/);
+  });
+
   it('names a malformed number', () => {
     expect(() => loadConfig({ GATEWAY_SECRET_TOKEN: token, DATABASE_URL, RATE_LIMIT_MAX: 'lots' })).toThrow(/RATE_LIMIT_MAX/);
   });

@@ -102,3 +102,60 @@ describe('deriveOutcome', () => {
     expect(deriveOutcome(BOVAW22, [event('target_1_hit', 1, '2025-11-05T10:00:00Z')], NOW).status).toBe('target_1_hit');
   });
 });
+
+describe('deriveOutcome: the story after the signal', () => {
+  const moved = (price: string | null, on: string): OutcomeEvent => ({ ...event('stop_moved', null, on), price });
+
+  it('settles a stop hit after a move at the moved stop, and a breakeven at 0 %', () => {
+    expect(deriveOutcome(BOVAW22, [moved('1.00', '2025-10-22T10:00:00Z'), event('stopped', null, '2025-10-23T10:00:00Z')], NOW)).toMatchObject({
+      status: 'stopped',
+      resultPct: '6.3830',
+      resultBasis: 'moved_stop',
+      currentStop: '1.00',
+    });
+    const breakeven = deriveOutcome(BOVAW22, [event('target_1_hit', 1, '2025-10-21T10:00:00Z'), moved('0.94', '2025-10-21T11:00:00Z'), event('stopped', null, '2025-10-23T10:00:00Z')], NOW);
+    expect(breakeven).toMatchObject({ status: 'stopped', resultPct: '0.0000', resultBasis: 'moved_stop', highestTarget: 1 });
+  });
+
+  it('keeps the channel\'s way (the highest target) for a stop without a move, and the posted stop before any target', () => {
+    expect(deriveOutcome(BOVAW22, [event('target_1_hit', 1, '2025-10-21T10:00:00Z'), event('stopped', null, '2025-10-23T10:00:00Z')], NOW)).toMatchObject({ resultBasis: 'target_1', resultPct: '17.0213' });
+    expect(deriveOutcome(BOVAW22, [event('stopped', null, '2025-10-23T10:00:00Z')], NOW)).not.toHaveProperty('currentStop');
+  });
+
+  it('counts a partial exit and the stop as two halves, ignoring moves and changes after the end', () => {
+    const outcome = deriveOutcome(
+      BOVAW22,
+      [
+        event('target_1_hit', 1, '2025-10-21T10:00:00Z'),
+        event('partial_exit', null, '2025-10-21T11:00:00Z', '50'),
+        moved('0.94', '2025-10-21T12:00:00Z'),
+        event('stopped', null, '2025-10-23T10:00:00Z'),
+        moved('1.20', '2025-10-24T10:00:00Z'),
+      ],
+      NOW,
+    );
+    // (17,0213 + 0) ÷ 2, half away from zero.
+    expect(outcome).toMatchObject({ resultPct: '8.5107', resultBasis: 'partial_exit+moved_stop', currentStop: '0.94' });
+    // Without a target before it, the partial counts at the result its post states.
+    expect(deriveOutcome(BOVAW22, [event('partial_exit', null, '2025-10-21T11:00:00Z', '10'), event('stopped', null, '2025-10-23T10:00:00Z')], NOW)).toMatchObject({
+      resultPct: '-7.7660',
+      resultBasis: 'partial_exit+stop',
+    });
+  });
+
+  it('settles a hit at the changed target, and mirrors a sell', () => {
+    const changed = { ...event('target_changed', 2, '2025-10-21T10:00:00Z'), price: '1.50' };
+    expect(deriveOutcome(BOVAW22, [changed, event('target_2_hit', 2, '2025-10-22T10:00:00Z')], NOW)).toMatchObject({ resultPct: '59.5745', resultBasis: 'target_2' });
+    const sell = { buyMin: '38.50', targets: ['37.00'], stop: '39.80', expiresAt: null, side: 'sell' };
+    expect(deriveOutcome(sell, [event('target_1_hit', 1, '2025-10-22T10:00:00Z')], NOW).resultPct).toBe('3.8961');
+    expect(deriveOutcome(sell, [event('stopped', null, '2025-10-22T10:00:00Z')], NOW).resultPct).toBe('-3.3766');
+    expect(resultPercent('37.00', '38.50', 'sell')).toBe('3.8961');
+  });
+
+  it('settles a market entry at its percentage levels, and a breakeven without an entry price at 0 %', () => {
+    const market = { buyMin: null, targets: [], stop: null, expiresAt: null, target1Pct: '20', stopPct: '-15' };
+    expect(deriveOutcome(market, [event('target_1_hit', 1, '2025-10-22T10:00:00Z')], NOW).resultPct).toBe('20.0000');
+    expect(deriveOutcome(market, [event('stopped', null, '2025-10-22T10:00:00Z')], NOW).resultPct).toBe('-15.0000');
+    expect(deriveOutcome(market, [moved(null, '2025-10-21T10:00:00Z'), event('stopped', null, '2025-10-22T10:00:00Z')], NOW).resultPct).toBe('0.0000');
+  });
+});
