@@ -18,7 +18,9 @@ const RANGE_SEP = String.raw` ?(?:a|à|at[ée]|e|-|–|—|\/|~) ?`;
 const TOKEN = String.raw`[A-Za-z0-9$]+`;
 
 const ASSET_LABEL = String.raw`(?<![${L}])(?:ATIVO|PAPEL|TICKER|C[ÓO]DIGO|A[ÇC][ÃA]O|OP[ÇC][ÃA]O|CONTRATO|INSTRUMENTO)(?![${L}])`;
-const BUY_LABEL = String.raw`(?<![${L}])(?:PRE[ÇC]O DE (?:COMPRA|ENTRADA)|PONTO DE ENTRADA|ZONA DE (?:COMPRA|ENTRADA)|REGI[ÃA]O DE (?:COMPRA|ENTRADA)|COMPRAR|COMPRA|ENTRADA|BUY)(?![${L}])`;
+// `Preço: 38,50` alone is the entry; `Preço alvo`, `preço atual`, `preço médio` are not.
+const PRICE_ALONE = String.raw`PRE[ÇC]O(?! ?(?:DE |DO |DA )?(?:ALVO|STOP|GAIN|LOSS|ATUAL|M[ÉE]DIO|SA[ÍI]DA|FECHAMENTO|VENDA|COMPRA|ENTRADA))`;
+const BUY_LABEL = String.raw`(?<![${L}])(?:PRE[ÇC]O DE (?:COMPRA|ENTRADA)|${PRICE_ALONE}|PONTO DE ENTRADA|ZONA DE (?:COMPRA|ENTRADA)|REGI[ÃA]O DE (?:COMPRA|ENTRADA)|COMPRAR|COMPRA|ENTRADA|BUY)(?![${L}])`;
 const BUY_FILLER = String.raw`(?: ?(?:de|entre|em|na faixa de|na regi[ãa]o de|a partir de|acima de|at[ée]|no|na|por)(?![${L}]))?`;
 const SELL_LABEL = String.raw`^(?:VENDA|VENDER|SELL|SHORT)(?![${L}])`;
 
@@ -72,7 +74,7 @@ export type BuyRead = EntryRead;
 
 export type Side = 'buy' | 'sell';
 
-const SELL_ENTRY_LABEL = String.raw`(?<![${L}])(?:PRE[ÇC]O DE (?:VENDA|ENTRADA)|PONTO DE ENTRADA|ZONA DE (?:VENDA|ENTRADA)|REGI[ÃA]O DE (?:VENDA|ENTRADA)|VENDA A DESCOBERTO|VENDER|VENDA|SELL|SHORT|ENTRADA)(?![${L}])`;
+const SELL_ENTRY_LABEL = String.raw`(?<![${L}])(?:PRE[ÇC]O DE (?:VENDA|ENTRADA)|${PRICE_ALONE}|PONTO DE ENTRADA|ZONA DE (?:VENDA|ENTRADA)|REGI[ÃA]O DE (?:VENDA|ENTRADA)|VENDA A DESCOBERTO|VENDER|VENDA|SELL|SHORT|ENTRADA)(?![${L}])`;
 const MARKET = String.raw`(?:A|À|NO|EM|PELO|DE)? ?MERCADO(?![${L}])`;
 
 /**
@@ -170,7 +172,8 @@ export function readTargets(text: string): TargetsRead {
   const INDEX = String.raw`(\d{1,2}|FINAL|GERAL|M[ÁA]XIMO)(?=[ :=\-–º°ª)]|$)[º°ª)]?`;
   const LIST = String.raw`((?:R\$ ?)?${NUM}(?! ?%)(?! ?[:=º°ª])(?:(?: ?[,;/] ?| [-–—] | e )(?:R\$ ?)?${NUM}(?! ?%))*)`;
   const pattern = new RegExp(
-    String.raw`(?<![${L}0-9])(?:(\d)[º°ª] ?(?:ALVO|TARGET|TP)|ALVOS|TARGETS|OBJETIVOS|(?:ALVO|OBJETIVO|TARGET|TAKE PROFIT|TP|STOP GAIN|GAIN)(?: ?${INDEX})?|T(\d)(?= ))(?![${L}])(?: ?[:=\-–] ?| )${LIST}`,
+    // `venda parcial no alvo 1` names a target in a sentence; it gives no price.
+    String.raw`(?<![${L}0-9])(?<!(?:^|[^${L}])(?:NO|DO|AO|PELO|O|NESTE|NESSE|AT[ÉE] O) )(?:(\d)[º°ª] ?(?:ALVO|TARGET|TP)|ALVOS|TARGETS|OBJETIVOS|(?:ALVO|OBJETIVO|TARGET|TAKE PROFIT|TP|STOP GAIN|GAIN)(?: ?${INDEX})?|T(\d)(?= ))(?![${L}])(?: ?[:=\-–] ?| )${LIST}`,
     'gi',
   );
   for (const match of first(text.matchAll(pattern))) {

@@ -34,6 +34,7 @@ export function normalizePost(text: string): string {
 // A field label alone on its line (`Alvo 1:`, `STOP`, `Entrada`): its value is on the next line.
 const LONE_LABEL =
   /^(?:NOVO |NOVA )?(?:ALVOS?|STOP(?: LOSS| M[ÓO]VEL)?|ENTRADA|COMPRA|VENDA|PRE[ÇC]O DE (?:COMPRA|ENTRADA|VENDA)|ZONA DE (?:COMPRA|ENTRADA)|TP|SL|OBJETIVOS?|TARGETS?|STOP GAIN|GAIN)(?: ?(?:\d{1,2}|FINAL|GERAL)[º°ª]?)? ?[:=]?$/i;
+const ASSET_LABEL_ALONE = /^(?:ATIVO|PAPEL|TICKER|C[ÓO]DIGO|A[ÇC][ÃA]O|OP[ÇC][ÃA]O|CONTRATO) ?:?$/i;
 const VALUE_START = /^(?:R\$ ?)?[+\-–]? ?\d/;
 
 /** `Alvo 1:` / `1,20` on two lines reads as `Alvo 1: 1,20`. */
@@ -42,7 +43,7 @@ function joinValuesToLabels(lines: string[]): string[] {
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i];
     const next = lines[i + 1];
-    if (next !== undefined && LONE_LABEL.test(line) && VALUE_START.test(next)) {
+    if (next !== undefined && ((LONE_LABEL.test(line) && VALUE_START.test(next)) || (ASSET_LABEL_ALONE.test(line) && /^[A-Za-z][A-Za-z0-9$]{3,11}$/.test(next)))) {
       out.push(`${line}${line.endsWith(':') || line.endsWith('=') ? ' ' : ': '}${next}`);
       i++;
     } else out.push(line);

@@ -343,3 +343,32 @@ describe('parseSignalMessage: properties', () => {
     );
   });
 });
+
+describe('parseSignalMessage: v4 forms', () => {
+  it('never reads a partial sale of a buy as a sell signal', () => {
+    expect(parse('PETR4 - Venda parcial de 50% no alvo 1')).toMatchObject({ kind: 'update', update: { event: 'partial_exit', asset: 'PETR4' } });
+    expect(signalOf(parse('Ativo: PETR4\nCompra: 38,00\nAlvo 1: 40,00\nStop: 36,50\nVenda parcial no alvo 1'))).not.toHaveProperty('side');
+  });
+
+  it('groups thousands with a space only in posts about futures or points', () => {
+    expect(signalOf(parse('COMPRA WINZ25 @ 157 850\nAlvo: 158 300\nStop: 157 500'))).toMatchObject({ buyMin: '157850', targets: ['158300'], stop: '157500' });
+    expect(signalOf(parse('Ativo: PETR4\nCompra: 38,00\nAlvos: 40 42\nStop: 36'))).toMatchObject({ buyMin: '38.00', stop: '36' });
+  });
+
+  it('keeps a list post to one signal per asset, and a post naming one asset twice to one signal', () => {
+    const twice = parse('PETR4 compra 38,50 alvo 40,00 stop 37,00\nPETR4 compra 38,00 alvo 40,00 stop 37,00');
+    expect(twice.kind === 'signal' && twice.signals).toBeFalsy();
+    const list = parse('PETR4 compra 38,50 alvo 40,00 stop 37,00\nVALE3 compra 61,00 alvo 64,00 stop 59,50\nVALE3 stop 58,00');
+    expect(list).toMatchObject({ kind: 'signal', signals: [{ asset: 'PETR4' }, { asset: 'VALE3', stop: '59.50' }] });
+  });
+
+  it('stores a list post with one broken leg as its good legs and a note naming the broken one', () => {
+    const result = parse('PETR4 compra 38,50 alvo 40,00 stop 37,00\nVALE3 compra 61,00 alvo 64,00 stop 62,00\nITUB4 compra 33,00 alvo 35,00 stop 32,00');
+    expect(result).toMatchObject({ kind: 'signal', signals: [{ asset: 'PETR4' }, { asset: 'ITUB4' }], note: expect.stringMatching(/skipped: stop 62.00 is not below/) });
+  });
+
+  it('scopes an update to the type and the day it names', () => {
+    expect(parse('Day trade: PETR4 alvo 1 atingido ✅')).toMatchObject({ kind: 'update', update: { signalType: 'Day Trade' } });
+    expect(parse('PETR4 bateu o alvo 1 ontem ✅')).toMatchObject({ kind: 'update', update: { yesterday: true } });
+  });
+});

@@ -162,6 +162,6 @@ export function parseSignalMessage(text: string, messageDate: Date): ParseResult
   }
   const result = parseOne(body, messageDate);
   // One update names one trade; results of several tickers in one post are a recap, whatever its header.
-  if (result.kind === 'update' && reportsSeveralTickers(body)) return { kind: 'message', recap: true, note: 'recap: results of several tickers in one post, changes no signal' };
+  if ((result.kind === 'update' || result.kind === 'message') && reportsSeveralTickers(body)) return { kind: 'message', recap: true, note: 'recap: results of several tickers in one post, changes no signal' };
   return result;
 }

@@ -71,13 +71,13 @@ function targetHit(text: string): Pick<ParsedUpdate, 'event' | 'target'> | null 
 function isStop(text: string): boolean {
   if (/(?<![A-Za-zÀ-ÿ])(?:STOPAD[OA]|STOPPED|STOPOU|STOPEI|STOPAMOS)(?![A-Za-zÀ-ÿ])/i.test(text)) return true;
   if (/(?<![A-Za-zÀ-ÿ])STOP(?: ?LOSS)? (?:FOI )?(?:ATINGIDO|ACIONADO|EXECUTADO|BATIDO|CHECK)/i.test(text)) return true;
-  if (/(?<![A-Za-zÀ-ÿ])STOP(?: ?LOSS)? ?:?\s*-\s?\d[\d.,]*\s?%/i.test(text)) return true;
+  if (/(?<![A-Za-zÀ-ÿ])STOP(?: ?LOSS)? ?:?\s*-\s?\d[\d.,]*\s?(?:%|PTS|PONTOS)/i.test(text)) return true;
   // `CYREW296 stop\n-25%`, `WDOFUT - STOP`, `Stop no BOVAW22`: nothing but the word stop beside a ticker and a result.
   const rest = residualWords(text);
   return rest.join(' ') === 'STOP' || rest.join(' ') === 'STOP LOSS';
 }
 
-const CONNECTORS = new Set(['NO', 'NA', 'EM', 'DE', 'DO', 'DA', 'O', 'A', 'E', 'COM', 'CHECK', 'CROSS']);
+const CONNECTORS = new Set(['NO', 'NA', 'EM', 'DE', 'DO', 'DA', 'O', 'A', 'E', 'COM', 'CHECK', 'CROSS', 'PTS', 'PONTOS', 'PTOS']);
 
 /** The words of a short post once tickers, numbers, percentages and connectors are taken out. */
 function residualWords(text: string): string[] {
@@ -114,7 +114,7 @@ const PARTIAL = /(?<![A-Za-zÀ-ÿ])(?:PARCIAL(?=\s?(?:$|[+\-–]? ?\d))|SA[ÍI]D
 
 const BREAKEVEN = String.raw`(?:ZERO A ZERO|ZERO X ZERO|0 ?X ?0|0 ?A ?0|BREAK ?-?EVEN|EMPATE|(?:PRE[ÇC]O (?:DE|DA) )?ENTRADA|PRE[ÇC]O M[ÉE]DIO|PM|PRE[ÇC]O DE COMPRA)(?![${L}])`;
 const MOVE_VERB = String.raw`(?:SUBIR|SUBA|SUBAM|SUBIMOS|SUBINDO|MOVER|MOVA|MOVAM|MOVEMOS|AJUSTAR|AJUSTE|AJUSTEM|AJUSTAMOS|ALTERAR|ALTERE|ALTEREM|LEVAR|LEVE|LEVEM|LEVAMOS|PUXAR|PUXE|PUXEM|COLOCAR|COLOQUE|COLOQUEM|COLOCAMOS|BAIXAR|BAIXE|BAIXEM|TRAZER|TRAGAM|REPOSICIONAR|REPOSICIONE|ELEVAR|ELEVE|ELEVEM)`;
-const TO = String.raw`(?: ?(?:PARA|PRA|EM|NO|NA|A|À|AO|:|=|-|–|DE))*`;
+const TO = String.raw`(?: ?(?:PARA|PRA|PRO|P\/|EM|NO|NA|O|A|À|AO|:|=|-|–|DE))*`;
 
 /**
  * A stop move: `subir o stop para 1,20`, `novo stop: 0,95`, `stop móvel em 1,15`, `stop ajustado para`,
@@ -122,12 +122,15 @@ const TO = String.raw`(?: ?(?:PARA|PRA|EM|NO|NA|A|À|AO|:|=|-|–|DE))*`;
  * breakeven remark (`subir o stop para 1,04 (zero a zero)`).
  */
 function stopMove(text: string): Pick<ParsedUpdate, 'price' | 'breakeven'> | null {
-  const STOP = String.raw`STOP(?: ?LOSS)?(?![${L}])`;
+  // `subindo o stop de PETR4 para 37,90`: the ticker may follow the word stop.
+  const STOP = String.raw`STOP(?: ?LOSS)?(?![${L}])(?: (?:DE|DO|DA|NO|NA|EM) [A-Za-z][A-Za-z0-9$]{3,11}(?= ))?`;
   const lead = [
     String.raw`${MOVE_VERB}(?: O| OS| SEU| SEUS| NOSSO)? ${STOP}`,
     String.raw`NOVO ${STOP}`,
     String.raw`${STOP} (?:M[ÓO]VEL|AJUSTADO|MOVIDO|ALTERADO|REPOSICIONADO|ELEVADO|ATUALIZADO|SOBE|SUBIU|PASSA A SER|PASSA|AGORA(?: [ÉE])?)`,
     String.raw`TRAILING ?STOP`,
+    // `ITUB4: stop para 33,50`: the bare word stop, then where it goes.
+    String.raw`${STOP}(?= ?(?:PARA|PRA|PRO|P\/) )`,
   ].join('|');
   const priced = text.match(new RegExp(String.raw`(?<![${L}])(?:${lead})${TO} ?${PRICE}`, 'i'));
   if (priced) {
@@ -135,13 +138,14 @@ function stopMove(text: string): Pick<ParsedUpdate, 'price' | 'breakeven'> | nul
     if (price) return { price };
   }
   if (new RegExp(String.raw`(?<![${L}])(?:(?:${lead})|${STOP})${TO} ?${BREAKEVEN}`, 'i').test(text)) return { breakeven: true };
-  if (new RegExp(String.raw`(?<![${L}])PROTEG\w*(?: A| O)?(?: POSI[ÇC][ÃA]O| OPERA[ÇC][ÃA]O| LUCRO| CAPITAL)?${TO} ?${BREAKEVEN}`, 'i').test(text)) return { breakeven: true };
+  if (new RegExp(String.raw`(?<![${L}])PROTE[GJ]\w*(?: A| O)?(?: POSI[ÇC][ÃA]O| OPERA[ÇC][ÃA]O| LUCRO| CAPITAL)?${TO} ?${BREAKEVEN}`, 'i').test(text)) return { breakeven: true };
   return null;
 }
 
 /** A target change: `novo alvo 2: 1,80`, `alvo final ajustado para 3,20`, `ajustar o alvo 1 para 1,30`. */
 function targetChange(text: string): Pick<ParsedUpdate, 'target' | 'price'> | null {
-  const INDEX = String.raw`(?: ?(\d{1,2}|FINAL|GERAL)[º°ª]?)?`;
+  // `alvo 1 de PETR4 para 39,50`: the ticker may sit between the target and its new price.
+  const INDEX = String.raw`(?: ?(\d{1,2}|FINAL|GERAL)[º°ª]?(?![\d.,]))?(?: (?:DE|DO|DA|NO|NA) [A-Za-z][A-Za-z0-9$]{3,11})?`;
   const patterns = [
     String.raw`(?:NOVO|NOVA) (?:ALVO|META|OBJETIVO|TARGET|TP)${INDEX}${TO} ?${PRICE}`,
     String.raw`(?:ALVO|OBJETIVO|TARGET|TP)${INDEX} (?:AJUSTADO|ALTERADO|MODIFICADO|ATUALIZADO|MOVIDO|ELEVADO|REDUZIDO|REVISADO|CORRIGIDO|PASSA A SER|PASSA|MUDA|MUDOU|AGORA(?: [ÉE])?)${TO} ?${PRICE}`,

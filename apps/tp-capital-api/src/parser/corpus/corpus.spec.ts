@@ -12,7 +12,9 @@ describe('parser corpus', () => {
 
   it('holds posts of every layout the channels use', () => {
     const layouts = new Set(posts.posts.map((p) => p.layout));
-    for (const layout of ['ativo-compra-alvos', 'papel-entrada-tp-sl', 'alvo-unnumbered', 'compra-de-ate', 'single-price', 'one-line', 'emoji-lines', 'crlf', 'data-canal-tipo', 'photo-caption', 'futures', 'update-target', 'update-stop', 'update-cancel', 'update-closed', 'update-partial', 'commentary']) {
+    for (const layout of ['ativo-compra-alvos', 'papel-entrada-tp-sl', 'alvo-unnumbered', 'compra-de-ate', 'single-price', 'one-line', 'emoji-lines', 'crlf', 'data-canal-tipo', 'photo-caption', 'futures', 'update-target', 'update-stop', 'update-cancel', 'update-closed', 'update-partial', 'commentary',
+      'sell', 'market-entry', 'multi-signal', 'update-stop-move', 'update-target-change', 'update-multi-event', 'update-reply', 'update-caption',
+      'check-before-target', 'futures-points', 'space-thousands', 'value-next-line', 'recap']) {
       expect(layouts).toContain(layout);
     }
   });
@@ -21,6 +23,19 @@ describe('parser corpus', () => {
     const commentary = { sentAt: posts.sentAt, posts: posts.posts.filter((p) => p.layout === 'commentary') };
     expect(commentary.posts.length).toBeGreaterThan(10);
     expect(scoreCorpus(commentary).misses).toEqual([]);
+  });
+
+  it('reads every recap as a recap message, never as a signal or an update', () => {
+    const recaps = { sentAt: posts.sentAt, posts: posts.posts.filter((p) => p.layout === 'recap') };
+    expect(recaps.posts.length).toBeGreaterThanOrEqual(10);
+    expect(recaps.posts.every((p) => p.expect.kind === 'message' && p.expect.recap === true)).toBe(true);
+    expect(scoreCorpus(recaps).misses).toEqual([]);
+  });
+
+  it('reaches 99 % on every layout on its own', () => {
+    const score = scoreCorpus(posts);
+    const below = Object.entries(score.byLayout).filter(([, s]) => s.fieldsExact / s.fields < 0.99);
+    expect(below).toEqual([]);
   });
 });
 
