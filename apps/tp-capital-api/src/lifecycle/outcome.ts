@@ -106,7 +106,7 @@ function scaled(value: string): bigint | null {
  * it: 1,10 over 0,94 → "17.0213". Null when the buy price is not positive or the result does not fit
  * the percentage column.
  */
-export function resultPercent(price: string | null, buyMin: string | null, side: string = 'buy'): string | null {
+export function resultPercent(price: string | null, buyMin: string | null, side = 'buy'): string | null {
   if (price === null || buyMin === null) return null;
   const p = scaled(price);
   const b = scaled(buyMin);

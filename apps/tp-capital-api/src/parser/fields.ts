@@ -146,7 +146,7 @@ export function readSide(text: string): Side {
   for (const match of first(text.matchAll(new RegExp(String.raw`(?<![${L}])${SELL_WORD}`, 'gi')))) {
     const index = match.index ?? 0;
     const before = text.slice(text.lastIndexOf('\n', index - 1) + 1, index).trim();
-    if (before === '' || /[(\[\-–—/]$/.test(before)) return 'sell';
+    if (before === '' || /[([\-–—/]$/.test(before)) return 'sell';
     const label = before.replace(/ ?[:=]$/, '');
     if (new RegExp(String.raw`(?:^|[^${L}])(?:OPERA[ÇC][ÃA]O|DIRE[ÇC][ÃA]O|LADO|TIPO|POSI[ÇC][ÃA]O|SINAL|ORDEM|SWING ?TRADE|DAY ?TRADE|POSITION|SCALPING)(?: DE)?$`, 'i').test(label)) return 'sell';
     if (classifyTicker(label.split(' ').pop() ?? '')) return 'sell';
