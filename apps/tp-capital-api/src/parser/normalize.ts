@@ -12,6 +12,9 @@ export function normalizePost(text: string): string {
       // Keycap digits (1️⃣) number lines the way bullets do; they are not values.
       .replace(/[0-9#*]\uFE0F?\u20E3/g, ' ')
       .replace(/\u200B|\u200C|\u200D|\u2060|\uFEFF|\uFE0E|\uFE0F|\u20E3/g, '')
+      // A bare 🎯 or 🛑 before a price is the label itself (`🎯 13,50`, `⛔ 14,60`).
+      .replace(/^([ \t]*)🎯[ \t]*(?=(?:R\$ ?)?\d)/gmu, '$1Alvo: ')
+      .replace(/^([ \t]*)(?:🛑|⛔)[ \t]*(?=(?:R\$ ?)?\d)/gmu, '$1Stop: ')
       .replace(/[✅✔☑]/gu, ' CHECK ')
       // A cross marks a loss or a cancel in result lists (`PETR4 ❌ -5%`).
       .replace(/[❌✖✗✘❎]/gu, ' CROSS ')

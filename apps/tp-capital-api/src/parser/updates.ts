@@ -55,7 +55,8 @@ function targetHit(text: string): Pick<ParsedUpdate, 'event' | 'target'> | null 
     ?? text.match(new RegExp(String.raw`(?<![${L}])(?:ALVO|TP|TARGET|T)(?![${L}]) ?(\d{1,2}|FINAL|GERAL|M[ÁA]XIMO)(?![${L}0-9])[º°ª]? ?${HIT}`, 'i'))
     ?? text.match(new RegExp(String.raw`(?<![${L}0-9])(\d)[º°ª]? ?ALVO ?${HIT}`, 'i'))
     ?? text.match(new RegExp(String.raw`(?<![${L}])(PRIMEIRO|SEGUNDO|TERCEIRO|QUARTO|QUINTO) ALVO ?${HIT}`, 'i'))
-    ?? text.match(new RegExp(String.raw`(?<![${L}])(?:ATINGIU|BATEU|ALCAN[ÇC]OU)(?: O| NO)? (?:ALVO|TP) ?(\d{1,2}|FINAL|GERAL)(?![${L}0-9])`, 'i'));
+    ?? text.match(new RegExp(String.raw`(?<![${L}])(?:ATINGIU|BATEU|ALCAN[ÇC]OU)(?: O| NO)? (?:ALVO|TP) ?(\d{1,2}|FINAL|GERAL)(?![${L}0-9])`, 'i'))
+    ?? text.match(new RegExp(String.raw`(?<![${L}])(?:ATINGIU|BATEU|ALCAN[ÇC]OU|ATINGIMOS|BATEMOS|ALCAN[ÇC]AMOS)(?: O| NO)? (PRIMEIRO|SEGUNDO|TERCEIRO|QUARTO|QUINTO|\d)[º°ª]? (?:ALVO|TP)(?![${L}])`, 'i'));
   if (numbered) {
     const label = numbered[1].toUpperCase();
     if (label === 'FINAL' || label === 'GERAL' || label.startsWith('M')) return { event: 'target_final_hit', target: 'final' };
@@ -93,7 +94,7 @@ function residualWords(text: string): string[] {
 function isCancel(text: string, hasTicker: boolean): boolean {
   // `Canceladas: 3` counts cancels (a recap line); it cancels nothing.
   if (/CANCELAD[OA]S? ?[:=] ?\d/i.test(text)) return false;
-  const cancel = /(?<![A-Za-zÀ-ÿ])(?:CANCELAD[OA]S?|CANCELAR|CANCELAMENTO|CANCELEI|CANCELAMOS)(?![A-Za-zÀ-ÿ])|N[ÃA]O ATINGIU O PRE[ÇC]O DE ENTRADA|N[ÃA]O (?:FOI )?ACIONAD[OA]|(?:IGNOREM?|DESCONSIDEREM?|DESCONSIDERAR) (?:O|ESSE|ESTE) SINAL|SINAL INVALIDADO/i;
+  const cancel = /(?<![A-Za-zÀ-ÿ])(?:CANCELAD[OA]S?|CANCELAR|CANCELAMENTO|CANCELEI|CANCELAMOS|CANCELEM|CANCELE|CANCELANDO)(?![A-Za-zÀ-ÿ])|N[ÃA]O ATINGIU O PRE[ÇC]O DE ENTRADA|N[ÃA]O (?:FOI )?ACIONAD[OA]|(?:IGNOREM?|DESCONSIDEREM?|DESCONSIDERAR) (?:O|ESSE|ESTE) SINAL|SINAL INVALIDADO/i;
   if (!cancel.test(text)) return false;
   // `CANCELADO ❌` alone (a reply, usually) is a cancel; `Live cancelada` is not: more words need a trade word or a ticker.
   const words = text.split(/[^A-Za-zÀ-ÿ0-9$]+/).filter((w) => w !== '' && w !== 'CHECK' && w !== 'CROSS');
@@ -114,6 +115,8 @@ const PARTIAL = /(?<![A-Za-zÀ-ÿ])(?:PARCIAL(?=\s?(?:$|[+\-–]? ?\d))|SA[ÍI]D
 
 const BREAKEVEN = String.raw`(?:ZERO A ZERO|ZERO X ZERO|0 ?X ?0|0 ?A ?0|BREAK ?-?EVEN|EMPATE|(?:PRE[ÇC]O (?:DE|DA) )?ENTRADA|PRE[ÇC]O M[ÉE]DIO|PM|PRE[ÇC]O DE COMPRA)(?![${L}])`;
 const MOVE_VERB = String.raw`(?:SUBIR|SUBA|SUBAM|SUBIMOS|SUBINDO|MOVER|MOVA|MOVAM|MOVEMOS|AJUSTAR|AJUSTE|AJUSTEM|AJUSTAMOS|ALTERAR|ALTERE|ALTEREM|LEVAR|LEVE|LEVEM|LEVAMOS|PUXAR|PUXE|PUXEM|COLOCAR|COLOQUE|COLOQUEM|COLOCAMOS|BAIXAR|BAIXE|BAIXEM|TRAZER|TRAGAM|REPOSICIONAR|REPOSICIONE|ELEVAR|ELEVE|ELEVEM)`;
+// `stop da TAEE11 para`, `novo alvo para PETR4:`: a ticker between the level's name and its price.
+const TICKER_AFTER = String.raw`(?: (?:DE|DO|DA|NO|NA|EM|PARA|PRA) [A-Za-z][A-Za-z0-9]{3,7}\d{1,2}[A-Za-z0-9]{0,4}(?=[ :]))?`;
 const TO = String.raw`(?: ?(?:PARA|PRA|PRO|P\/|EM|NO|NA|O|A|À|AO|:|=|-|–|DE))*`;
 
 /**
@@ -123,7 +126,7 @@ const TO = String.raw`(?: ?(?:PARA|PRA|PRO|P\/|EM|NO|NA|O|A|À|AO|:|=|-|–|DE))
  */
 function stopMove(text: string): Pick<ParsedUpdate, 'price' | 'breakeven'> | null {
   // `subindo o stop de PETR4 para 37,90`: the ticker may follow the word stop.
-  const STOP = String.raw`STOP(?: ?LOSS)?(?![${L}])(?: (?:DE|DO|DA|NO|NA|EM) [A-Za-z][A-Za-z0-9$]{3,11}(?= ))?`;
+  const STOP = String.raw`STOP(?: ?LOSS)?(?![${L}])${TICKER_AFTER}`;
   const lead = [
     String.raw`${MOVE_VERB}(?: O| OS| SEU| SEUS| NOSSO)? ${STOP}`,
     String.raw`NOVO ${STOP}`,
@@ -145,7 +148,7 @@ function stopMove(text: string): Pick<ParsedUpdate, 'price' | 'breakeven'> | nul
 /** A target change: `novo alvo 2: 1,80`, `alvo final ajustado para 3,20`, `ajustar o alvo 1 para 1,30`. */
 function targetChange(text: string): Pick<ParsedUpdate, 'target' | 'price'> | null {
   // `alvo 1 de PETR4 para 39,50`: the ticker may sit between the target and its new price.
-  const INDEX = String.raw`(?: ?(\d{1,2}|FINAL|GERAL)[º°ª]?(?![\d.,]))?(?: (?:DE|DO|DA|NO|NA) [A-Za-z][A-Za-z0-9$]{3,11})?`;
+  const INDEX = String.raw`(?: ?(\d{1,2}|FINAL|GERAL)[º°ª]?(?![\d.,]))?${TICKER_AFTER}`;
   const patterns = [
     String.raw`(?:NOVO|NOVA) (?:ALVO|META|OBJETIVO|TARGET|TP)${INDEX}${TO} ?${PRICE}`,
     String.raw`(?:ALVO|OBJETIVO|TARGET|TP)${INDEX} (?:AJUSTADO|ALTERADO|MODIFICADO|ATUALIZADO|MOVIDO|ELEVADO|REDUZIDO|REVISADO|CORRIGIDO|PASSA A SER|PASSA|MUDA|MUDOU|AGORA(?: [ÉE])?)${TO} ?${PRICE}`,
