@@ -56,6 +56,7 @@ describe('db-schema migrations and keys', () => {
       'tp_capital.legacy_imports',
       'tp_capital.message_versions',
       'tp_capital.signal_events',
+      'tp_capital.signal_versions',
       'tp_capital.telegram_bots',
       'tp_capital.telegram_channels',
       'tp_capital.tp_capital_signals',
@@ -63,16 +64,20 @@ describe('db-schema migrations and keys', () => {
     ]);
   });
 
-  it('rejects a duplicate (channel_id, message_id, ts) signal in the database itself', async () => {
+  it('rejects a duplicate (channel_id, message_id, ts, asset) signal in the database itself, and keeps one signal per asset of a post', async () => {
     await handle.db.insert(signals).values(signalRow);
-    const error = await rejection(handle.db.insert(signals).values({ ...signalRow, asset: 'PETR4' }));
+    const error = await rejection(handle.db.insert(signals).values({ ...signalRow, buyMin: '2.00' }));
     expect(isUniqueViolation(error)).toBe(true);
+    await handle.db.insert(signals).values({ ...signalRow, asset: 'PETR4' });
     const stored = await handle.db
       .select()
       .from(signals)
       .where(and(eq(signals.channelId, signalRow.channelId), eq(signals.messageId, 101)));
-    expect(stored).toHaveLength(1);
-    expect(stored[0].asset).toBe('BOVAW32');
+    // The rejected insert changed nothing: BOVAW32 keeps its first buy price.
+    expect(stored.map((s) => [s.asset, s.buyMin]).sort()).toEqual([
+      ['BOVAW32', '1.040000'],
+      ['PETR4', '1.040000'],
+    ]);
   });
 
   it('rejects a duplicate raw message and lets ON CONFLICT DO NOTHING skip it', async () => {
