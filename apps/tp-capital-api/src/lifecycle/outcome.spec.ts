@@ -158,4 +158,12 @@ describe('deriveOutcome: the story after the signal', () => {
     expect(deriveOutcome(market, [event('stopped', null, '2025-10-22T10:00:00Z')], NOW).resultPct).toBe('-15.0000');
     expect(deriveOutcome(market, [moved(null, '2025-10-21T10:00:00Z'), event('stopped', null, '2025-10-22T10:00:00Z')], NOW).resultPct).toBe('0.0000');
   });
+
+  it('falls back to the result the channel stated when the level it reached has no price', () => {
+    const market = { buyMin: null, targets: [], stop: null, expiresAt: null, target1Pct: '5' };
+    expect(deriveOutcome(market, [event('target_1_hit', 1, '2025-10-22T10:00:00Z', '5.2'), event('target_2_hit', 2, '2025-10-23T10:00:00Z', '10')], NOW)).toMatchObject({ resultPct: '10.0000', resultBasis: 'target_2' });
+    expect(deriveOutcome(market, [event('stopped', null, '2025-10-22T10:00:00Z', '-4')], NOW)).toMatchObject({ resultPct: '-4.0000', resultBasis: 'stop' });
+    // A priced level always wins over the stated figure.
+    expect(deriveOutcome(BOVAW22, [event('target_1_hit', 1, '2025-10-22T10:00:00Z', '99')], NOW).resultPct).toBe('17.0213');
+  });
 });

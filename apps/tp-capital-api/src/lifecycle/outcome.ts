@@ -166,11 +166,14 @@ export function deriveOutcome(signal: OutcomeSignal, events: OutcomeEvent[], now
   const side = signal.side ?? 'buy';
   const pct = (price: string | null | undefined) => resultPercent(price ?? null, signal.buyMin, side);
   const targets = [...signal.targets];
-  const targetResult = (n: number) => (targets[n - 1] !== undefined ? pct(targets[n - 1]) : n === 1 ? asPercent(signal.target1Pct) : null);
+  const levelResult = (n: number) => (targets[n - 1] !== undefined ? pct(targets[n - 1]) : n === 1 ? asPercent(signal.target1Pct) : null);
   let status = 'open';
+  let highestTarget: number | null = null;
+  let statedAtHighest: string | null = null;
+  // A target without a price (a market entry's `Alvo 2: +10%`) settles at the result the channel stated on hitting it.
+  const targetResult = (n: number) => levelResult(n) ?? (n === highestTarget ? asPercent(statedAtHighest) : null);
   let lastResultPct: string | null = null;
   const targetHits: Record<string, string> = {};
-  let highestTarget: number | null = null;
   let firstTargetAt: Date | null = null;
   let stoppedAt: Date | null = null;
   let moved = false;
@@ -178,6 +181,8 @@ export function deriveOutcome(signal: OutcomeSignal, events: OutcomeEvent[], now
   let stopHitPrice: string | null = null;
   let partialLeg: string | null = null;
   let partialTaken = false;
+  // What the channel stated on the stop: the result when the stop has no price.
+  let statedAtStop: string | null = null;
   for (const e of ordered) {
     if (isTerminal(status)) break;
     if (e.eventType === 'stop_moved') {
@@ -198,6 +203,7 @@ export function deriveOutcome(signal: OutcomeSignal, events: OutcomeEvent[], now
     }
     if (isTargetHit(e.eventType) && e.target !== null) {
       targetHits[String(e.target)] ??= e.messageTs.toISOString();
+      if (e.target >= (highestTarget ?? 0) && e.percentage !== null) statedAtHighest = e.percentage;
       highestTarget = Math.max(highestTarget ?? 0, e.target);
       firstTargetAt ??= e.messageTs;
     }
@@ -205,6 +211,7 @@ export function deriveOutcome(signal: OutcomeSignal, events: OutcomeEvent[], now
     if (next === 'stopped') {
       stoppedAt = e.messageTs;
       stopHitPrice = e.price ?? null;
+      statedAtStop = e.percentage;
     }
     if (statusRank(next) > statusRank(status)) {
       status = next;
@@ -218,7 +225,7 @@ export function deriveOutcome(signal: OutcomeSignal, events: OutcomeEvent[], now
   if (stoppedAt && status === 'stopped') {
     const settledAt = stopHitPrice ?? (moved ? currentStop : signal.stop);
     // A stop moved to an entry that has no price (a market entry) is breakeven: 0 %.
-    const stopLeg = settledAt !== null ? pct(settledAt) : moved ? '0.0000' : asPercent(signal.stopPct);
+    const stopLeg = settledAt !== null ? pct(settledAt) : moved ? '0.0000' : (asPercent(signal.stopPct) ?? asPercent(statedAtStop));
     const stopBasis = stopHitPrice !== null || moved ? 'moved_stop' : 'stop';
     if (partialLeg !== null && stopLeg !== null) {
       resultBasis = `partial_exit+${stopBasis}`;

@@ -214,7 +214,7 @@ export function readStop(text: string): string | null {
 export function readPercentLevels(text: string): { target1Pct: string | null; stopPct: string | null } {
   const pct = String.raw`[+\-–]? ?(${NUM}) ?%`;
   const target = text.match(new RegExp(String.raw`(?<![${L}])(?:1[º°ª]? ?(?:ALVO|TARGET|TP)|(?:ALVO|OBJETIVO|TARGET|TP|GAIN)(?: ?1)?[º°ª]?)(?![${L}0-9]) ?[:=\-–]? ?(?:DE |EM )?${pct}`, 'i'));
-  const stop = text.match(new RegExp(String.raw`(?<![${L}])(?:STOP ?LOSS|STOP(?! ?GAIN)|SL)(?![${L}]) ?[:=\-–]? ?(?:DE |EM )?${pct}`, 'i'));
+  const stop = text.match(new RegExp(String.raw`(?<![${L}])(?:STOP ?LOSS|STOP(?! ?GAIN)|SL|LOSS)(?![${L}]) ?[:=\-–]? ?(?:DE |EM )?${pct}`, 'i'));
   const value = (m: RegExpMatchArray | null) => (m ? parseBrazilianNumber(m[1]) : null);
   const t = value(target);
   const s = value(stop);
