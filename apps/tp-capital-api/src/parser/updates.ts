@@ -117,7 +117,8 @@ const BREAKEVEN = String.raw`(?:ZERO A ZERO|ZERO X ZERO|0 ?X ?0|0 ?A ?0|BREAK ?-
 const MOVE_VERB = String.raw`(?:SUBIR|SUBA|SUBAM|SUBIMOS|SUBINDO|MOVER|MOVA|MOVAM|MOVEMOS|AJUSTAR|AJUSTE|AJUSTEM|AJUSTAMOS|ALTERAR|ALTERE|ALTEREM|LEVAR|LEVE|LEVEM|LEVAMOS|PUXAR|PUXE|PUXEM|COLOCAR|COLOQUE|COLOQUEM|COLOCAMOS|BAIXAR|BAIXE|BAIXEM|TRAZER|TRAGAM|REPOSICIONAR|REPOSICIONE|ELEVAR|ELEVE|ELEVEM)`;
 // `stop da TAEE11 para`, `novo alvo para PETR4:`: a ticker between the level's name and its price.
 const TICKER_AFTER = String.raw`(?: (?:DE|DO|DA|NO|NA|EM|PARA|PRA) [A-Za-z][A-Za-z0-9]{3,7}\d{1,2}[A-Za-z0-9]{0,4}(?=[ :]))?`;
-const TO = String.raw`(?: ?(?:PARA|PRA|PRO|P\/|EM|NO|NA|O|A|À|AO|:|=|-|–|DE))*`;
+// Each connector a whole word (`ao` is never `a` + `o`): a run of them cannot backtrack exponentially.
+const TO = String.raw`(?: ?(?:PARA|PRA|PRO|EM|NO|NA|O|A|À|AO|DE)(?![${L}])| ?(?:P\/|:|=|-|–))*`;
 
 /**
  * A stop move: `subir o stop para 1,20`, `novo stop: 0,95`, `stop móvel em 1,15`, `stop ajustado para`,
