@@ -372,3 +372,19 @@ describe('parseSignalMessage: v4 forms', () => {
     expect(parse('PETR4 bateu o alvo 1 ontem ✅')).toMatchObject({ kind: 'update', update: { yesterday: true } });
   });
 });
+
+describe('parseSignalMessage: hostile runs of the v4 words', () => {
+  it.each([
+    ['stop ' + 'ao'.repeat(150) + 'x'],
+    ['novo stop ' + 'ao '.repeat(100) + 'x'],
+    ['subir o stop ' + 'para a '.repeat(45) + 'x'],
+    ['novo alvo ' + 'de PETR4 '.repeat(30) + 'x'],
+    [('Compra a mercado ' + 'PETR4 '.repeat(30) + '\n').repeat(20)],
+    [('VENDA ' + 'PETR4 - '.repeat(40) + '\n').repeat(10)],
+  ])('reads %#', (text) => {
+    const started = performance.now();
+    parse(text);
+    // Linear work takes milliseconds; a backtracking blow-up would take minutes.
+    expect(performance.now() - started).toBeLessThan(2_000);
+  });
+});
