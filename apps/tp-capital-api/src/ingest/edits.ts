@@ -3,7 +3,7 @@ import { sql } from 'drizzle-orm';
 import { syncSignal, type LogEntry } from '../lifecycle/signal-lifecycle';
 import { PARSER_VERSION } from '../parser/signal-parser';
 import { refusalWarning, withSavepoint } from './derived-guard';
-import { markParseWarning, type PreparedMessage } from './message-rows';
+import { markParseWarning, parseColumns, type PreparedMessage } from './message-rows';
 import type { IngestOutcome } from './outcome';
 
 /**
@@ -22,7 +22,8 @@ export async function applyEdit(tx: Database, p: PreparedMessage, logs: LogEntry
           for update)
         update ${forwardedMessages} f
         set text = ${m.text}, edit_date = ${editDate.toISOString()}, parse_kind = ${p.parsed.kind},
-            parse_warning = ${p.parsed.kind === 'warning' ? p.parsed.warning : null}, parser_version = ${PARSER_VERSION}, updated_at = now()
+            parse_warning = ${p.parsed.kind === 'warning' ? p.parsed.warning : null}, parse_note = ${parseColumns(p.parsed).parseNote},
+            parser_version = ${PARSER_VERSION}, updated_at = now()
         from prev
         where f.id = prev.id and f.message_ts = ${ts.toISOString()} and (prev.edit_date is null or prev.edit_date < ${editDate.toISOString()})
         returning prev.text as text, prev.edit_date as edit_date`,

@@ -230,6 +230,20 @@ describe('updates that cannot be linked with confidence land nowhere', () => {
     expect(await messageRow(channel, recap.messageId)).toMatchObject({ parseKind: 'message', parseNote: expect.stringMatching(/^recap/) });
   });
 
+  it('keeps the recap note through an edit, and shows it on /forwarded-messages', async () => {
+    const channel = newChannel();
+    const post1 = await post(channel, 'Boa noite, pessoal!', '2025-11-07T20:00:00Z');
+    expect((await messageRow(channel, post1.messageId)).parseNote).toBeNull();
+    await request(api.app)
+      .post('/ingest')
+      .set(GATEWAY_TOKEN_HEADER, GATEWAY_TOKEN)
+      .send({ ...post1.message, text: 'Resumo da semana:\nPETR4 ✅ +4%\nVALE3 ❌ -2%', editDate: '2025-11-07T20:10:00Z' })
+      .expect(200);
+    expect((await messageRow(channel, post1.messageId)).parseNote).toMatch(/^recap \(Resumo da semana:\)/);
+    const listed = await request(api.app).get(`/forwarded-messages?channelId=${channel}`).expect(200);
+    expect(listed.body.data[0]).toMatchObject({ parse_kind: 'message', parse_note: expect.stringMatching(/^recap/) });
+  });
+
   it('`Canceladas: 3` in a recap cancels nothing, not even the newest open signal', async () => {
     const channel = newChannel();
     await post(channel, signalText('PETR4'), '2025-11-03T13:00:00Z');
