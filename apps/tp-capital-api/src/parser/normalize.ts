@@ -5,9 +5,7 @@
  */
 export function normalizePost(text: string): string {
   const lines = (
-    text
-      .normalize('NFC')
-      .replace(/\r\n?/g, '\n')
+    tablesToFields(text.normalize('NFC').replace(/\r\n?/g, '\n'))
       .replace(/[\u00A0\u2007\u202F]/g, ' ')
       // Keycap digits (1️⃣) number lines the way bullets do; they are not values.
       .replace(/[0-9#*]\uFE0F?\u20E3/g, ' ')
@@ -32,6 +30,39 @@ export function normalizePost(text: string): string {
       )
   );
   return spaceGroupedThousands(joinValuesToLabels(lines).join('\n'));
+}
+
+// A table's header cell: a field label (`ATIVO | ENTRADA | ALVO | STOP`).
+const HEADER_CELL = /^(?:ATIVO|PAPEL|C[ÓO]DIGO|TICKER|ENTRADA|COMPRA|VENDA|PRE[ÇC]O(?: DE (?:COMPRA|ENTRADA|VENDA))?|ALVO ?\d?|ALVOS|TP ?\d?|STOP(?: LOSS)?|SL|LADO|OPERA[ÇC][ÃA]O)$/i;
+const cellsOf = (line: string) =>
+  line
+    .split(/[|¦]/)
+    .map((c) => c.replace(/[\p{Extended_Pictographic}\uFE0F*_`]/gu, '').trim())
+    .filter((c, i, all) => c !== '' || (i > 0 && i < all.length - 1));
+
+/**
+ * A table of signals (`ATIVO | ENTRADA | ALVO | STOP` over one row per asset) becomes labelled fields,
+ * a paragraph per row, so every row reads as a signal of its own.
+ */
+function tablesToFields(text: string): string {
+  const lines = text.split('\n');
+  const out: string[] = [];
+  let header: string[] | null = null;
+  for (const line of lines) {
+    const cells = line.includes('|') || line.includes('¦') ? cellsOf(line) : [];
+    if (cells.length >= 3 && cells.every((c) => HEADER_CELL.test(c))) {
+      header = cells;
+      continue;
+    }
+    if (header && cells.length === header.length && !cells.some((c) => HEADER_CELL.test(c))) {
+      const labels = header;
+      out.push('', ...cells.map((c, i) => `${labels[i]}: ${c}`));
+      continue;
+    }
+    if (header && line.trim() !== '') header = null;
+    out.push(line);
+  }
+  return out.join('\n');
 }
 
 // A field label alone on its line (`Alvo 1:`, `STOP`, `Entrada`): its value is on the next line.
