@@ -191,8 +191,13 @@ describe('several signals in one post', () => {
     await post(channel, 'PETR4 subir o stop para 38,50', '2025-11-04T14:00:00Z', { replyToMessageId: listed.messageId });
     const ambiguous = await post(channel, 'Stop no zero a zero', '2025-11-04T15:00:00Z', { replyToMessageId: listed.messageId });
     const [petr4, vale3] = await channelSignals(channel);
-    // PETR4 is past its window (28/11/2025) with no report: expired, its stop moved all the same.
-    expect([petr4.status, petr4.currentStop, vale3.status, vale3.currentStop]).toEqual(['expired', '38.500000', 'target_1_hit', null]);
+    // PETR4 is past its window (28/11/2025), but the channel moved its stop: the order was filled, it stays open.
+    expect([petr4.status, petr4.currentStop, vale3.status, vale3.currentStop]).toEqual(['open', '38.500000', 'target_1_hit', null]);
+    const stats = (await request(api.app).get(`/signals/stats?channel=${channel}`).expect(200)).body.data[0];
+    expect(stats).toMatchObject({ signals: 2, open: 1, expired: 0 });
+    const { expireSignals } = await import('./replay');
+    await expireSignals(api.database.db, new Date(), channel);
+    expect((await signalRow(petr4.id)).status).toBe('open');
     expect((await messageRow(channel, ambiguous.messageId)).parseWarning).toMatch(/lists 2 signals \(PETR4, VALE3\)/);
   });
 

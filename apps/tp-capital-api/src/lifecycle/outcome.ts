@@ -218,7 +218,8 @@ export function deriveOutcome(signal: OutcomeSignal, events: OutcomeEvent[], now
       lastResultPct = e.percentage;
     }
   }
-  if (status === 'open' && signal.expiresAt && signal.expiresAt.getTime() <= now.getTime()) status = 'expired';
+  // A stop move or target change reports on the position: the order was filled, so it never expires.
+  if (status === 'open' && ordered.length === 0 && signal.expiresAt && signal.expiresAt.getTime() <= now.getTime()) status = 'expired';
 
   let resultPct: string | null = null;
   let resultBasis: string | null = null;

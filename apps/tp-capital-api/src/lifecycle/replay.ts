@@ -14,7 +14,15 @@ export async function expireSignals(db: Database, now: Date, channelId?: string)
   const rows = await db
     .update(signals)
     .set({ status: 'expired', updatedAt: new Date() })
-    .where(and(eq(signals.status, 'open'), lte(signals.expiresAt, now), channelId ? eq(signals.channelId, channelId) : undefined))
+    .where(
+      and(
+        eq(signals.status, 'open'),
+        lte(signals.expiresAt, now),
+        channelId ? eq(signals.channelId, channelId) : undefined,
+        // A signal the channel reported on (a stop move, a target change) was filled: it does not expire.
+        sql`not exists (select 1 from ${signalEvents} e where e.signal_id = ${signals.id})`,
+      ),
+    )
     .returning({ id: signals.id });
   return rows.length;
 }

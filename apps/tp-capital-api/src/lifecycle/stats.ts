@@ -1,4 +1,4 @@
-import { forwardedMessages, queryRows, signals, telegramChannels, type Database } from '@tp/db-schema';
+import { forwardedMessages, queryRows, signalEvents, signals, telegramChannels, type Database } from '@tp/db-schema';
 import { sql, type SQL } from 'drizzle-orm';
 import { HttpError, type RouteSpec, type Schema, dateTime, int, json, nullable, numSchema, obj, str } from '@tp/service-kit';
 import { parseTimeBound, timeBoundSchema } from '../http/query';
@@ -52,7 +52,8 @@ function scope(filter: StatsFilter, now: Date): SQL {
   return sql`scoped as (
       select s.channel_id, c.label, s.ts, s.result_pct, s.highest_target, s.target_hits, s.first_target_at, s.stopped_at,
         cardinality(s.targets) as target_count,
-        case when s.status = 'open' and s.expires_at <= ${now.toISOString()}::timestamptz then 'expired' else s.status end as status
+        case when s.status = 'open' and s.expires_at <= ${now.toISOString()}::timestamptz
+          and not exists (select 1 from ${signalEvents} e where e.signal_id = s.id) then 'expired' else s.status end as status
       from ${signals} s
       left join ${telegramChannels} c on c.channel_id = s.channel_id
       left join ${forwardedMessages} f on f.channel_id = s.channel_id and f.message_id = s.message_id and f.message_ts = s.ts
