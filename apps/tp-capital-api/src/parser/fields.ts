@@ -22,7 +22,6 @@ const ASSET_LABEL = String.raw`(?<![${L}])(?:ATIVO|PAPEL|TICKER|C[ÓO]DIGO|A[ÇC
 const PRICE_ALONE = String.raw`PRE[ÇC]O(?! ?(?:DE |DO |DA )?(?:ALVO|STOP|GAIN|LOSS|ATUAL|M[ÉE]DIO|SA[ÍI]DA|FECHAMENTO|VENDA|COMPRA|ENTRADA))`;
 const BUY_LABEL = String.raw`(?<![${L}])(?:PRE[ÇC]O DE (?:COMPRA|ENTRADA)|${PRICE_ALONE}|PONTO DE ENTRADA|ZONA DE (?:COMPRA|ENTRADA)|REGI[ÃA]O DE (?:COMPRA|ENTRADA)|COMPRAR|COMPRA|ENTRADA|BUY)(?![${L}])`;
 const BUY_FILLER = String.raw`(?: ?(?:de|entre|em|na faixa de|na regi[ãa]o de|a partir de|acima de|at[ée]|no|na|por)(?![${L}]))?`;
-const SELL_LABEL = String.raw`^(?:VENDA|VENDER|SELL|SHORT)(?![${L}])`;
 
 /** Posts hold a handful of labels; looking at more than this many candidates only serves hostile input. */
 const MAX_CANDIDATES = 40;
@@ -69,8 +68,6 @@ export function readAsset(text: string): AssetRead {
 
 /** The entry as posted: a price or range, or `a mercado` (no price), and a ticker written on the same field. */
 export type EntryRead = { min: string | null; max: string | null; ticker: string | null; market: boolean } | 'unreadable' | null;
-/** @deprecated name kept for readers of older code: the entry of a buy signal. */
-export type BuyRead = EntryRead;
 
 export type Side = 'buy' | 'sell';
 
@@ -111,9 +108,6 @@ export function readEntry(text: string, side: Side = 'buy'): EntryRead {
   return null;
 }
 
-/** The entry of a buy signal (see `readEntry`). */
-export const readBuy = (text: string): EntryRead => readEntry(text, 'buy');
-
 /**
  * Whether a label at `index` is a field and not a word in a sentence: first on its line, after a
  * separator or a ticker (`PETR4 COMPRA 25`), or followed by a colon.
@@ -127,11 +121,6 @@ function isField(text: string, index: number, hasColon: boolean): boolean {
   if (/[|;/:\-–—]$/.test(before)) return true;
   const lastWord = before.split(' ').pop() ?? '';
   return classifyTicker(lastWord) !== null;
-}
-
-/** A sell written as a field (`VENDA: VALE3 @ 65,30`), as in the old check: a sell word, then a price. */
-export function isSellSignal(text: string): boolean {
-  return text.split('\n').some((line) => new RegExp(String.raw`${SELL_LABEL} ?[:=]? ?(?:${TICKERISH} ?@? ?)?(?:R\$ ?)?\d`, 'i').test(line));
 }
 
 // The sell words; `VENDA PARCIAL` is a partial exit of a buy, never a sell signal.

@@ -231,8 +231,3 @@ function stoppedAt(text: string): Partial<ParsedUpdate> {
   const price = priced ? parseBrazilianNumber(priced[1]) : null;
   return price ? { price } : {};
 }
-
-/** The first lifecycle update of a post (see `readUpdates`), or null. */
-export function readUpdate(text: string): ParsedUpdate | null {
-  return readUpdates(text)[0] ?? null;
-}
