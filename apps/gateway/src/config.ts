@@ -244,18 +244,22 @@ function publishSettings(env: GatewayEnv, repositoryFallback?: ConfigContext): P
   };
 }
 
+/** TELEGRAM_SESSION_ENCRYPTION_KEY when set, checked to be a usable key at startup. */
+function sessionEncryptionKeyOf(env: GatewayEnv): string | undefined {
+  const key = env.TELEGRAM_SESSION_ENCRYPTION_KEY || undefined;
+  if (!key) return undefined;
+  try {
+    parseEncryptionKey(key);
+  } catch (error) {
+    throw new ConfigError((error as Error).message);
+  }
+  return key;
+}
+
 /** The Telegram application settings, or undefined when TELEGRAM_API_ID/HASH are not both set. */
 function telegramApp(env: GatewayEnv): TelegramAppSettings | undefined {
   if (env.TELEGRAM_API_ID === undefined || !env.TELEGRAM_API_HASH) return undefined;
-  const sessionEncryptionKey = env.TELEGRAM_SESSION_ENCRYPTION_KEY || undefined;
-  if (sessionEncryptionKey) {
-    try {
-      parseEncryptionKey(sessionEncryptionKey);
-    } catch (error) {
-      throw new ConfigError((error as Error).message);
-    }
-  }
-  return { apiId: env.TELEGRAM_API_ID, apiHash: env.TELEGRAM_API_HASH, sessionEncryptionKey };
+  return { apiId: env.TELEGRAM_API_ID, apiHash: env.TELEGRAM_API_HASH, sessionEncryptionKey: sessionEncryptionKeyOf(env) };
 }
 
 function requiredTelegramApp(env: GatewayEnv, command: string): TelegramAppSettings {
@@ -318,15 +322,7 @@ export function loadLoginConfig(raw: Env = process.env): LoginConfig {
 /** `login --import-session`: only where the session goes and the optional key it is encrypted with. */
 export function loadSessionImportConfig(raw: Env = process.env): CommonSettings & { sessionDir: string; sessionEncryptionKey?: string } {
   const env = loadEnv(gatewayEnv, raw);
-  const sessionEncryptionKey = env.TELEGRAM_SESSION_ENCRYPTION_KEY || undefined;
-  if (sessionEncryptionKey) {
-    try {
-      parseEncryptionKey(sessionEncryptionKey);
-    } catch (error) {
-      throw new ConfigError((error as Error).message);
-    }
-  }
-  return { ...common(env), sessionDir: sessionDir(env), sessionEncryptionKey };
+  return { ...common(env), sessionDir: sessionDir(env), sessionEncryptionKey: sessionEncryptionKeyOf(env) };
 }
 
 /** Tools that only read or change the outbox. */
