@@ -158,7 +158,8 @@ describe('the allow-list applied to the user client, and the control routes', ()
     client.post('1111111111', 3, 'missed 2');
     const synced = await request(app(list, inForce)).post('/control/sync-messages').set('X-Gateway-Token', TOKEN);
     expect(synced.body.messagesSynced).toBe(2);
-    expect(synced.body.channels).toEqual(expect.arrayContaining([{ channelId: '-1001111111111', messagesSynced: 2 }]));
+    // Each channel also carries the continuity audit's result (gaps before, filled, deleted, remaining).
+    expect(synced.body.channels).toEqual(expect.arrayContaining([expect.objectContaining({ channelId: '-1001111111111', messagesSynced: 2, gapsRemaining: 0 })]));
 
     // A channel paused in the registry is no longer read.
     registry.active = ['-1002222222222'];

@@ -36,7 +36,7 @@ export function controlRoutes(deps: ControlDeps): RouteSpec<'gateway'>[] {
     {
       method: 'post',
       path: '/control/sync-messages',
-      summary: 'Catch every channel up now',
+      summary: 'Catch every channel up now, then fill the continuity audit\'s holes from Telegram',
       tag: 'control',
       auth: 'gateway',
       responses: { 200: json('What was caught up', obj({ messagesSynced: int, channels: { type: 'array' } })), 401: 'Missing or wrong X-Gateway-Token' },
@@ -47,9 +47,8 @@ export function controlRoutes(deps: ControlDeps): RouteSpec<'gateway'>[] {
           res.json({ messagesSynced: 0, channels: [], note: 'the user client is not running here; the bot source has no channel history to catch up' });
           return;
         }
-        const found = await user.catchUpNow();
-        const channels = Object.entries(found).map(([channelId, messagesSynced]) => ({ channelId, messagesSynced }));
-        const messagesSynced = channels.reduce((sum, c) => sum + c.messagesSynced, 0);
+        const channels = await user.checkMessages();
+        const messagesSynced = channels.reduce((sum, c) => sum + c.messagesSynced + c.gapsFilled, 0);
         deps.logger.info('control: caught up on request', { messagesSynced, channels });
         res.json({ messagesSynced, channels });
       },

@@ -44,6 +44,16 @@ export interface GapFill {
   remaining: number;
 }
 
+/** One channel after "Checar Mensagens": what the catch-up found and what the audit filled. */
+export interface ChannelCheck {
+  channelId: string;
+  messagesSynced: number;
+  gaps: number;
+  gapsFilled: number;
+  gapsDeleted: number;
+  gapsRemaining: number;
+}
+
 /** Updates Telegram could no longer give (channelDifferenceTooLong): edits and deletions between the two pts. */
 export interface UnrecoveredUpdates {
   channelId: string;
@@ -188,6 +198,20 @@ export class UserSource {
   async catchUpNow(): Promise<Record<string, number>> {
     await this.catchingUp?.catch(() => undefined);
     return this.catchUp();
+  }
+
+  /**
+   * The dashboard's "Checar Mensagens": catch every channel up, then run the continuity audit and fill
+   * its holes from Telegram. Per channel: messages caught up, and the audit's gaps before and after.
+   */
+  async checkMessages(): Promise<ChannelCheck[]> {
+    const caughtUp = await this.catchUpNow();
+    const fills = new Map((await this.fillGaps()).map((fill) => [fill.channelId, fill]));
+    const channels = new Set([...Object.keys(caughtUp), ...fills.keys()]);
+    return [...channels].map((channelId) => {
+      const fill = fills.get(channelId);
+      return { channelId, messagesSynced: caughtUp[channelId] ?? 0, gaps: fill?.gaps ?? 0, gapsFilled: fill?.stored ?? 0, gapsDeleted: fill?.deleted ?? 0, gapsRemaining: fill?.remaining ?? 0 };
+    });
   }
 
   /**
