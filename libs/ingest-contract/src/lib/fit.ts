@@ -1,4 +1,4 @@
-import { MAX_MEDIA_GROUP_ID_LENGTH, MAX_NAME_LENGTH, MAX_PHOTOS, type IngestMessage } from './schema';
+import { MAX_FILE_UNIQUE_ID_LENGTH, MAX_MEDIA, MAX_MEDIA_GROUP_ID_LENGTH, MAX_NAME_LENGTH, MAX_PHOTOS, MEDIA_STATUSES, type IngestMessage, type MediaReference } from './schema';
 import { toContractTimestamp } from './timestamp';
 
 /** One change `fitToContract` made, e.g. `{ field: 'channelTitle', change: 'trimmed to 256 characters' }`. */
@@ -81,6 +81,7 @@ export function fitToContract(input: IngestMessage): FitResult {
     } else message.mediaGroupId = id;
   }
   if (message.photos !== undefined) message.photos = fitPhotos(message.photos, note);
+  if (message.media !== undefined) message.media = fitMedia(message.media, note);
   if (message.forwardedFrom !== undefined) {
     const forwarded = fitForward(message.forwardedFrom, name, date, note);
     if (forwarded) message.forwardedFrom = forwarded;
@@ -104,6 +105,32 @@ function fitPhotos(photos: IngestMessage['photos'], note: Note): Photo[] {
   }
   const kept = out.slice(0, MAX_PHOTOS);
   if (JSON.stringify(kept) !== JSON.stringify(list)) note('photos', `kept ${kept.length} of ${list.length} photos, with valid file ids and sizes`);
+  return kept;
+}
+
+const FILE_UNIQUE_ID = /^[A-Za-z0-9_-]+$/;
+const SHA256 = /^[0-9a-f]{64}$/;
+const MAX_MEDIA_REASON_LENGTH = 500;
+
+/** Keeps the media references the contract accepts, in order; one with an unusable file id is dropped. */
+function fitMedia(media: IngestMessage['media'], note: Note): MediaReference[] {
+  const list = Array.isArray(media) ? media : [];
+  const size = (n: unknown) => (Number.isInteger(n) && (n as number) >= 0 && (n as number) <= 100_000 ? (n as number) : undefined);
+  const out: MediaReference[] = [];
+  for (const m of list) {
+    if (typeof m?.fileUniqueId !== 'string' || !FILE_UNIQUE_ID.test(m.fileUniqueId) || m.fileUniqueId.length > MAX_FILE_UNIQUE_ID_LENGTH) continue;
+    const status = (MEDIA_STATUSES as readonly string[]).includes(m.status) ? m.status : 'pending';
+    const ref: MediaReference = { fileUniqueId: m.fileUniqueId, kind: 'photo', status };
+    if (typeof m.sha256 === 'string' && SHA256.test(m.sha256)) ref.sha256 = m.sha256;
+    const width = size(m.width);
+    const height = size(m.height);
+    if (width !== undefined) ref.width = width;
+    if (height !== undefined) ref.height = height;
+    if (typeof m.reason === 'string') ref.reason = truncate(stripUnsafeChars(m.reason), MAX_MEDIA_REASON_LENGTH);
+    out.push(ref);
+  }
+  const kept = out.slice(0, MAX_MEDIA);
+  if (JSON.stringify(kept) !== JSON.stringify(list)) note('media', `kept ${kept.length} of ${list.length} media references`);
   return kept;
 }
 

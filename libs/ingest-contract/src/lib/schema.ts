@@ -21,10 +21,38 @@ export const MAX_NAME_LENGTH = 256;
 export const MAX_MEDIA_GROUP_ID_LENGTH = 64;
 /** Most photos attached to one message. */
 export const MAX_PHOTOS = 20;
+/** Most media references on one message (an album's photos each arrive as their own message). */
+export const MAX_MEDIA = 20;
+/** Longest Telegram `file_unique_id` accepted (Telegram's are about 16 characters). */
+export const MAX_FILE_UNIQUE_ID_LENGTH = 128;
+/** What became of a message's file: uploaded to `PUT /media/<sha256>`, still to come, or given up with a reason. */
+export const MEDIA_STATUSES = ['stored', 'pending', 'failed'] as const;
+export const SHA256_PATTERN = '^[0-9a-f]{64}$';
+
 
 const isoDateTime = { type: 'string', format: 'date-time', pattern: TIMESTAMP_PATTERN, maxLength: 64 } as const;
 const safeText = { type: 'string', pattern: SAFE_TEXT_PATTERN } as const;
 const positiveInt32 = { type: 'integer', minimum: 1, maximum: 2_147_483_647 } as const;
+
+/**
+ * One file of a message, in album order. The bytes travel on their own path (`PUT /media/<sha256>`,
+ * then `POST /media/status` keyed by `fileUniqueId`), so the message never waits for them: it usually
+ * says `pending`, and the API resolves the file's fate through `fileUniqueId`.
+ */
+export const mediaReferenceSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['fileUniqueId', 'kind', 'status'],
+  properties: {
+    fileUniqueId: { type: 'string', pattern: '^[A-Za-z0-9_-]+$', minLength: 1, maxLength: MAX_FILE_UNIQUE_ID_LENGTH },
+    kind: { type: 'string', enum: ['photo'] },
+    sha256: { type: 'string', pattern: SHA256_PATTERN },
+    width: { type: 'integer', minimum: 0, maximum: 100_000 },
+    height: { type: 'integer', minimum: 0, maximum: 100_000 },
+    status: { type: 'string', enum: MEDIA_STATUSES },
+    reason: { ...safeText, maxLength: 500, description: 'Why a failed file could not be fetched.' },
+  },
+} as const;
 
 /** One Telegram message as the gateway sends it to the API. */
 export const ingestMessageSchema = {
@@ -61,6 +89,7 @@ export const ingestMessageSchema = {
         },
       },
     },
+    media: { type: 'array', maxItems: MAX_MEDIA, items: mediaReferenceSchema, description: 'Files of the message in album order; optional (older gateways omit it).' },
     forwardedFrom: {
       type: 'object',
       additionalProperties: false,
@@ -119,6 +148,8 @@ export const ingestDeletionSchema = {
 } as const;
 
 export type IngestMessage = FromSchema<typeof ingestMessageSchema>;
+export type MediaReference = FromSchema<typeof mediaReferenceSchema>;
+export type MediaStatus = (typeof MEDIA_STATUSES)[number];
 export type IngestDeletion = FromSchema<typeof ingestDeletionSchema>;
 export type IngestBatch = FromSchema<typeof ingestBatchSchema>;
 export type MessageSource = (typeof MESSAGE_SOURCES)[number];
