@@ -3,6 +3,7 @@ import {
   bigint,
   boolean,
   check,
+  customType,
   index,
   integer,
   jsonb,
@@ -38,6 +39,8 @@ export const forwardedMessages = tpCapital.table(
     replyToMessageId: bigint('reply_to_message_id', { mode: 'number' }),
     mediaGroupId: text('media_group_id'),
     photos: jsonb('photos'),
+    /** The gateway's media references, in album order (`IngestMessage.media`); resolved through `media_sources`. */
+    media: jsonb('media'),
     forwardedFrom: jsonb('forwarded_from'),
     /** What the parser made of it: signal | update | message | warning. */
     parseKind: text('parse_kind'),
@@ -270,3 +273,44 @@ export const legacyImports = tpCapital.table('legacy_imports', {
   layouts: jsonb('layouts').notNull(),
   report: jsonb('report').notNull(),
 });
+
+const bytea = customType<{ data: Buffer; driverData: Buffer }>({ dataType: () => 'bytea' });
+
+/**
+ * Photo bytes the gateway uploaded, content-addressed: the sha-256 of the bytes is the key, so an
+ * upload is idempotent and a file is stored once however many messages show it. Kept in PostgreSQL
+ * so it needs no volume and is backed up with the rest of the data.
+ */
+export const media = tpCapital.table(
+  'media',
+  {
+    sha256: text('sha256').primaryKey(),
+    /** Detected from the bytes on upload, never taken from the client. */
+    contentType: text('content_type').notNull(),
+    bytes: bytea('bytes').notNull(),
+    size: integer('size').notNull(),
+    width: integer('width'),
+    height: integer('height'),
+    createdAt: tstz('created_at').notNull().defaultNow(),
+  },
+  (t) => [
+    check('media_sha256_check', sql`${t.sha256} ~ '^[0-9a-f]{64}$'`),
+    index('media_created_at_idx').on(t.createdAt),
+  ],
+);
+
+/**
+ * What became of each Telegram file (by its `file_unique_id`, stable across bots and time): stored
+ * as which sha-256, or failed with the reason. A message's `media` entries are resolved through it.
+ */
+export const mediaSources = tpCapital.table(
+  'media_sources',
+  {
+    fileUniqueId: text('file_unique_id').primaryKey(),
+    status: text('status').notNull(),
+    sha256: text('sha256'),
+    reason: text('reason'),
+    updatedAt: tstz('updated_at').notNull().defaultNow(),
+  },
+  (t) => [check('media_sources_status_check', sql`${t.status} in ('stored', 'failed')`), index('media_sources_sha256_idx').on(t.sha256)],
+);
