@@ -7,3 +7,4 @@ export * from './lib/sleep';
 export * from './lib/load';
 export * from './lib/processes';
 export * from './lib/fixtures/signals';
+export * from './lib/fixtures/images';
