@@ -74,7 +74,8 @@ export function buildOpenApi(routes: RouteSpec[], options: OpenApiOptions): Reco
       const styled = route.errorStyle && !appWide.has(status) ? options.errorStyles?.[route.errorStyle] : undefined;
       schema = styled ?? { $ref: '#/components/schemas/Error' };
     }
-    return schema ? { description, content: { 'application/json': { schema: clean(schema) } } } : { description };
+    const contentType = typeof doc !== 'string' && status < 400 ? (doc.contentType ?? 'application/json') : 'application/json';
+    return schema ? { description, content: { [contentType]: { schema: clean(schema) } } } : { description };
   };
 
   const paths: Record<string, Record<string, unknown>> = {};

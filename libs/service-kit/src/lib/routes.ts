@@ -14,8 +14,8 @@ export interface RouteContext {
   body: unknown;
 }
 
-/** A documented response: a description, and for JSON bodies the schema the body conforms to. */
-export type ResponseDoc = string | { description: string; schema: Schema };
+/** A documented response: a description, and the schema the body conforms to (JSON unless `contentType` says otherwise). */
+export type ResponseDoc = string | { description: string; schema: Schema; contentType?: string };
 
 export interface RouteSpec<Auth extends string = string> {
   method: 'get' | 'post' | 'put' | 'delete';
