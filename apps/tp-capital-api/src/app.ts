@@ -13,6 +13,8 @@ import { deletionRoutes } from './ingest/deletions';
 import { IngestService } from './ingest/ingest-service';
 import { ingestRoutes } from './ingest/routes';
 import { logRoutes } from './logs/routes';
+import { MediaStore } from './media/media-store';
+import { mediaServeRoutes, mediaUploadRoutes } from './media/routes';
 import type { ApiMetrics } from './metrics';
 import { createGatewayControl, type GatewayControl } from './gateway-control/client';
 import { gatewayControlRoutes } from './gateway-control/routes';
@@ -30,6 +32,8 @@ export interface AppDeps {
   metrics: ApiMetrics;
   /** The gateway's control endpoints; built from config when not given (tests pass one aimed at a local fake). */
   gatewayControl?: GatewayControl;
+  /** Called after a new photo is stored (main enforces the size cap and refreshes the gauges). */
+  onMediaStored?: () => void;
 }
 
 export function createApp(deps: AppDeps): express.Express {
@@ -37,13 +41,16 @@ export function createApp(deps: AppDeps): express.Express {
   const ingestService = new IngestService(deps.db, { signalInserted: (type) => metrics.signalsInserted.inc({ signal_type: type ?? 'unknown' }) }, {
     preparedStatements: config.preparedStatements,
   });
-  const ingest = [...ingestRoutes(ingestService, metrics), ...deletionRoutes(deps.db)];
+  const mediaStore = new MediaStore(deps.db);
+  const mediaUpload = mediaUploadRoutes(mediaStore, { maxBytes: config.mediaMaxBytes, maxPixels: config.mediaMaxPixels }, deps.onMediaStored);
+  const mediaServe = mediaServeRoutes(mediaStore);
+  const ingest = [...ingestRoutes(ingestService, metrics), ...deletionRoutes(deps.db), ...mediaUpload];
   const registry = new ChannelRegistry(deps.db);
   const gatewayControl =
     deps.gatewayControl ?? createGatewayControl({ baseUrl: config.gatewayControlUrl, token: config.gatewayToken, timeoutMs: config.gatewayControlTimeoutMs });
   const [reloadRoute, syncRoute, allowListRoute] = gatewayControlRoutes(gatewayControl, registry);
-  const dashboard: RouteSpec[] = [...signalRoutes(deps.db), ...telegramRoutes(deps.db, registry), ...logRoutes(deps.db), ...parseRoutes(), reloadRoute, syncRoute];
-  const openApi = apiOpenApi([...ingest, allowListRoute, ...dashboard]);
+  const dashboard: RouteSpec[] = [...signalRoutes(deps.db), ...telegramRoutes(deps.db, registry), ...logRoutes(deps.db, { media: mediaStore, publicBaseUrl: config.publicBaseUrl }), ...parseRoutes(), reloadRoute, syncRoute];
+  const openApi = apiOpenApi([...ingest, allowListRoute, ...mediaServe, ...dashboard]);
 
   const app = express();
   app.disable('x-powered-by');
@@ -66,6 +73,12 @@ export function createApp(deps: AppDeps): express.Express {
   const gatewayGuard = requireGatewayToken(config.gatewayToken, () => metrics.ingestionRequests.inc({ status: 'unauthorized' }));
   app.use(mountRoutes(Router(), ingest, { guards: { gateway: gatewayGuard }, jsonBody: { limit: MAX_INGEST_BODY_BYTES } }));
   app.use(mountRoutes(Router(), [allowListRoute], { guards: { gateway: requireGatewayToken(config.gatewayToken) } }));
+
+  // Photos for the dashboard's <img>: cached forever by the browser, so a page of images costs one
+  // request each once; outside the dashboard rate limit, with helmet's headers but a cross-origin CORP.
+  const mediaRouter = Router();
+  mediaRouter.use('/media', helmet({ crossOriginResourcePolicy: { policy: 'cross-origin' } }));
+  app.use(mountRoutes(mediaRouter, mediaServe));
 
   // Browser-facing routes: security headers, rate limit. The gateway's /ingest is machine-to-machine
   // and skips them (measurably faster under load).

@@ -31,6 +31,18 @@ export interface ApiConfig {
   gatewayControlUrl: string;
   /** Upper bound of one control call; a sync of every channel can take a while. */
   gatewayControlTimeoutMs: number;
+  /** Largest photo upload accepted (`PUT /media/<sha256>`). */
+  mediaMaxBytes: number;
+  /** Most pixels an uploaded image may claim in its header. */
+  mediaMaxPixels: number;
+  /** Days a stored photo is kept; 0 keeps it until the size cap needs the room. */
+  mediaRetentionDays: number;
+  /** Total bytes of stored photos; the oldest (unreferenced first) are deleted beyond it. */
+  mediaMaxTotalBytes: number;
+  /** How often media retention and the cap are enforced. */
+  mediaPruneIntervalMs: number;
+  /** Origin the browser reaches this API at, for `image_url`; unset, each request's own origin. */
+  publicBaseUrl?: string;
   /** One warning per variable of the original system that is set but not read here, naming its replacement. */
   supersededEnv: string[];
 }
@@ -84,6 +96,12 @@ export const apiEnv = defineEnv({
     LIFECYCLE_INTERVAL_MS: { type: 'integer', minimum: 1_000, default: 60_000, description: 'signal expiry sweep and stats gauges' },
     GATEWAY_CONTROL_URL: { type: 'string', default: 'http://127.0.0.1:4006', description: "the gateway's control endpoints (channel reload, message sync)" },
     GATEWAY_CONTROL_TIMEOUT_MS: { type: 'integer', minimum: 1, default: 15_000, description: 'upper bound of one control call' },
+    MEDIA_MAX_BYTES: { type: 'integer', minimum: 1, default: 20_971_520, description: 'largest photo the gateway may upload (`PUT /media/<sha256>`), bytes' },
+    MEDIA_MAX_PIXELS: { type: 'integer', minimum: 1, default: 50_000_000, description: 'most pixels (width × height, read from the header) an uploaded image may have' },
+    MEDIA_RETENTION_DAYS: { type: 'integer', minimum: 0, default: 0, description: 'days a stored photo is kept; 0 keeps it until `MEDIA_MAX_TOTAL_BYTES` needs the room' },
+    MEDIA_MAX_TOTAL_BYTES: { type: 'integer', minimum: 1, default: 2_147_483_648, description: 'total size of stored photos; beyond it the oldest are deleted, unreferenced ones first' },
+    MEDIA_PRUNE_INTERVAL_MS: { type: 'integer', minimum: 1_000, default: 300_000, description: 'how often photo retention and the size cap are enforced' },
+    PUBLIC_BASE_URL: { type: 'string', description: "origin the browser reaches this API at (`image_url` of `/forwarded-messages`); unset, the request's own origin" },
   },
 });
 
@@ -137,6 +155,12 @@ export function loadConfig(env: Env = process.env): ApiConfig {
     preparedStatements: v.DB_PREPARED_STATEMENTS,
     gatewayControlUrl: httpUrl('GATEWAY_CONTROL_URL', v.GATEWAY_CONTROL_URL),
     gatewayControlTimeoutMs: v.GATEWAY_CONTROL_TIMEOUT_MS,
+    mediaMaxBytes: v.MEDIA_MAX_BYTES,
+    mediaMaxPixels: v.MEDIA_MAX_PIXELS,
+    mediaRetentionDays: v.MEDIA_RETENTION_DAYS,
+    mediaMaxTotalBytes: v.MEDIA_MAX_TOTAL_BYTES,
+    mediaPruneIntervalMs: v.MEDIA_PRUNE_INTERVAL_MS,
+    publicBaseUrl: v.PUBLIC_BASE_URL === undefined ? undefined : httpUrl('PUBLIC_BASE_URL', v.PUBLIC_BASE_URL),
     supersededEnv: supersededEnvWarnings(env, SUPERSEDED_API_ENV),
   };
 }

@@ -5,6 +5,8 @@ import { ConfigError, describeConfig, loadConfig } from './config';
 import { createApiMetrics } from './metrics';
 import { startLifecycleMaintenance } from './lifecycle/maintenance';
 import { startLogRetention } from './retention/log-retention';
+import { MediaStore } from './media/media-store';
+import { startMediaRetention } from './media/media-retention';
 
 async function main(): Promise<void> {
   requireSupportedNode('tp-capital-api');
@@ -33,7 +35,19 @@ async function main(): Promise<void> {
   logger.info('database ready', { target: database.target });
 
   const metrics = createApiMetrics();
-  const app = createApp({ db: database.db, ping: database.ping, config, logger, metrics });
+  const mediaRetention = startMediaRetention(new MediaStore(database.db), {
+    retentionDays: config.mediaRetentionDays,
+    maxTotalBytes: config.mediaMaxTotalBytes,
+    intervalMs: config.mediaPruneIntervalMs,
+    onTotals: ({ bytes, count }) => {
+      metrics.mediaBytes.set(bytes);
+      metrics.mediaFiles.set(count);
+    },
+    onError: (error) => logger.warn('media prune failed; retrying at the next interval', { error: (error as Error).message }),
+  });
+  const pruneMedia = () => mediaRetention.pruneNow().catch((error) => logger.warn('media prune failed; retrying at the next interval', { error: (error as Error).message }));
+  pruneMedia();
+  const app = createApp({ db: database.db, ping: database.ping, config, logger, metrics, onMediaStored: pruneMedia });
   const server = app.listen(config.port, config.host, () => logger.info('listening', { host: config.host, port: config.port }));
   // A port that is taken is fatal at once, not a process that keeps running with nothing listening.
   server.on('error', (error: NodeJS.ErrnoException) => {
@@ -58,6 +72,7 @@ async function main(): Promise<void> {
     onClose: () => {
       retention.stop();
       lifecycle.stop();
+      mediaRetention.stop();
       return database.close();
     },
   });

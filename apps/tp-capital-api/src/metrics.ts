@@ -1,5 +1,5 @@
 import { createMetrics } from '@tp/observability';
-import { Counter } from 'prom-client';
+import { Counter, Gauge } from 'prom-client';
 
 export type IngestStatus = 'success' | 'duplicate' | 'invalid' | 'unauthorized' | 'error';
 
@@ -27,6 +27,8 @@ export function createApiMetrics() {
       labelNames: ['error_type'] as const,
       registers,
     }),
+    mediaBytes: new Gauge({ name: 'api_media_bytes', help: 'Total bytes of stored photos (tp_capital.media)', registers }),
+    mediaFiles: new Gauge({ name: 'api_media_files', help: 'Stored photos (tp_capital.media)', registers }),
   };
 }
 

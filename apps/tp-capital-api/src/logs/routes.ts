@@ -2,6 +2,8 @@ import { forwardedMessages, ingestLogs, telegramChannels, type Database } from '
 import { and, desc, eq, type SQL } from 'drizzle-orm';
 import { epochMs, iso, limitSchema, timeBoundSchema, timeRange } from '../http/query';
 import { type RouteSpec, dateTime, int, json, listOf, nullable, obj, str } from '@tp/service-kit';
+import type { Request } from 'express';
+import type { MediaSourceState, MediaStore } from '../media/media-store';
 
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
 
@@ -23,6 +25,43 @@ function largestPhoto(photos: unknown): { url: string; width: number | null; hei
     if (!best || width * height > best.width * best.height) best = { url: `telegram://${p.fileId}`, width, height };
   }
   return best;
+}
+
+type MediaRef = { fileUniqueId?: unknown; status?: unknown; reason?: unknown; width?: unknown; height?: unknown };
+
+/** A message's file as the dashboard sees it: a URL only for bytes the API holds. */
+interface ResolvedMedia {
+  file_unique_id: string;
+  status: 'stored' | 'pending' | 'failed';
+  url: string | null;
+  width: number | null;
+  height: number | null;
+  reason: string | null;
+}
+
+const mediaRefs = (media: unknown): MediaRef[] => (Array.isArray(media) ? (media as MediaRef[]).filter((m) => typeof m?.fileUniqueId === 'string') : []);
+
+function resolveMedia(refs: MediaRef[], sources: Map<string, MediaSourceState>, baseUrl: string): ResolvedMedia[] {
+  return refs.map((ref) => {
+    const id = ref.fileUniqueId as string;
+    const state = sources.get(id);
+    const declared = { width: typeof ref.width === 'number' ? ref.width : null, height: typeof ref.height === 'number' ? ref.height : null };
+    if (state?.status === 'stored' && state.sha256 && state.contentType) {
+      return { file_unique_id: id, status: 'stored', url: `${baseUrl}/media/${state.sha256}`, width: state.width, height: state.height, reason: null };
+    }
+    if (state?.status === 'stored') return { file_unique_id: id, status: 'failed', url: null, ...declared, reason: 'deleted by media retention' };
+    if (state?.status === 'failed') return { file_unique_id: id, status: 'failed', url: null, ...declared, reason: state.reason };
+    const failed = ref.status === 'failed';
+    return { file_unique_id: id, status: failed ? 'failed' : 'pending', url: null, ...declared, reason: failed && typeof ref.reason === 'string' ? ref.reason : null };
+  });
+}
+
+/** Where the browser reaches this API: PUBLIC_BASE_URL, else the origin the request was made to. */
+const originOf = (req: Request, publicBaseUrl?: string) => publicBaseUrl ?? `${req.protocol}://${req.get('host')}`;
+
+export interface LogRouteOptions {
+  media?: MediaStore;
+  publicBaseUrl?: string;
 }
 
 /** What the original system stored where a column here holds something else (imported rows only). */
@@ -68,9 +107,16 @@ const forwardedSchema = obj({
   parser_version: nullable(int),
   deleted_at: nullable(dateTime),
   ingested_at: dateTime,
+  image_status: { ...nullable(str), description: 'stored, pending or failed: the fate of the photo image_url shows; null for a message without media references' },
+  image_error: { ...nullable(str), description: 'Why the photo could not be fetched or kept (too large, expired, deleted by retention)' },
+  media: {
+    type: 'array',
+    description: "The message's files in album order; url only for bytes the API holds",
+    items: obj({ file_unique_id: str, status: str, url: nullable(str), width: nullable(int), height: nullable(int), reason: nullable(str) }),
+  },
 });
 
-export function logRoutes(db: Database): RouteSpec[] {
+export function logRoutes(db: Database, options: LogRouteOptions = {}): RouteSpec[] {
   return [
     {
       method: 'get',
@@ -117,7 +163,7 @@ export function logRoutes(db: Database): RouteSpec[] {
         properties: { limit: limitSchema(100, 1000), channelId: { type: 'string', maxLength: 32 }, from: timeBoundSchema, to: timeBoundSchema },
       },
       responses: { 200: json('{ data: ForwardedMessage[] }', listOf(forwardedSchema)), 400: 'Invalid filter' },
-      handler: async ({ res, query }) => {
+      handler: async ({ req, res, query }) => {
         const filters: SQL[] = [];
         if (query.channelId) filters.push(eq(forwardedMessages.channelId, String(query.channelId)));
         filters.push(...timeRange(forwardedMessages.messageTs, query));
@@ -128,9 +174,15 @@ export function logRoutes(db: Database): RouteSpec[] {
           .where(filters.length ? and(...filters) : undefined)
           .orderBy(desc(forwardedMessages.messageTs), desc(forwardedMessages.id))
           .limit(Number(query.limit));
+        const ids = rows.flatMap(({ m }) => mediaRefs(m.media).map((ref) => ref.fileUniqueId as string));
+        const sources = options.media && ids.length ? await options.media.sources(ids) : new Map<string, MediaSourceState>();
+        const baseUrl = originOf(req, options.publicBaseUrl);
         res.json({
           data: rows.map(({ m: r, label }) => {
-            const photo = largestPhoto(r.photos);
+            const media = resolveMedia(mediaRefs(r.media), sources, baseUrl);
+            // The first file the API holds; without media references, the photo list as before.
+            const shown = media.find((f) => f.url) ?? media[0];
+            const photo = media.length ? { url: shown.url, width: shown.width, height: shown.height } : largestPhoto(r.photos);
             return {
               id: r.id,
               ts: epochMs(r.messageTs),
@@ -157,6 +209,9 @@ export function logRoutes(db: Database): RouteSpec[] {
               parser_version: r.parserVersion,
               deleted_at: iso(r.deletedAt),
               ingested_at: iso(r.ingestedAt),
+              image_status: shown?.status ?? null,
+              image_error: shown?.reason ?? null,
+              media,
             };
           }),
         });
