@@ -54,6 +54,8 @@ describe('db-schema migrations and keys', () => {
       'tp_capital.forwarded_messages',
       'tp_capital.ingest_logs',
       'tp_capital.legacy_imports',
+      'tp_capital.media',
+      'tp_capital.media_sources',
       'tp_capital.message_versions',
       'tp_capital.signal_events',
       'tp_capital.signal_versions',
