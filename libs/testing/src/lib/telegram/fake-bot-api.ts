@@ -10,12 +10,28 @@ export interface BotMessage {
   text?: string;
   caption?: string;
   media_group_id?: string;
-  photo?: Array<{ file_id: string; width: number; height: number; file_size?: number }>;
+  photo?: PhotoSize[];
   reply_to_message?: { message_id: number };
   forward_origin?: { type: string; date?: number; chat?: { id: number; title?: string }; message_id?: number; sender_user_name?: string; sender_user?: { first_name?: string } };
   forward_from_chat?: { id: number; title?: string };
   forward_from_message_id?: number;
   forward_date?: number;
+}
+
+/** A Bot API `PhotoSize`: one of the sizes Telegram keeps of a photo. */
+export interface PhotoSize {
+  file_id: string;
+  file_unique_id: string;
+  width: number;
+  height: number;
+  file_size?: number;
+}
+
+/** A file the fake serves through `getFile` and `/file/bot<token>/<file_path>`. */
+interface StoredFile {
+  fileUniqueId: string;
+  path: string;
+  bytes: Buffer;
 }
 
 /** A Bot API `Update` as `getUpdates` returns it. */
@@ -43,11 +59,22 @@ export class FakeBotApi {
   /** Called on every getUpdates before answering (tests check what the gateway stored by then). */
   onGetUpdates: ((offset: number | undefined) => void) | null = null;
   failNext = 0;
+  private files = new Map<string, StoredFile>();
+  private nextFile = 1;
+  /** Completed downloads of each file path (a download cut short does not count). */
+  readonly downloads = new Map<string, number>();
+  /** Every getFile call's file_id, in order. */
+  readonly getFileCalls: string[] = [];
+  /** The next N file downloads send half the bytes, then cut the connection. */
+  cutDownloads = 0;
+  /** Called when a download starts; a test may stop the gateway mid-download here. */
+  onDownload: ((path: string) => void) | null = null;
 
   constructor(readonly token = '123456:TEST-fake-bot-token-abcdefghij') {}
 
   async start(port = 0): Promise<string> {
     this.server = createServer((req, res) => {
+      if (req.url?.startsWith('/file/')) return this.download(req.url, res);
       void this.handle(req).then(
         ({ status, body }) => {
           res.writeHead(status, { 'content-type': 'application/json' });
@@ -81,6 +108,50 @@ export class FakeBotApi {
     return message;
   }
 
+  /**
+   * Keeps real image bytes as one photo of several sizes (the `photo` field of a message), each
+   * downloadable; `file_size` is left out where `withoutSize` says, as Telegram sometimes does.
+   */
+  photo(sizes: Array<{ bytes: Buffer; width: number; height: number; withoutSize?: boolean }>): PhotoSize[] {
+    const photoId = this.nextFile++;
+    return sizes.map((size, i) => {
+      const fileId = `AgACAgQAAx0C-fake-${photoId}-${i}`;
+      const fileUniqueId = `AQAD${photoId}x${i}`;
+      this.files.set(fileId, { fileUniqueId, path: `photos/file_${photoId}_${i}.${extensionOf(size.bytes)}`, bytes: size.bytes });
+      return { file_id: fileId, file_unique_id: fileUniqueId, width: size.width, height: size.height, ...(size.withoutSize ? {} : { file_size: size.bytes.length }) };
+    });
+  }
+
+  /** Posts a photo (all its sizes) with an optional caption, as a channel admin bot receives it. */
+  photoPost(chatId: number, photo: PhotoSize[], caption?: string, extra: Partial<BotMessage> = {}): BotMessage {
+    const message = this.channelPost(chatId, '', { photo, ...(caption === undefined ? {} : { caption }), ...extra });
+    delete message.text;
+    return message;
+  }
+
+  /** Forgets a file, as Telegram does when it expires: getFile then answers 400. */
+  expireFile(fileId: string): void {
+    this.files.delete(fileId);
+  }
+
+  private download(rawUrl: string, res: import('node:http').ServerResponse): void {
+    const url = new URL(rawUrl, 'http://localhost');
+    const match = url.pathname.match(/^\/file\/bot([^/]+)\/(.+)$/);
+    const file = match && match[1] === this.token ? [...this.files.values()].find((f) => f.path === match[2]) : undefined;
+    if (!file) {
+      res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ ok: false, error_code: 404, description: 'Not Found' }));
+      return;
+    }
+    this.onDownload?.(file.path);
+    res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': String(file.bytes.length) });
+    if (this.cutDownloads > 0) {
+      this.cutDownloads--;
+      res.write(file.bytes.subarray(0, Math.floor(file.bytes.length / 2)), () => res.destroy());
+      return;
+    }
+    res.end(file.bytes, () => this.downloads.set(file.path, (this.downloads.get(file.path) ?? 0) + 1));
+  }
+
   editChannelPost(original: BotMessage, text: string): void {
     this.push({ edited_channel_post: { ...original, text, edit_date: original.date + 60 } });
   }
@@ -99,10 +170,11 @@ export class FakeBotApi {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const match = url.pathname.match(/^\/bot([^/]+)\/(\w+)$/);
     if (!match || match[1] !== this.token) return { status: 401, body: { ok: false, error_code: 401, description: 'Unauthorized' } };
-    if (match[2] !== 'getUpdates') return { status: 200, body: { ok: true, result: true } };
+    if (match[2] !== 'getUpdates' && match[2] !== 'getFile') return { status: 200, body: { ok: true, result: true } };
     let raw = '';
     for await (const chunk of req) raw += chunk;
-    const params = { ...Object.fromEntries(url.searchParams), ...(raw ? JSON.parse(raw) : {}) } as { offset?: number | string; timeout?: number | string; limit?: number | string };
+    const params = { ...Object.fromEntries(url.searchParams), ...(raw ? JSON.parse(raw) : {}) } as { offset?: number | string; timeout?: number | string; limit?: number | string; file_id?: string };
+    if (match[2] === 'getFile') return this.getFile(String(params.file_id ?? ''));
     const offset = params.offset === undefined ? undefined : Number(params.offset);
     this.offsets.push(offset);
     if (this.failNext > 0) {
@@ -120,4 +192,19 @@ export class FakeBotApi {
     }
     return { status: 200, body: { ok: true, result: this.updates.slice(0, Number(params.limit ?? 100)) } };
   }
+
+  /** Telegram's getFile: the path to download from, or 400 for a file it no longer has or will not serve (over 20 MB). */
+  private getFile(fileId: string): { status: number; body: unknown } {
+    this.getFileCalls.push(fileId);
+    const file = this.files.get(fileId);
+    if (!file) return { status: 400, body: { ok: false, error_code: 400, description: 'Bad Request: invalid file_id' } };
+    if (file.bytes.length > 20 * 1024 * 1024) return { status: 400, body: { ok: false, error_code: 400, description: 'Bad Request: file is too big' } };
+    return { status: 200, body: { ok: true, result: { file_id: fileId, file_unique_id: file.fileUniqueId, file_size: file.bytes.length, file_path: file.path } } };
+  }
+}
+
+function extensionOf(bytes: Buffer): string {
+  if (bytes[0] === 0xff && bytes[1] === 0xd8) return 'jpg';
+  if (bytes[0] === 0x89 && bytes[1] === 0x50) return 'png';
+  return 'bin';
 }
