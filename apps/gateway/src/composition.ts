@@ -15,6 +15,10 @@ import { Outbox } from './outbox/outbox';
 import { Publisher, type PublisherOptions } from './publisher/publisher';
 import { PeerStore } from './session/peer-store';
 import { loadSession, parseEncryptionKey } from './session/session-store';
+import { httpMediaApi } from './media/media-api';
+import { MediaQueue } from './media/media-queue';
+import { MediaWorker } from './media/media-worker';
+import { botApiFiles } from './media/telegram-files';
 import { BotSource } from './sources/bot-source';
 import { Checkpoints } from './sources/checkpoints';
 import { ContinuityAudit } from './sources/continuity';
@@ -94,6 +98,8 @@ export function createFloodWaitPolicy({ logger, metrics }: GatewayDeps): FloodWa
 /** The Telegram sources the configuration enables, built but not started. */
 export interface GatewaySources {
   bot?: BotSource;
+  /** Brings the bot's photos to the API, when MEDIA_DOWNLOAD is on. */
+  media?: MediaWorker;
   /** A UserSource, or only a status when it cannot run (no session yet). */
   userClient?: UserSource | SourceStatus;
 }
@@ -103,7 +109,20 @@ export async function createSources(config: GatewayConfig, outbox: Outbox, sessi
   const sources: GatewaySources = {};
   if (config.bot) {
     const { telegrafUpdatesApi } = await import('./sources/telegraf-updates');
-    sources.bot = new BotSource(telegrafUpdatesApi(config.bot.token, config.bot.apiRoot), outbox, { allowedChatIds: config.bot.allowedChatIds }, logger, metrics);
+    let media: { queue: MediaQueue; maxBytes: number; onQueued: () => void } | undefined;
+    if (config.media.enabled) {
+      const queue = await MediaQueue.open(path.join(config.outboxDir, 'media'));
+      const worker = new MediaWorker(
+        queue,
+        botApiFiles(config.bot.token, config.bot.apiRoot),
+        httpMediaApi({ endpoints: config.apiEndpoints, token: config.apiToken, timeoutMs: Math.max(config.publishTimeoutMs, 30_000) }),
+        { maxBytes: config.media.maxBytes, retryDelayMs: config.media.retryDelayMs, maxAttempts: config.media.maxAttempts },
+        logger,
+      );
+      sources.media = worker;
+      media = { queue, maxBytes: config.media.maxBytes, onQueued: () => worker.wake() };
+    }
+    sources.bot = new BotSource(telegrafUpdatesApi(config.bot.token, config.bot.apiRoot), outbox, { allowedChatIds: config.bot.allowedChatIds, media }, logger, metrics);
   }
   if (config.userClient) {
     if (!session) {
@@ -188,6 +207,7 @@ export async function createGatewayService(config: GatewayConfig, deps: GatewayD
       publisher.start();
       allowList.start();
       sources.bot?.start();
+      sources.media?.start();
       const user = sources.userClient;
       if (user instanceof UserSource) {
         // UserSource sets its own state (not_logged_in, session_refused, disconnected) for /health.
@@ -201,6 +221,7 @@ export async function createGatewayService(config: GatewayConfig, deps: GatewayD
       // Stop taking updates first, then finish publishing what is in flight, then close the log.
       allowList.stop();
       await sources.bot?.stop();
+      await sources.media?.stop();
       if (sources.userClient instanceof UserSource) await sources.userClient.stop();
       await publisher.stop();
       await outbox.close();

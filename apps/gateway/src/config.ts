@@ -32,6 +32,14 @@ export interface PublishSettings {
   poisonMaxAttempts: number;
 }
 
+/** How photos are fetched from Telegram and pushed to the API (`PUT /media/<sha256>`). */
+export interface MediaSettings {
+  enabled: boolean;
+  maxBytes: number;
+  retryDelayMs: number;
+  maxAttempts: number;
+}
+
 /** The Telegram application (my.telegram.org) the user client logs in with. */
 export interface TelegramAppSettings {
   apiId: number;
@@ -51,6 +59,8 @@ export interface GatewayConfig extends CommonSettings, OutboxSettings, PublishSe
   channelsPollIntervalMs: number;
   sessionDir: string;
   bot?: { token: string; allowedChatIds: string[]; apiRoot?: string };
+  /** Photos: the largest size up to `maxBytes` is fetched once and pushed to the API; off when `enabled` is false. */
+  media: MediaSettings;
   userClient?: TelegramAppSettings & { sourceChannelIds: string[]; destinationChannelId?: string };
   /** Human-readable reasons why a Telegram source is off, for the log and `/health`. */
   disabledSources: Record<string, string>;
@@ -164,6 +174,10 @@ export const gatewayEnv = defineEnv({
     },
     TELEGRAM_ALLOWED_CHAT_IDS: { type: 'list', description: 'chats the bot source accepts (all when empty)' },
     TELEGRAM_API_ROOT: { type: 'string', description: 'another Bot API server (a local one, or a test double)' },
+    MEDIA_DOWNLOAD: { type: 'boolean', default: true, description: 'fetch photos once and push them to the API, on their own durable queue (the message never waits for them)' },
+    MEDIA_MAX_BYTES: { type: 'integer', minimum: 1, default: 20_971_520, description: 'largest photo size fetched; a photo with no size under it is recorded as failed (too large)' },
+    MEDIA_RETRY_DELAY_MS: { type: 'integer', minimum: 0, default: 5_000, description: 'first retry delay of a photo download or upload (doubles up to 64×)' },
+    MEDIA_MAX_ATTEMPTS: { type: 'integer', minimum: 1, default: 12, description: 'tries of one photo before it is recorded as failed' },
     TELEGRAM_API_ID: { type: 'integer', minimum: 1, description: 'the Telegram application (my.telegram.org); with TELEGRAM_API_HASH enables the user client' },
     TELEGRAM_API_HASH: { type: 'string', secret: true, description: "the application's hash" },
     TELEGRAM_SESSION_ENCRYPTION_KEY: { type: 'string', secret: true, description: 'encrypts the session file at rest (32 bytes, hex or base64)' },
@@ -307,6 +321,7 @@ export function loadConfig(raw: Env = process.env): GatewayConfig {
     channelsPollIntervalMs: env.CHANNELS_POLL_INTERVAL_MS,
     sessionDir: sessionDir(env),
     bot,
+    media: { enabled: env.MEDIA_DOWNLOAD, maxBytes: env.MEDIA_MAX_BYTES, retryDelayMs: env.MEDIA_RETRY_DELAY_MS, maxAttempts: env.MEDIA_MAX_ATTEMPTS },
     userClient,
     disabledSources,
     supersededEnv: supersededEnvWarnings(raw, SUPERSEDED_GATEWAY_ENV),

@@ -8,7 +8,8 @@ import { FakeBotApi } from '@tp/testing/telegram';
 import { BotSource, redactBotToken } from './bot-source';
 import { telegrafUpdatesApi } from './telegraf-updates';
 import { updateToMessage } from './bot-updates';
-import { until } from '@tp/testing';
+import { pngImage, until } from '@tp/testing';
+import { MediaQueue } from '../media/media-queue';
 
 // Telegram's Bot API is replaced by a local fake server (FakeBotApi); telegraf's client talks to it.
 const CHANNEL = -1001649127710;
@@ -145,5 +146,38 @@ describe('updateToMessage', () => {
     expect(updateToMessage({ update_id: 3, message: group })).toBeNull();
     expect(updateToMessage({ update_id: 3, message: group }, ['-1009'])?.channelId).toBe('-1009');
     expect(updateToMessage({ update_id: 4, channel_post: { ...base, text: 'x' } }, ['-1009'])).toBeNull();
+  });
+});
+
+describe('BotSource photos', () => {
+  it('stores a photo post with its media pending and queues the photo, the message never waiting for the bytes', async () => {
+    const queue = await MediaQueue.open(path.join(dir, 'media'));
+    const photo = telegram.photo([{ bytes: pngImage(64, 40, 1), width: 64, height: 40 }]);
+    telegram.photoPost(CHANNEL, photo, 'PETR4 compra 30,50');
+    telegram.photoPost(CHANNEL, telegram.photo([{ bytes: pngImage(32, 20, 2), width: 32, height: 20 }]));
+    let queuedSignals = 0;
+    const bot = track(
+      new BotSource(telegrafUpdatesApi(telegram.token, telegram.url), outbox, { allowedChatIds: [], pollTimeoutSeconds: 1, retryDelayMs: 20, media: { queue, maxBytes: 1_000_000, onQueued: () => queuedSignals++ } }, logger, createGatewayMetrics()),
+    );
+    bot.start();
+    await until(() => outbox.pending().length === 2);
+    await bot.stop();
+    const [captioned, photoOnly] = outbox.pending().map((e) => e.message);
+    expect(captioned).toMatchObject({ text: 'PETR4 compra 30,50', media: [{ fileUniqueId: photo[0].file_unique_id, kind: 'photo', status: 'pending', width: 64, height: 40 }] });
+    expect(photoOnly).toMatchObject({ text: '', media: [{ status: 'pending', width: 32, height: 20 }] });
+    expect((await queue.jobs()).map((j) => j.fileUniqueId).sort()).toEqual([photo[0].file_unique_id, photoOnly.media?.[0].fileUniqueId].sort());
+    expect(queuedSignals).toBeGreaterThan(0);
+    expect(telegram.getFileCalls).toEqual([]);
+  });
+
+  it('still stores the message when its photo cannot be queued', async () => {
+    const queue = await MediaQueue.open(path.join(dir, 'media'));
+    rmSync(path.join(dir, 'media'), { recursive: true, force: true });
+    telegram.photoPost(CHANNEL, telegram.photo([{ bytes: pngImage(16, 16, 3), width: 16, height: 16 }]), 'gráfico');
+    const bot = track(new BotSource(telegrafUpdatesApi(telegram.token, telegram.url), outbox, { allowedChatIds: [], pollTimeoutSeconds: 1, retryDelayMs: 20, media: { queue, maxBytes: 1_000_000 } }, logger, createGatewayMetrics()));
+    bot.start();
+    await until(() => outbox.pending().length === 1 && telegram.unconfirmed === 0);
+    await bot.stop();
+    expect(outbox.pending()[0].message).toMatchObject({ text: 'gráfico', media: [{ status: 'pending' }] });
   });
 });

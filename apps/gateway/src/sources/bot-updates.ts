@@ -9,12 +9,42 @@ export interface BotMessage {
   text?: string;
   caption?: string;
   media_group_id?: string;
-  photo?: Array<{ file_id: string; width: number; height: number; file_size?: number }>;
+  photo?: PhotoSize[];
   reply_to_message?: { message_id: number };
   forward_origin?: { type: string; date?: number; chat?: { id: number; title?: string }; message_id?: number; sender_user_name?: string; sender_user?: { first_name?: string } };
   forward_from_chat?: { id: number; title?: string };
   forward_from_message_id?: number;
   forward_date?: number;
+}
+
+/** One size of a photo; Telegram sends several, smallest first. */
+export interface PhotoSize {
+  file_id: string;
+  /** Stable across bots and time: what the gateway and the API key a file by. */
+  file_unique_id?: string;
+  width: number;
+  height: number;
+  file_size?: number;
+}
+
+/** A photo to fetch: the size picked, and the file it is. */
+export interface PhotoJob {
+  fileUniqueId: string;
+  fileId: string;
+  fileSize?: number;
+}
+
+/**
+ * The largest size of a photo whose file is at most `maxBytes` (a size Telegram gave no file_size
+ * for counts as fitting; the download checks again), or why none can be fetched.
+ */
+export function pickPhotoSize(sizes: PhotoSize[], maxBytes: number): { size: PhotoSize } | { reason: string } {
+  const fitting = sizes.filter((s) => s.file_unique_id && (s.file_size === undefined || s.file_size <= maxBytes));
+  if (!fitting.length) {
+    const smallest = Math.min(...sizes.map((s) => s.file_size ?? Infinity));
+    return { reason: `too large: the smallest size is ${smallest} bytes, over MEDIA_MAX_BYTES (${maxBytes})` };
+  }
+  return { size: fitting.reduce((a, b) => (b.width * b.height > a.width * a.height ? b : a)) };
 }
 
 export interface BotUpdate {
@@ -50,7 +80,7 @@ function forwardedFrom(m: BotMessage): IngestMessage['forwardedFrom'] {
  * Maps a Bot API update to the wire contract. Channel posts always count; group messages only from
  * allowed chats (and channel posts too, when an allow-list is set). Anything else → null.
  */
-export function updateToMessage(update: BotUpdate, allowedChatIds: string[] = []): IngestMessage | null {
+export function updateToMessage(update: BotUpdate, allowedChatIds: string[] = [], media?: { maxBytes: number }): IngestMessage | null {
   const isChannel = Boolean(update.channel_post || update.edited_channel_post);
   const m = update.channel_post ?? update.edited_channel_post ?? update.message ?? update.edited_message;
   if (!m) return null;
@@ -72,8 +102,26 @@ export function updateToMessage(update: BotUpdate, allowedChatIds: string[] = []
     // Telegram sends every size of a photo; the largest is the one worth keeping.
     const largest = m.photo.reduce((a, b) => (b.width * b.height > a.width * a.height ? b : a));
     message.photos = [{ fileId: largest.file_id, width: largest.width, height: largest.height }];
+    // The message names its photo by file_unique_id; the bytes follow on the media queue.
+    if (media && largest.file_unique_id) {
+      const pick = pickPhotoSize(m.photo, media.maxBytes);
+      message.media = [
+        'size' in pick
+          ? { fileUniqueId: pick.size.file_unique_id as string, kind: 'photo', status: 'pending', width: pick.size.width, height: pick.size.height }
+          : { fileUniqueId: largest.file_unique_id, kind: 'photo', status: 'failed', reason: pick.reason, width: largest.width, height: largest.height },
+      ];
+    }
   }
   const forwarded = forwardedFrom(m);
   if (forwarded) message.forwardedFrom = forwarded;
   return message;
+}
+
+/** The photo of an update to fetch (the size `updateToMessage` named as pending), or null. */
+export function photoJobOf(update: BotUpdate, maxBytes: number): PhotoJob | null {
+  const m = update.channel_post ?? update.edited_channel_post ?? update.message ?? update.edited_message;
+  if (!m?.photo?.length) return null;
+  const pick = pickPhotoSize(m.photo, maxBytes);
+  if (!('size' in pick)) return null;
+  return { fileUniqueId: pick.size.file_unique_id as string, fileId: pick.size.file_id, ...(pick.size.file_size === undefined ? {} : { fileSize: pick.size.file_size }) };
 }
