@@ -1,4 +1,4 @@
-import { mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rm, stat, truncate } from 'node:fs/promises';
 import path from 'node:path';
 import { replaceFile, syncDir } from '../outbox/atomic-file';
 
@@ -36,22 +36,27 @@ const SAFE_ID = /^[A-Za-z0-9_-]{1,128}$/;
  * fsync+rename, apart from the message outbox so a photo never holds up a message:
  *   jobs/<id>.json   a photo still on its way (its phase, attempts and backoff)
  *   blobs/<id>       the downloaded bytes, kept until uploaded (a restart never fetches them again)
- *   done/<id>.json   the outcome; a file named here is never queued or fetched again
+ *   done.log         one JSON line per outcome (append + fsync); a file named here is never queued or fetched again
+ * The outcomes are one log rather than a file each: a file per photo would cost an inode and a block
+ * for ever.
  */
 export class MediaQueue {
-  private constructor(private readonly dir: string) {}
+  private constructor(
+    private readonly dir: string,
+    private readonly done: Map<string, MediaOutcome>,
+  ) {}
 
   static async open(dir: string): Promise<MediaQueue> {
-    for (const sub of ['jobs', 'blobs', 'done']) await mkdir(path.join(dir, sub), { recursive: true, mode: 0o700 });
-    const queue = new MediaQueue(dir);
+    for (const sub of ['jobs', 'blobs']) await mkdir(path.join(dir, sub), { recursive: true, mode: 0o700 });
+    const queue = new MediaQueue(dir, await readDoneLog(path.join(dir, 'done.log')));
     // A temp file left by a crash mid-write is an unfinished write: the previous version stands.
-    for (const sub of ['jobs', 'blobs', 'done']) {
+    for (const sub of ['jobs', 'blobs']) {
       for (const name of await readdir(path.join(dir, sub))) if (name.endsWith('.tmp')) await rm(path.join(dir, sub, name), { force: true });
     }
     return queue;
   }
 
-  private file(sub: 'jobs' | 'blobs' | 'done', id: string): string {
+  private file(sub: 'jobs' | 'blobs', id: string): string {
     if (!SAFE_ID.test(id)) throw new Error(`not a file_unique_id: ${JSON.stringify(id)}`);
     return path.join(this.dir, sub, sub === 'blobs' ? id : `${id}.json`);
   }
@@ -59,7 +64,7 @@ export class MediaQueue {
   /** Queues a photo unless it is queued or done already; true when queued now. */
   async enqueue(job: Pick<MediaJob, 'fileUniqueId' | 'fileId' | 'source' | 'fileSize'>): Promise<boolean> {
     if (!SAFE_ID.test(job.fileUniqueId)) return false;
-    if ((await exists(this.file('done', job.fileUniqueId))) || (await exists(this.file('jobs', job.fileUniqueId)))) return false;
+    if (this.done.has(job.fileUniqueId) || (await exists(this.file('jobs', job.fileUniqueId)))) return false;
     await this.save({ ...job, phase: 'fetch', attempts: 0, nextAttemptAt: 0 });
     return true;
   }
@@ -97,19 +102,46 @@ export class MediaQueue {
 
   /** Records the outcome, then forgets the job and its bytes: from now on the file is never fetched again. */
   async finish(id: string, outcome: MediaOutcome): Promise<void> {
-    await replaceFile(this.file('done', id), JSON.stringify(outcome));
+    const log = await open(path.join(this.dir, 'done.log'), 'a', 0o600);
+    try {
+      await log.write(`${JSON.stringify({ fileUniqueId: id, ...outcome })}\n`);
+      await log.datasync();
+    } finally {
+      await log.close();
+    }
+    this.done.set(id, outcome);
     await rm(this.file('jobs', id), { force: true });
     await rm(this.file('blobs', id), { force: true });
     await syncDir(path.join(this.dir, 'jobs'));
   }
 
-  async outcome(id: string): Promise<MediaOutcome | null> {
+  outcome(id: string): MediaOutcome | null {
+    return this.done.get(id) ?? null;
+  }
+}
+
+/** The outcomes logged so far; a torn last line (a crash mid-append) is cut off so the next append starts clean. */
+async function readDoneLog(file: string): Promise<Map<string, MediaOutcome>> {
+  const done = new Map<string, MediaOutcome>();
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return done;
+    throw error;
+  }
+  const complete = text.slice(0, text.lastIndexOf('\n') + 1);
+  if (complete.length !== text.length) await truncate(file, Buffer.byteLength(complete));
+  for (const line of complete.split('\n')) {
+    if (!line) continue;
     try {
-      return JSON.parse(await readFile(this.file('done', id), 'utf8')) as MediaOutcome;
+      const { fileUniqueId, ...outcome } = JSON.parse(line) as MediaOutcome & { fileUniqueId: string };
+      done.set(fileUniqueId, outcome);
     } catch {
-      return null;
+      // A line that is not JSON names no file; at worst that file is fetched once more.
     }
   }
+  return done;
 }
 
 async function exists(file: string): Promise<boolean> {

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pngImage } from '@tp/testing';
@@ -82,10 +82,16 @@ describe('MediaWorker', () => {
     expect(api.stored.get(sha(large))?.equals(large)).toBe(true);
     expect(api.reports).toEqual([{ fileUniqueId: job.fileUniqueId, status: 'stored', sha256: sha(large) }]);
     expect([...telegram.downloads.values()]).toEqual([1]);
-    expect(await queue.outcome(job.fileUniqueId)).toEqual({ status: 'stored', sha256: sha(large) });
+    expect(queue.outcome(job.fileUniqueId)).toEqual({ status: 'stored', sha256: sha(large) });
     // Seen again (a redelivered update, an edit): never queued, never fetched again.
     expect(await queue.enqueue({ ...job, source: 'bot' })).toBe(false);
     expect(await w.runDue()).toBe(0);
+    // Nor after a restart, even when the last outcome line was torn by a crash mid-append.
+    appendFileSync(path.join(dir, 'done.log'), '{"fileUniqueId":"AQADtor');
+    const reopened = await MediaQueue.open(dir);
+    expect(reopened.outcome(job.fileUniqueId)).toEqual({ status: 'stored', sha256: sha(large) });
+    expect(await reopened.enqueue({ ...job, source: 'bot' })).toBe(false);
+    expect(readFileSync(path.join(dir, 'done.log'), 'utf8').endsWith('\n')).toBe(true);
     expect(telegram.getFileCalls).toHaveLength(1);
   });
 
@@ -137,7 +143,7 @@ describe('MediaWorker', () => {
     await w.runDue();
     expect(api.reports).toEqual([{ fileUniqueId: job.fileUniqueId, status: 'failed', reason: 'getFile: 400 Bad Request: invalid file_id' }]);
     expect(telegram.getFileCalls).toHaveLength(1);
-    expect(await queue.outcome(job.fileUniqueId)).toMatchObject({ status: 'failed' });
+    expect(queue.outcome(job.fileUniqueId)).toMatchObject({ status: 'failed' });
   });
 
   it('refuses a file larger than MEDIA_MAX_BYTES at download, whatever the update claimed', async () => {
