@@ -6,6 +6,8 @@ import { sql } from 'drizzle-orm';
 import request from 'supertest';
 import { buildTestApp, GATEWAY_TOKEN, message } from '../testing/test-app';
 import { MediaStore } from './media-store';
+import { startMediaRetention } from './media-retention';
+import { createApiMetrics } from '../metrics';
 
 const sha = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
 let built: Awaited<ReturnType<typeof buildTestApp>>;
@@ -192,6 +194,35 @@ describe('media retention', () => {
       expect(left).not.toContain(ancient.sha256);
       expect(await store.totals()).toEqual({ bytes: oldReferenced.size + fresh.size, count: 2 });
     } finally {
+      await scratch.database.close();
+    }
+  });
+});
+
+describe('media gauges', () => {
+  it('report the total bytes and count of stored photos after a prune', async () => {
+    const scratch = await buildTestApp();
+    const metrics = createApiMetrics();
+    const store = new MediaStore(scratch.database.db);
+    const retention = startMediaRetention(store, {
+      retentionDays: 0,
+      maxTotalBytes: 10_000_000,
+      intervalMs: 60_000,
+      onTotals: ({ bytes, count }) => {
+        metrics.mediaBytes.set(bytes);
+        metrics.mediaFiles.set(count);
+      },
+    });
+    try {
+      const a = pngImage(20, 20, 20);
+      const b = pngImage(30, 30, 21);
+      for (const bytes of [a, b]) await store.put({ sha256: sha(bytes), contentType: 'image/png', bytes, width: 1, height: 1 });
+      await retention.pruneNow();
+      const text = await metrics.registry.metrics();
+      expect(text).toMatch(new RegExp(`^api_media_bytes(\\{[^}]*\\})? ${a.length + b.length}$`, 'm'));
+      expect(text).toMatch(/^api_media_files(\{[^}]*\})? 2$/m);
+    } finally {
+      retention.stop();
       await scratch.database.close();
     }
   });
