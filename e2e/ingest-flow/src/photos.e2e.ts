@@ -53,6 +53,19 @@ describe('fake Telegram photo → gateway → API → dashboard image_url', () =
     expect([...stack.telegram.downloads.values()]).toEqual([1, 1]);
   });
 
+  it('keeps every photo of an album, each on its message, in order', async () => {
+    const pages = [pngImage(600, 400, 11), pngImage(640, 480, 12), pngImage(800, 600, 13)];
+    const posts = pages.map((bytes, i) =>
+      stack.telegram.photoPost(CHANNEL, stack.telegram.photo([{ bytes, width: [600, 640, 800][i], height: [400, 480, 600][i] }]), i === 0 ? 'VALE3 três gráficos' : undefined, { media_group_id: '13579246801' }),
+    );
+    const rows = [];
+    for (const post of posts) rows.push(await rowOf(post.message_id, (r) => typeof r.image_url === 'string', `album photo ${post.message_id}`));
+    expect(rows.map((r) => r?.media_group_id)).toEqual(['13579246801', '13579246801', '13579246801']);
+    expect(rows.map((r) => r?.image_url)).toEqual(pages.map((bytes) => `${stack.apiUrl}/media/${sha(bytes)}`));
+    expect(rows.map((r) => [r?.image_width, r?.image_height])).toEqual([[600, 400], [640, 480], [800, 600]]);
+    expect(posts.map((p) => p.message_id)).toEqual([...posts.map((p) => p.message_id)].sort((a, b) => a - b));
+  });
+
   it('records a photo Telegram no longer has as failed, with the reason, and keeps its caption', async () => {
     const photo = stack.telegram.photo([{ bytes: pngImage(200, 100, 2), width: 200, height: 100 }]);
     stack.telegram.expireFile(photo[0].file_id);
