@@ -118,6 +118,7 @@ export async function createSources(config: GatewayConfig, outbox: Outbox, sessi
         httpMediaApi({ endpoints: config.apiEndpoints, token: config.apiToken, timeoutMs: Math.max(config.publishTimeoutMs, 30_000) }),
         { maxBytes: config.media.maxBytes, retryDelayMs: config.media.retryDelayMs, maxAttempts: config.media.maxAttempts },
         logger,
+        metrics,
       );
       sources.media = worker;
       media = { queue, maxBytes: config.media.maxBytes, onQueued: () => worker.wake() };

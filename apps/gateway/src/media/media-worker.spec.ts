@@ -5,6 +5,7 @@ import path from 'node:path';
 import { pngImage } from '@tp/testing';
 import { FakeBotApi } from '@tp/testing/telegram';
 import winston from 'winston';
+import { createGatewayMetrics, type GatewayMetrics } from '../metrics';
 import { photoJobOf, updateToMessage } from '../sources/bot-updates';
 import { FakeMediaApi } from '../testing/fake-media-api';
 import { httpMediaApi } from './media-api';
@@ -38,9 +39,11 @@ afterEach(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
+let metrics: GatewayMetrics;
 const worker = async (maxBytes = 1_000_000) => {
   const queue = await MediaQueue.open(dir);
-  const w = new MediaWorker(queue, botApiFiles(telegram.token, telegram.url), httpMediaApi({ endpoints: [apiUrl], token: TOKEN, timeoutMs: 5_000 }), { maxBytes, retryDelayMs: 10, maxAttempts: 3 }, logger);
+  metrics = createGatewayMetrics();
+  const w = new MediaWorker(queue, botApiFiles(telegram.token, telegram.url), httpMediaApi({ endpoints: [apiUrl], token: TOKEN, timeoutMs: 5_000 }), { maxBytes, retryDelayMs: 10, maxAttempts: 3 }, logger, metrics);
   workers.push(w);
   return { queue, w };
 };
@@ -83,6 +86,8 @@ describe('MediaWorker', () => {
     expect(api.reports).toEqual([{ fileUniqueId: job.fileUniqueId, status: 'stored', sha256: sha(large) }]);
     expect([...telegram.downloads.values()]).toEqual([1]);
     expect(queue.outcome(job.fileUniqueId)).toEqual({ status: 'stored', sha256: sha(large) });
+    expect((await metrics.mediaOutcomes.get()).values).toEqual([expect.objectContaining({ labels: { status: 'stored' }, value: 1 })]);
+    expect((await metrics.mediaQueueJobs.get()).values[0].value).toBe(0);
     // Seen again (a redelivered update, an edit): never queued, never fetched again.
     expect(await queue.enqueue({ ...job, source: 'bot' })).toBe(false);
     expect(await w.runDue()).toBe(0);

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Logger } from '@tp/observability';
+import type { GatewayMetrics } from '../metrics';
 import { sleep } from '../util/sleep';
 import type { MediaApi } from './media-api';
 import type { MediaJob, MediaQueue } from './media-queue';
@@ -32,6 +33,7 @@ export class MediaWorker {
     private readonly api: MediaApi,
     private readonly options: MediaWorkerOptions,
     private readonly logger: Logger,
+    private readonly metrics?: Pick<GatewayMetrics, 'mediaQueueJobs' | 'mediaOutcomes'>,
   ) {}
 
   start(): void {
@@ -70,11 +72,14 @@ export class MediaWorker {
   /** Works every job that is due now; returns how many moved on (stored, failed or retried). */
   async runDue(now = Date.now()): Promise<number> {
     let count = 0;
-    for (const job of await this.queue.jobs()) {
+    const jobs = await this.queue.jobs();
+    this.metrics?.mediaQueueJobs.set(jobs.length);
+    for (const job of jobs) {
       if (this.abort.signal.aborted || job.nextAttemptAt > now) continue;
       await this.work(job);
       count++;
     }
+    if (count && this.metrics) this.metrics.mediaQueueJobs.set((await this.queue.jobs()).length);
     return count;
   }
 
@@ -115,6 +120,7 @@ export class MediaWorker {
         }
         if (!reported.ok && !reported.permanent) throw new Error(reported.reason);
         await this.queue.finish(job.fileUniqueId, failed ? { status: 'failed', reason: job.reason } : { status: 'stored', sha256: job.sha256 });
+        this.metrics?.mediaOutcomes.inc({ status: failed ? 'failed' : 'stored' });
         this.logger.info(failed ? 'photo recorded as failed' : 'photo stored', { fileUniqueId: job.fileUniqueId, sha256: job.sha256, reason: job.reason });
       }
     } catch (error) {
