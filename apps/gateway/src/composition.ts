@@ -198,7 +198,8 @@ export async function createGatewayService(config: GatewayConfig, deps: GatewayD
   const { allowList, channelsInForce } = createChannelAllowList(config, sources, deps);
   const userSource = sources.userClient instanceof UserSource ? sources.userClient : undefined;
   const control = controlRoutes({ allowList, channels: channelsInForce, userSource, logger });
-  const app = createApp({ config, logger, metrics, outbox, publisher, sources, control });
+  // Health reports the Telegram sources; the media worker is not one (a photo never fails the gateway's health).
+  const app = createApp({ config, logger, metrics, outbox, publisher, sources: { bot: sources.bot, userClient: sources.userClient }, control });
   return {
     app,
     outbox,
