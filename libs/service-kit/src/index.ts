@@ -6,3 +6,4 @@ export * from './lib/openapi';
 export * from './lib/ports';
 export * from './lib/secret-header';
 export * from './lib/superseded-env';
+export * from './lib/text-safety';
