@@ -3,7 +3,7 @@ import { runMigrations } from './migrate';
 
 export interface StartupOptions extends DatabaseOptions {
   url: string;
-  /** Connection attempts before giving up (the seeds' 5 × 2 s by default). */
+  /** Connection attempts before giving up (5 × 2 s by default: enough for a database container that starts with the stack). */
   attempts?: number;
   retryDelayMs?: number;
   onRetry?: (attempt: number, error: unknown) => void;
