@@ -7,7 +7,7 @@ import { rateLimit } from 'express-rate-limit';
 import helmet from 'helmet';
 import type { ApiConfig } from './config';
 import { errorMiddleware, errorStyleMarker, HttpError, mountRoutes, notFound, type RouteSpec } from '@tp/service-kit';
-import { apiErrorEnvelope, databaseUnavailable } from './http/errors';
+import { apiErrorEnvelope, databaseUnavailable, domainErrors } from './http/errors';
 import { requireApiKey, requireGatewayToken } from './http/guards';
 import { deletionRoutes } from './ingest/deletions';
 import { IngestService } from './ingest/ingest-service';
@@ -22,7 +22,8 @@ import { apiOpenApi } from './openapi';
 import { parseRoutes } from './parse/routes';
 import { signalRoutes } from './signals/routes';
 import { ChannelRegistry } from './registry/channel-registry';
-import { telegramRoutes } from './registry/routes';
+import { BotRegistry } from './registry/bot-registry';
+import { registryRoutes } from './registry/routes';
 
 export interface AppDeps {
   db: Database;
@@ -49,7 +50,7 @@ export function createApp(deps: AppDeps): express.Express {
   const gatewayControl =
     deps.gatewayControl ?? createGatewayControl({ baseUrl: config.gatewayControlUrl, token: config.gatewayToken, timeoutMs: config.gatewayControlTimeoutMs });
   const [reloadRoute, syncRoute, allowListRoute] = gatewayControlRoutes(gatewayControl, registry);
-  const dashboard: RouteSpec[] = [...signalRoutes(deps.db), ...telegramRoutes(deps.db, registry), ...logRoutes(deps.db, { media: mediaStore, publicBaseUrl: config.publicBaseUrl }), ...parseRoutes(), reloadRoute, syncRoute];
+  const dashboard: RouteSpec[] = [...signalRoutes(deps.db), ...registryRoutes(registry, new BotRegistry(deps.db)), ...logRoutes(deps.db, { media: mediaStore, publicBaseUrl: config.publicBaseUrl }), ...parseRoutes(), reloadRoute, syncRoute];
   const openApi = apiOpenApi([...ingest, allowListRoute, ...mediaServe, ...dashboard]);
 
   const app = express();
@@ -105,7 +106,7 @@ export function createApp(deps: AppDeps): express.Express {
     errorMiddleware({
       logger,
       envelope: apiErrorEnvelope,
-      translate: [databaseUnavailable(countDatabaseError)],
+      translate: [domainErrors, databaseUnavailable(countDatabaseError)],
       onInternalError: () => countDatabaseError('query'),
     }),
   );

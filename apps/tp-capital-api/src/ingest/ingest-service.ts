@@ -1,4 +1,5 @@
 import { ingestLogs, sqlState, type Database } from '@tp/db-schema';
+import { ContentionError } from '../domain/errors';
 import type { IngestMessage } from '@tp/ingest-contract';
 import { applyLifecycleUpdate, type LogEntry } from '../lifecycle/signal-lifecycle';
 import { updatesOf } from '../parser/signal-parser';
@@ -15,12 +16,6 @@ export interface IngestEvents {
   signalInserted(signalType: string | null): void;
 }
 
-/** Concurrent batches touching the same keys can deadlock or fail serialisation: such a batch is retried. */
-export class IngestContentionError extends Error {
-  constructor(cause: unknown) {
-    super('the database kept aborting the batch for concurrent updates', { cause });
-  }
-}
 
 const MAX_ATTEMPTS = 3;
 
@@ -44,6 +39,7 @@ export class IngestService {
   async ingest(messages: IngestMessage[]): Promise<IngestOutcome[]> {
     // The common case (new messages, new signals, commentary) is one atomic statement. Updates and
     // edits read and change other rows, so those batches run in a transaction.
+    // Concurrent batches touching the same keys can deadlock or fail serialisation: such a batch is retried.
     for (let attempt = 1; ; attempt++) {
       // Parsed afresh on each attempt: a rolled-back attempt may have turned some into warnings.
       const prepared = prepareMessages(messages);
@@ -64,7 +60,7 @@ export class IngestService {
         const state = sqlState(error);
         if (state === '40P01' || state === '40001') {
           if (attempt < MAX_ATTEMPTS) continue;
-          throw new IngestContentionError(error);
+          throw new ContentionError(error);
         }
         throw error;
       }

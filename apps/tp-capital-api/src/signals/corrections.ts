@@ -1,7 +1,8 @@
 import { signals, signalVersions, type Database } from '@tp/db-schema';
 import { and, asc, eq } from 'drizzle-orm';
-import { HttpError, type RouteSpec, type Schema, dateTime, json, obj, str } from '@tp/service-kit';
+import { type RouteSpec, type Schema, dateTime, json, obj, str } from '@tp/service-kit';
 import { decimalFits, PERCENTAGE_COLUMN, PRICE_COLUMN } from '../ingest/derived-bounds';
+import { ConflictError, InvalidInputError, NotFoundError } from '../domain/errors';
 import { API_KEY_NAME_LOCAL } from '../http/guards';
 import { idParamsSchema } from '../http/query';
 import { lockChannelLifecycle, recomputeSignal } from '../lifecycle/signal-lifecycle';
@@ -34,7 +35,7 @@ export const correctionBody: Schema = {
   },
 };
 
-const invalid = (path: string, message: string) => new HttpError(400, 'validation_failed', `invalid body: ${path} ${message}`, [{ path, message, in: 'body' }]);
+const invalid = (path: string, message: string) => new InvalidInputError(`invalid body: ${path} ${message}`, [{ path, message, in: 'body' }]);
 
 /** An exact decimal string from a JSON number or string; 400 naming the field otherwise. */
 function decimal(path: string, value: unknown, column = PRICE_COLUMN, signed = false): string {
@@ -150,10 +151,10 @@ export interface CorrectionResult {
 export async function correctSignal(db: Database, id: number, body: Record<string, unknown>, by: string, now = new Date()): Promise<CorrectionResult> {
   return db.transaction(async (tx) => {
     const [peek] = await tx.select({ channelId: signals.channelId }).from(signals).where(eq(signals.id, id)).limit(1);
-    if (!peek) throw new HttpError(404, 'not_found', `signal ${id} not found`);
+    if (!peek) throw new NotFoundError(`signal ${id} not found`);
     await lockChannelLifecycle(tx, peek.channelId);
     const [row] = await tx.select().from(signals).where(eq(signals.id, id)).limit(1).for('update');
-    if (!row) throw new HttpError(404, 'not_found', `signal ${id} not found`);
+    if (!row) throw new NotFoundError(`signal ${id} not found`);
     const before = correctableValues(row);
     const after = corrected(row, body);
     const changed = Object.keys(after).filter((k) => !sameValue(before[k], after[k]));
@@ -164,7 +165,7 @@ export async function correctSignal(db: Database, id: number, body: Record<strin
         .from(signals)
         .where(and(eq(signals.channelId, row.channelId), eq(signals.messageId, row.messageId), eq(signals.ts, row.ts), eq(signals.asset, after.asset as string)))
         .limit(1);
-      if (clash) throw new HttpError(409, 'conflict', `the post of signal ${id} already has a ${String(after.asset)} signal (${clash.id})`, [{ path: 'asset', message: 'already a signal of this post' }]);
+      if (clash) throw new ConflictError(`the post of signal ${id} already has a ${String(after.asset)} signal (${clash.id})`, [{ path: 'asset', message: 'already a signal of this post' }]);
     }
     await tx.insert(signalVersions).values({
       signalId: row.id,
