@@ -1,4 +1,4 @@
-import type { Database } from '@tp/db-schema';
+import { sqlState, type Database } from '@tp/db-schema';
 import { MAX_INGEST_BODY_BYTES } from '@tp/ingest-contract';
 import { createHealthRouter, requestContext, type Logger } from '@tp/observability';
 import cors from 'cors';
@@ -107,7 +107,8 @@ export function createApp(deps: AppDeps): express.Express {
       logger,
       envelope: apiErrorEnvelope,
       translate: [domainErrors, databaseUnavailable(countDatabaseError)],
-      onInternalError: () => countDatabaseError('query'),
+      // A query the database refused is a database error; anything else unexpected is ours.
+      onInternalError: (error) => (sqlState(error) ? countDatabaseError('query') : metrics.internalErrors.inc()),
     }),
   );
   return app;

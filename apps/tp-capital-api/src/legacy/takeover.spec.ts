@@ -4,7 +4,7 @@ import { GATEWAY_TOKEN_HEADER } from '@tp/ingest-contract';
 import { sql } from 'drizzle-orm';
 import type { Express } from 'express';
 import request from 'supertest';
-import { reparseStoredMessages } from '../ingest/reparse';
+import { reparseStoredMessages } from '../lifecycle/reparse';
 import { API_KEY, buildTestApp, GATEWAY_TOKEN, message } from '../testing/test-app';
 import type { TableReconciliation } from './importer';
 import { botTokenFingerprint } from '../registry/bot-token';

@@ -1,7 +1,7 @@
 import { signals, signalVersions, type Database } from '@tp/db-schema';
 import { and, asc, eq } from 'drizzle-orm';
 import { type RouteSpec, type Schema, dateTime, json, obj, str } from '@tp/service-kit';
-import { decimalFits, PERCENTAGE_COLUMN, PRICE_COLUMN } from '../ingest/derived-bounds';
+import { decimalFits, PERCENTAGE_COLUMN, PRICE_COLUMN } from '../persistence/column-fit';
 import { ConflictError, InvalidInputError, NotFoundError } from '../domain/errors';
 import { API_KEY_NAME_LOCAL } from '../http/guards';
 import { idParamsSchema } from '../http/query';
