@@ -20,7 +20,9 @@ import { createGatewayControl, type GatewayControl } from './gateway-control/cli
 import { gatewayControlRoutes } from './gateway-control/routes';
 import { apiOpenApi } from './openapi';
 import { parseRoutes } from './parse/routes';
+import { signalStatsRoute } from './lifecycle/stats';
 import { signalRoutes } from './signals/routes';
+import { SignalService } from './signals/signal-service';
 import { ChannelRegistry } from './registry/channel-registry';
 import { BotRegistry } from './registry/bot-registry';
 import { registryRoutes } from './registry/routes';
@@ -50,7 +52,7 @@ export function createApp(deps: AppDeps): express.Express {
   const gatewayControl =
     deps.gatewayControl ?? createGatewayControl({ baseUrl: config.gatewayControlUrl, token: config.gatewayToken, timeoutMs: config.gatewayControlTimeoutMs });
   const [reloadRoute, syncRoute, allowListRoute] = gatewayControlRoutes(gatewayControl, registry);
-  const dashboard: RouteSpec[] = [...signalRoutes(deps.db), ...registryRoutes(registry, new BotRegistry(deps.db)), ...logRoutes(deps.db, { media: mediaStore, publicBaseUrl: config.publicBaseUrl }), ...parseRoutes(), reloadRoute, syncRoute];
+  const dashboard: RouteSpec[] = [...signalRoutes(new SignalService(deps.db), signalStatsRoute(deps.db)), ...registryRoutes(registry, new BotRegistry(deps.db)), ...logRoutes(deps.db, { media: mediaStore, publicBaseUrl: config.publicBaseUrl }), ...parseRoutes(), reloadRoute, syncRoute];
   const openApi = apiOpenApi([...ingest, allowListRoute, ...mediaServe, ...dashboard]);
 
   const app = express();

@@ -1,5 +1,5 @@
 import { signals, signalVersions, type Database } from '@tp/db-schema';
-import { and, asc, eq } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import { type RouteSpec, type Schema, dateTime, json, obj, str } from '@tp/service-kit';
 import { decimalFits, PERCENTAGE_COLUMN, PRICE_COLUMN } from '../persistence/column-fit';
 import { ConflictError, InvalidInputError, NotFoundError } from '../domain/errors';
@@ -183,12 +183,6 @@ export async function correctSignal(db: Database, id: number, body: Record<strin
   });
 }
 
-/** The versions of a signal, oldest first: what each correction replaced, by whom, when. */
-export async function signalVersionsOf(db: Database, id: number) {
-  const rows = await db.select().from(signalVersions).where(eq(signalVersions.signalId, id)).orderBy(asc(signalVersions.correctedAt), asc(signalVersions.id));
-  return rows.map((v) => ({ previous: v.previous, corrected_by: v.correctedBy, corrected_at: v.correctedAt.toISOString() }));
-}
-
 export const versionSchema: Schema = obj({
   previous: { type: 'object', description: 'The corrected fields as they were before this correction' },
   corrected_by: { ...str, description: "The name of the API key that made the correction" },
@@ -196,7 +190,7 @@ export const versionSchema: Schema = obj({
 });
 
 /** `PUT /signals/:id`: a trader's correction of the parsed fields. */
-export function correctionRoute(db: Database, signalResponse: (id: number) => Promise<unknown>, signalWithVersions: Schema): RouteSpec {
+export function correctionRoute(service: { correct: (id: number, body: Record<string, unknown>, by: string) => Promise<CorrectionResult>; get: (id: number) => Promise<unknown> }, signalWithVersions: Schema): RouteSpec {
   return {
     method: 'put',
     path: '/signals/:id',
@@ -215,8 +209,8 @@ export function correctionRoute(db: Database, signalResponse: (id: number) => Pr
     handler: async ({ res, params, body }) => {
       const id = Number(params.id);
       const by = String(res.locals[API_KEY_NAME_LOCAL] ?? 'unknown');
-      const { changed } = await correctSignal(db, id, body as Record<string, unknown>, by);
-      res.json({ data: await signalResponse(id), changed });
+      const { changed } = await service.correct(id, body as Record<string, unknown>, by);
+      res.json({ data: await service.get(id), changed });
     },
   };
 }
