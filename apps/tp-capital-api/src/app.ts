@@ -12,7 +12,11 @@ import { requireApiKey, requireGatewayToken } from './http/guards';
 import { deletionRoutes } from './ingest/deletions';
 import { IngestService } from './ingest/ingest-service';
 import { ingestRoutes } from './ingest/routes';
+import { LogRepository } from './logs/log-repository';
 import { logRoutes } from './logs/routes';
+import { MessageRepository } from './messages/message-repository';
+import { MessageService } from './messages/message-service';
+import { forwardedMessageRoutes } from './messages/routes';
 import { MediaStore } from './media/media-store';
 import { mediaServeRoutes, mediaUploadRoutes } from './media/routes';
 import type { ApiMetrics } from './metrics';
@@ -52,7 +56,7 @@ export function createApp(deps: AppDeps): express.Express {
   const gatewayControl =
     deps.gatewayControl ?? createGatewayControl({ baseUrl: config.gatewayControlUrl, token: config.gatewayToken, timeoutMs: config.gatewayControlTimeoutMs });
   const [reloadRoute, syncRoute, allowListRoute] = gatewayControlRoutes(gatewayControl, registry);
-  const dashboard: RouteSpec[] = [...signalRoutes(new SignalService(deps.db), signalStatsRoute(deps.db)), ...registryRoutes(registry, new BotRegistry(deps.db)), ...logRoutes(deps.db, { media: mediaStore, publicBaseUrl: config.publicBaseUrl }), ...parseRoutes(), reloadRoute, syncRoute];
+  const dashboard: RouteSpec[] = [...signalRoutes(new SignalService(deps.db), signalStatsRoute(deps.db)), ...registryRoutes(registry, new BotRegistry(deps.db)), ...logRoutes(new LogRepository(deps.db)), ...forwardedMessageRoutes(new MessageService(new MessageRepository(deps.db), mediaStore), { publicBaseUrl: config.publicBaseUrl }), ...parseRoutes(), reloadRoute, syncRoute];
   const openApi = apiOpenApi([...ingest, allowListRoute, ...mediaServe, ...dashboard]);
 
   const app = express();
