@@ -1,15 +1,12 @@
-import { signals, signalVersions, type Database } from '@tp/db-schema';
-import { and, eq } from 'drizzle-orm';
 import { type RouteSpec, type Schema, dateTime, json, obj, str } from '@tp/service-kit';
-import { decimalFits, PERCENTAGE_COLUMN, PRICE_COLUMN } from '../persistence/column-fit';
-import { ConflictError, InvalidInputError, NotFoundError } from '../domain/errors';
+import { InvalidInputError } from '../domain/errors';
 import { API_KEY_NAME_LOCAL } from '../http/guards';
 import { idParamsSchema } from '../http/query';
-import { lockChannelLifecycle, recomputeSignal } from '../lifecycle/signal-lifecycle';
 import { checkLevels } from '../parser/signal-parser';
 import { classifyTicker } from '../parser/tickers';
-
-type SignalRow = typeof signals.$inferSelect;
+import { decimalFits, PERCENTAGE_COLUMN, PRICE_COLUMN } from '../persistence/column-fit';
+import type { SignalRow } from './signal-repository';
+import type { SignalService } from './signal-service';
 
 /** The fields a trader may correct, as the API names them, and the column each one sets. */
 const PRICE_FIELDS = { buy_min: 'buyMin', buy_max: 'buyMax', target_1: 'target1', target_2: 'target2', target_final: 'targetFinal', stop: 'stop' } as const;
@@ -142,45 +139,12 @@ export interface CorrectionResult {
   changed: string[];
 }
 
-/**
- * Corrects a signal's parsed fields: the previous values of the fields that change are kept as a
- * version with who (the API key's name) and when, the signal is marked corrected (a reparse or an
- * edit never overwrites it), and its status and outcome are re-derived from its events with the new
- * levels. One transaction, under the channel's lifecycle lock.
- */
-export async function correctSignal(db: Database, id: number, body: Record<string, unknown>, by: string, now = new Date()): Promise<CorrectionResult> {
-  return db.transaction(async (tx) => {
-    const [peek] = await tx.select({ channelId: signals.channelId }).from(signals).where(eq(signals.id, id)).limit(1);
-    if (!peek) throw new NotFoundError(`signal ${id} not found`);
-    await lockChannelLifecycle(tx, peek.channelId);
-    const [row] = await tx.select().from(signals).where(eq(signals.id, id)).limit(1).for('update');
-    if (!row) throw new NotFoundError(`signal ${id} not found`);
-    const before = correctableValues(row);
-    const after = corrected(row, body);
-    const changed = Object.keys(after).filter((k) => !sameValue(before[k], after[k]));
-    if (!changed.length) return { changed };
-    if (changed.includes('asset')) {
-      const [clash] = await tx
-        .select({ id: signals.id })
-        .from(signals)
-        .where(and(eq(signals.channelId, row.channelId), eq(signals.messageId, row.messageId), eq(signals.ts, row.ts), eq(signals.asset, after.asset as string)))
-        .limit(1);
-      if (clash) throw new ConflictError(`the post of signal ${id} already has a ${String(after.asset)} signal (${clash.id})`, [{ path: 'asset', message: 'already a signal of this post' }]);
-    }
-    await tx.insert(signalVersions).values({
-      signalId: row.id,
-      signalTs: row.ts,
-      previous: Object.fromEntries(changed.map((k) => [k, before[k]])),
-      correctedBy: by,
-      correctedAt: now,
-    });
-    await tx
-      .update(signals)
-      .set({ ...columnsOf(after), correctedAt: now, correctedBy: by, updatedAt: now })
-      .where(and(eq(signals.id, row.id), eq(signals.ts, row.ts)));
-    await recomputeSignal(tx, { id: row.id, ts: row.ts }, now);
-    return { changed };
-  });
+/** What a correction would change on `row`: the values before and after, and the fields that differ. */
+export function planCorrection(row: SignalRow, body: Record<string, unknown>) {
+  const before = correctableValues(row);
+  const after = corrected(row, body);
+  const changed = Object.keys(after).filter((k) => !sameValue(before[k], after[k]));
+  return { before, after, changed, columns: columnsOf(after) };
 }
 
 export const versionSchema: Schema = obj({
@@ -190,7 +154,7 @@ export const versionSchema: Schema = obj({
 });
 
 /** `PUT /signals/:id`: a trader's correction of the parsed fields. */
-export function correctionRoute(service: { correct: (id: number, body: Record<string, unknown>, by: string) => Promise<CorrectionResult>; get: (id: number) => Promise<unknown> }, signalWithVersions: Schema): RouteSpec {
+export function correctionRoute(service: Pick<SignalService, 'correct' | 'get'>, signalWithVersions: Schema): RouteSpec {
   return {
     method: 'put',
     path: '/signals/:id',

@@ -45,9 +45,9 @@ function conditions(filter: SignalFilter): SQL[] {
 export class SignalRepository {
   constructor(private readonly db: Database) {}
 
-  /** Runs `fn` with a repository bound to one transaction. */
-  inTransaction<T>(fn: (repository: SignalRepository) => Promise<T>): Promise<T> {
-    return this.db.transaction((tx) => fn(new SignalRepository(tx)));
+  /** Runs `fn` with a repository bound to one transaction (and the transaction, for the lifecycle's own SQL). */
+  inTransaction<T>(fn: (repository: SignalRepository, tx: Database) => Promise<T>): Promise<T> {
+    return this.db.transaction((tx) => fn(new SignalRepository(tx), tx));
   }
 
   private withSource() {
@@ -78,6 +78,36 @@ export class SignalRepository {
   /** A signal's lifecycle events in message order. */
   events(signalId: number): Promise<EventRow[]> {
     return this.db.select().from(signalEvents).where(eq(signalEvents.signalId, signalId)).orderBy(asc(signalEvents.messageTs), asc(signalEvents.messageId), asc(signalEvents.seq));
+  }
+
+  async channelOf(id: number): Promise<string | undefined> {
+    const [row] = await this.db.select({ channelId: signals.channelId }).from(signals).where(eq(signals.id, id)).limit(1);
+    return row?.channelId;
+  }
+
+  /** The signal's row, locked until the transaction ends. */
+  async lockRow(id: number): Promise<SignalRow | undefined> {
+    const [row] = await this.db.select().from(signals).where(eq(signals.id, id)).limit(1).for('update');
+    return row;
+  }
+
+  /** Another leg of the same post with this asset, if any. */
+  async legWithAsset(of: SignalRow, asset: string): Promise<number | undefined> {
+    const [leg] = await this.db
+      .select({ id: signals.id })
+      .from(signals)
+      .where(and(eq(signals.channelId, of.channelId), eq(signals.messageId, of.messageId), eq(signals.ts, of.ts), eq(signals.asset, asset)))
+      .limit(1);
+    return leg?.id;
+  }
+
+  /** Stores a correction: the version of what it replaced, then the corrected columns. */
+  async saveCorrection(row: SignalRow, correction: { previous: Record<string, unknown>; columns: Partial<SignalRow>; by: string; at: Date }): Promise<void> {
+    await this.db.insert(signalVersions).values({ signalId: row.id, signalTs: row.ts, previous: correction.previous, correctedBy: correction.by, correctedAt: correction.at });
+    await this.db
+      .update(signals)
+      .set({ ...correction.columns, correctedAt: correction.at, correctedBy: correction.by, updatedAt: correction.at })
+      .where(and(eq(signals.id, row.id), eq(signals.ts, row.ts)));
   }
 
   /** What each correction replaced, oldest first. */

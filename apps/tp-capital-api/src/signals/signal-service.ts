@@ -1,7 +1,8 @@
 import type { Database } from '@tp/db-schema';
 import { ConflictError, NotFoundError } from '../domain/errors';
 import { iso } from '../http/query';
-import { correctSignal, type CorrectionResult } from './corrections';
+import { lockChannelLifecycle, recomputeSignal } from '../lifecycle/signal-lifecycle';
+import { planCorrection, type CorrectionResult } from './corrections';
 import { SignalRepository, type SignalFilter } from './signal-repository';
 import { signalJson, signalWithHistoryJson } from './signal-view';
 
@@ -12,7 +13,7 @@ const MAX_LISTED = 50;
 export class SignalService {
   private readonly signals: SignalRepository;
 
-  constructor(private readonly db: Database) {
+  constructor(db: Database) {
     this.signals = new SignalRepository(db);
   }
 
@@ -52,9 +53,29 @@ export class SignalService {
     if (!removed.length) throw new NotFoundError(`signal ${id} not found`);
   }
 
-  /** See `correctSignal`. */
-  correct(id: number, body: Record<string, unknown>, by: string): Promise<CorrectionResult> {
-    return correctSignal(this.db, id, body, by);
+  /**
+   * Corrects a signal's parsed fields: the previous values of the fields that change are kept as a
+   * version with who (the API key's name) and when, the signal is marked corrected (a reparse or an
+   * edit never overwrites it), and its status and outcome are re-derived from its events with the new
+   * levels. One transaction, under the channel's lifecycle lock.
+   */
+  correct(id: number, body: Record<string, unknown>, by: string, now = new Date()): Promise<CorrectionResult> {
+    return this.signals.inTransaction(async (signals, tx) => {
+      const channelId = await signals.channelOf(id);
+      if (channelId === undefined) throw new NotFoundError(`signal ${id} not found`);
+      await lockChannelLifecycle(tx, channelId);
+      const row = await signals.lockRow(id);
+      if (!row) throw new NotFoundError(`signal ${id} not found`);
+      const { before, after, changed, columns } = planCorrection(row, body);
+      if (!changed.length) return { changed };
+      if (changed.includes('asset')) {
+        const clash = await signals.legWithAsset(row, after.asset as string);
+        if (clash !== undefined) throw new ConflictError(`the post of signal ${id} already has a ${String(after.asset)} signal (${clash})`, [{ path: 'asset', message: 'already a signal of this post' }]);
+      }
+      await signals.saveCorrection(row, { previous: Object.fromEntries(changed.map((k) => [k, before[k]])), columns, by, at: now });
+      await recomputeSignal(tx, { id: row.id, ts: row.ts }, now);
+      return { changed };
+    });
   }
 
   /** Every channel with signals or registered, with its signal count and newest signal, newest first. */
