@@ -56,7 +56,10 @@ export function createApp(deps: AppDeps): express.Express {
   const gatewayControl =
     deps.gatewayControl ?? createGatewayControl({ baseUrl: config.gatewayControlUrl, token: config.gatewayToken, timeoutMs: config.gatewayControlTimeoutMs });
   const [reloadRoute, syncRoute, allowListRoute] = gatewayControlRoutes(gatewayControl, registry);
-  const dashboard: RouteSpec[] = [...signalRoutes(new SignalService(deps.db), signalStatsRoute(deps.db)), ...registryRoutes(registry, new BotRegistry(deps.db)), ...logRoutes(new LogRepository(deps.db)), ...forwardedMessageRoutes(new MessageService(new MessageRepository(deps.db), mediaStore), { publicBaseUrl: config.publicBaseUrl }), ...parseRoutes(), reloadRoute, syncRoute];
+  const signals = signalRoutes(new SignalService(deps.db), signalStatsRoute(deps.db));
+  const registryPaths = registryRoutes(registry, new BotRegistry(deps.db));
+  const logsAndMessages = [...logRoutes(new LogRepository(deps.db)), ...forwardedMessageRoutes(new MessageService(new MessageRepository(deps.db), mediaStore), { publicBaseUrl: config.publicBaseUrl })];
+  const dashboard: RouteSpec[] = [...signals, ...registryPaths, ...logsAndMessages, ...parseRoutes(), reloadRoute, syncRoute];
   const openApi = apiOpenApi([...ingest, allowListRoute, ...mediaServe, ...dashboard]);
 
   const app = express();
