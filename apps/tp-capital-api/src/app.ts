@@ -1,4 +1,4 @@
-import type { Database } from '@tp/db-schema';
+import { sqlState, type Database } from '@tp/db-schema';
 import { MAX_INGEST_BODY_BYTES } from '@tp/ingest-contract';
 import { createHealthRouter, requestContext, type Logger } from '@tp/observability';
 import cors from 'cors';
@@ -7,12 +7,16 @@ import { rateLimit } from 'express-rate-limit';
 import helmet from 'helmet';
 import type { ApiConfig } from './config';
 import { errorMiddleware, errorStyleMarker, HttpError, mountRoutes, notFound, type RouteSpec } from '@tp/service-kit';
-import { apiErrorEnvelope, databaseUnavailable } from './http/errors';
+import { apiErrorEnvelope, databaseUnavailable, domainErrors } from './http/errors';
 import { requireApiKey, requireGatewayToken } from './http/guards';
 import { deletionRoutes } from './ingest/deletions';
 import { IngestService } from './ingest/ingest-service';
 import { ingestRoutes } from './ingest/routes';
+import { LogRepository } from './logs/log-repository';
 import { logRoutes } from './logs/routes';
+import { MessageRepository } from './messages/message-repository';
+import { MessageService } from './messages/message-service';
+import { forwardedMessageRoutes } from './messages/routes';
 import { MediaStore } from './media/media-store';
 import { mediaServeRoutes, mediaUploadRoutes } from './media/routes';
 import type { ApiMetrics } from './metrics';
@@ -20,9 +24,12 @@ import { createGatewayControl, type GatewayControl } from './gateway-control/cli
 import { gatewayControlRoutes } from './gateway-control/routes';
 import { apiOpenApi } from './openapi';
 import { parseRoutes } from './parse/routes';
+import { signalStatsRoute } from './lifecycle/stats';
 import { signalRoutes } from './signals/routes';
+import { SignalService } from './signals/signal-service';
 import { ChannelRegistry } from './registry/channel-registry';
-import { telegramRoutes } from './registry/routes';
+import { BotRegistry } from './registry/bot-registry';
+import { registryRoutes } from './registry/routes';
 
 export interface AppDeps {
   db: Database;
@@ -49,7 +56,10 @@ export function createApp(deps: AppDeps): express.Express {
   const gatewayControl =
     deps.gatewayControl ?? createGatewayControl({ baseUrl: config.gatewayControlUrl, token: config.gatewayToken, timeoutMs: config.gatewayControlTimeoutMs });
   const [reloadRoute, syncRoute, allowListRoute] = gatewayControlRoutes(gatewayControl, registry);
-  const dashboard: RouteSpec[] = [...signalRoutes(deps.db), ...telegramRoutes(deps.db, registry), ...logRoutes(deps.db, { media: mediaStore, publicBaseUrl: config.publicBaseUrl }), ...parseRoutes(), reloadRoute, syncRoute];
+  const signals = signalRoutes(new SignalService(deps.db), signalStatsRoute(deps.db));
+  const registryPaths = registryRoutes(registry, new BotRegistry(deps.db));
+  const logsAndMessages = [...logRoutes(new LogRepository(deps.db)), ...forwardedMessageRoutes(new MessageService(new MessageRepository(deps.db), mediaStore), { publicBaseUrl: config.publicBaseUrl })];
+  const dashboard: RouteSpec[] = [...signals, ...registryPaths, ...logsAndMessages, ...parseRoutes(), reloadRoute, syncRoute];
   const openApi = apiOpenApi([...ingest, allowListRoute, ...mediaServe, ...dashboard]);
 
   const app = express();
@@ -105,8 +115,9 @@ export function createApp(deps: AppDeps): express.Express {
     errorMiddleware({
       logger,
       envelope: apiErrorEnvelope,
-      translate: [databaseUnavailable(countDatabaseError)],
-      onInternalError: () => countDatabaseError('query'),
+      translate: [domainErrors, databaseUnavailable(countDatabaseError)],
+      // A query the database refused is a database error; anything else unexpected is ours.
+      onInternalError: (error) => (sqlState(error) ? countDatabaseError('query') : metrics.internalErrors.inc()),
     }),
   );
   return app;

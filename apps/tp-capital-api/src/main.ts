@@ -1,5 +1,6 @@
 import { openDatabase } from '@tp/db-schema';
 import { createLogger, installGracefulShutdown, requireSupportedNode } from '@tp/observability';
+import { installProcessErrorPolicy } from '@tp/service-kit';
 import { createApp } from './app';
 import { ConfigError, describeConfig, loadConfig } from './config';
 import { createApiMetrics } from './metrics';
@@ -21,6 +22,8 @@ async function main(): Promise<void> {
     throw error;
   }
   const logger = createLogger('tp-capital-api', { level: config.logLevel, secrets: [config.gatewayToken, config.apiKey] });
+  // An unknown state after an unhandled error: log it (secrets redacted by the logger), exit 1.
+  installProcessErrorPolicy({ logger });
   logger.info('starting', describeConfig(config));
   // Variables of the original system this API does not read: named, with their replacement, never ignored silently.
   for (const warning of config.supersededEnv) logger.warn(warning);

@@ -1,5 +1,6 @@
 import { openDatabase } from '@tp/db-schema';
 import { createLogger, createMetrics, installGracefulShutdown, requireSupportedNode } from '@tp/observability';
+import { installProcessErrorPolicy } from '@tp/service-kit';
 import { createApp } from './app';
 import { ConfigError, loadConfig } from './config';
 
@@ -16,6 +17,8 @@ async function main(): Promise<void> {
     throw error;
   }
   const logger = createLogger('workspace', { level: config.logLevel, secrets: [config.apiKey] });
+  // An unknown state after an unhandled error: log it (secrets redacted by the logger), exit 1.
+  installProcessErrorPolicy({ logger });
   const database = await openDatabase({
     url: config.databaseUrl,
     applicationName: 'workspace',

@@ -4,9 +4,10 @@ import { GATEWAY_TOKEN_HEADER } from '@tp/ingest-contract';
 import { sql } from 'drizzle-orm';
 import type { Express } from 'express';
 import request from 'supertest';
-import { reparseStoredMessages } from '../ingest/reparse';
+import { reparseStoredMessages } from '../lifecycle/reparse';
 import { API_KEY, buildTestApp, GATEWAY_TOKEN, message } from '../testing/test-app';
 import type { TableReconciliation } from './importer';
+import { botTokenFingerprint } from '../registry/bot-token';
 import {
   apiSignalView,
   FIXTURES,
@@ -223,8 +224,10 @@ describe('in place: the HEAD layout (tp_capital, shape B with timestamps)', () =
     const collapsed = report.rows.filter((r) => r.outcome === 'collapsed').map((r) => r.row.split('#')[1]);
     expect(collapsed).toEqual(['bot-1761900000000-zz9y8x7']);
     await expectSameBots(taken.api.app, taken.before.bots, collapsed);
-    const [stored] = await queryRows<{ token: string }>(taken.target.handle.db, sql`select token from tp_capital.telegram_bots where legacy_id = 'bot-1762000000000-a1b2c3d'`);
-    expect(stored.token).toBe('7000000001:AAFakeTokenForTheSenderBot0123456789');
+    // The token is not stored here (it stays in the original table): its hint and fingerprint are.
+    const [stored] = await queryRows<Record<string, string>>(taken.target.handle.db, sql`select * from tp_capital.telegram_bots where legacy_id = 'bot-1762000000000-a1b2c3d'`);
+    expect({ hint: stored.token_hint, fingerprint: stored.token_fingerprint }).toEqual({ hint: '7000****6789', fingerprint: botTokenFingerprint('7000000001:AAFakeTokenForTheSenderBot0123456789') });
+    expect(JSON.stringify(stored)).not.toContain('7000000001:AAFakeTokenForTheSenderBot0123456789');
   });
 
   it('shows forwarded messages with their ids, text, photos and time; broken photo JSON and NUL are reported per row', async () => {

@@ -262,8 +262,12 @@ export const telegramBots = tpCapital.table('telegram_bots', {
   /** The original system's id (`bot-<ms>-<rand>`): shown and accepted in its place. */
   legacyId: text('legacy_id').unique('telegram_bots_legacy_id_key'),
   username: text('username').notNull().unique('telegram_bots_username_key'),
-  /** Stored as given; the API only ever returns it masked. */
-  token: text('token').notNull(),
+  /**
+   * The Bot API token is never stored: nothing here runs a bot. What the dashboard shows of it
+   * (`1234****wxyz`) and a fingerprint (sha-256 hex, first 16) to tell two tokens apart.
+   */
+  tokenHint: text('token_hint').notNull(),
+  tokenFingerprint: text('token_fingerprint').notNull(),
   botType: text('bot_type').notNull().default('ingestion'),
   description: text('description'),
   isActive: boolean('is_active').notNull().default(true),
