@@ -11,6 +11,7 @@ import { Outbox } from './outbox/outbox';
 import { Publisher } from './publisher/publisher';
 
 const TOKEN = 'gateway-token-0123456789abcdef0123456789';
+const PULL_TOKEN = 'pull-api-token-0123456789abcdef0123456789';
 let dir: string;
 let outbox: Outbox;
 let clock: number;
@@ -26,7 +27,7 @@ function deps(env: Record<string, string>, sources: { bot?: SourceStatus; userCl
 }
 
 function build(sources: { bot?: SourceStatus; userClient?: SourceStatus } = {}, env: Record<string, string> = {}) {
-  return createApp(deps({ API_SECRET_TOKEN: TOKEN, OUTBOX_STALE_AFTER_MS: '60000', ...env }, sources));
+  return createApp(deps({ API_SECRET_TOKEN: TOKEN, PULL_API_TOKEN: PULL_TOKEN, OUTBOX_STALE_AFTER_MS: '60000', ...env }, sources));
 }
 
 beforeEach(async () => {
@@ -117,20 +118,27 @@ describe('pull API', () => {
     await request(build()).get('/api/messages/unprocessed').set(GATEWAY_TOKEN_HEADER, 'nope').expect(401);
   });
 
+  it('is opened by PULL_API_TOKEN only: the token the gateway sends the API is refused, and without PULL_API_TOKEN every call is', async () => {
+    await request(build()).get('/api/messages/unprocessed').set(GATEWAY_TOKEN_HEADER, TOKEN).expect(401);
+    const disabled = await request(createApp(deps({ API_SECRET_TOKEN: TOKEN }))).get('/api/messages/unprocessed').set(GATEWAY_TOKEN_HEADER, TOKEN);
+    expect(disabled.status).toBe(401);
+    expect(disabled.body.error.message).toMatch(/PULL_API_TOKEN is not configured/);
+  });
+
   it('lists unprocessed messages and marks them by channel and message id', async () => {
     await outbox.append([msg(7, '-1001'), msg(7, '-1002'), msg(8, '-1001')]);
     const app = build();
-    const list = await request(app).get('/api/messages/unprocessed?channel=-1001').set(GATEWAY_TOKEN_HEADER, TOKEN).expect(200);
+    const list = await request(app).get('/api/messages/unprocessed?channel=-1001').set(GATEWAY_TOKEN_HEADER, PULL_TOKEN).expect(200);
     expect(list.body.data.map((m: IngestMessage) => m.messageId)).toEqual([7, 8]);
-    const marked = await request(app).post('/api/messages/mark-processed').set(GATEWAY_TOKEN_HEADER, TOKEN).send({ channelId: '-1001', messageIds: [7], processedBy: 'dashboard' }).expect(200);
+    const marked = await request(app).post('/api/messages/mark-processed').set(GATEWAY_TOKEN_HEADER, PULL_TOKEN).send({ channelId: '-1001', messageIds: [7], processedBy: 'dashboard' }).expect(200);
     expect(marked.body).toEqual({ status: 'ok', updated: 1 });
-    const after = await request(app).get('/api/messages/unprocessed').set(GATEWAY_TOKEN_HEADER, TOKEN).expect(200);
+    const after = await request(app).get('/api/messages/unprocessed').set(GATEWAY_TOKEN_HEADER, PULL_TOKEN).expect(200);
     expect(after.body.data.map((m: IngestMessage) => `${m.channelId}/${m.messageId}`)).toEqual(['-1002/7', '-1001/8']);
   });
 
   it('rejects malformed requests with every problem listed', async () => {
-    const res = await request(build()).post('/api/messages/mark-processed').set(GATEWAY_TOKEN_HEADER, TOKEN).send({ channelId: 'x', messageIds: [0] }).expect(400);
+    const res = await request(build()).post('/api/messages/mark-processed').set(GATEWAY_TOKEN_HEADER, PULL_TOKEN).send({ channelId: 'x', messageIds: [0] }).expect(400);
     expect(res.body.error.details.map((d: { path: string }) => d.path.split('.')[0]).sort()).toEqual(['channelId', 'messageIds', 'processedBy']);
-    await request(build()).get('/api/messages/unprocessed?limit=0').set(GATEWAY_TOKEN_HEADER, TOKEN).expect(400);
+    await request(build()).get('/api/messages/unprocessed?limit=0').set(GATEWAY_TOKEN_HEADER, PULL_TOKEN).expect(400);
   });
 });

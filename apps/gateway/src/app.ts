@@ -6,7 +6,7 @@ import { toolHint, type GatewayConfig } from './config';
 import type { GatewayMetrics } from './metrics';
 import type { Outbox } from './outbox/outbox';
 import type { Publisher } from './publisher/publisher';
-import { pullApiRoutes, requireGatewayToken } from './pull-api/routes';
+import { pullApiRoutes, requirePullApiToken } from './pull-api/routes';
 
 /** Anything with a state worth reporting: the bot and user-client sources. */
 export interface SourceStatus {
@@ -21,14 +21,12 @@ export interface AppDeps {
   outbox: Outbox;
   publisher: Publisher;
   sources: { bot?: SourceStatus; userClient?: SourceStatus };
-  /** The API's calls into the gateway (`/control/*`), when the service wires them. */
-  control?: RouteSpec<'gateway'>[];
   now?: () => number;
 }
 
-/** Routes behind the gateway token; a body is parsed only once the token matched. */
-export function gatewayTokenRoutes(routes: RouteSpec<'gateway'>[], token: string): Router {
-  return mountRoutes(Router(), routes, { guards: { gateway: requireGatewayToken(token) }, jsonBody: { limit: '256kb' } });
+/** The pull API behind its own token; a body is parsed only once the token matched. */
+export function pullApiRouter(routes: RouteSpec<'pull'>[], token: string | undefined): Router {
+  return mountRoutes(Router(), routes, { guards: { pull: requirePullApiToken(token) }, jsonBody: { limit: '256kb' } });
 }
 
 const HEALTHY_SOURCE_STATES = new Set(['connected', 'catching_up']);
@@ -104,15 +102,15 @@ export function createApp(deps: AppDeps): express.Express {
     refreshGauges();
     metrics.metricsHandler(req, res, next);
   });
-  const routes = [...pullApiRoutes(outbox), ...(deps.control ?? [])];
+  const routes = pullApiRoutes(outbox);
   const openApi = buildOpenApi(routes, {
-    info: { title: 'gateway', version: '1.0.0', description: "The gateway's pull API over its outbox and the API's control calls." },
-    securitySchemes: { gateway: { type: 'apiKey', in: 'header', name: GATEWAY_TOKEN_HEADER } },
+    info: { title: 'gateway', version: '1.0.0', description: "The gateway's pull API over its outbox. Nothing else calls the gateway: it polls the API." },
+    securitySchemes: { pull: { type: 'apiKey', in: 'header', name: GATEWAY_TOKEN_HEADER, description: 'PULL_API_TOKEN' } },
   });
   app.get('/openapi.json', (_req, res) => {
     res.json(openApi);
   });
-  app.use(gatewayTokenRoutes(routes, config.apiToken));
+  app.use(pullApiRouter(routes, config.pullApiToken));
   app.use(notFound);
   app.use(errorMiddleware({ logger: deps.logger }));
   return app;

@@ -1,13 +1,14 @@
 // The one place the gateway's parts are built, for the service (`serve`) and every tool alike. Each
 // function builds one part from the settings it needs, so a new part is one more function here.
 import path from 'node:path';
-import type { FitChange, IngestMessage } from '@tp/ingest-contract';
+import type { FitChange, GatewayStatusReport, IngestMessage } from '@tp/ingest-contract';
 import { createLogger, type Logger } from '@tp/observability';
 import type express from 'express';
 import { createApp, type SourceStatus } from './app';
 import { applyAllowList } from './channels/apply-allow-list';
 import { ChannelAllowList } from './channels/channel-allow-list';
-import { controlRoutes } from './control/routes';
+import { RequestRunner } from './control/request-runner';
+import { StatusReporter } from './control/status-reporter';
 import type { CommonSettings, GatewayConfig, OutboxSettings, PublishSettings, TelegramAppSettings } from './config';
 import { LOGIN_HINT } from './config';
 import { createGatewayMetrics, type GatewayMetrics } from './metrics';
@@ -154,8 +155,8 @@ export async function createSources(config: GatewayConfig, outbox: Outbox, sessi
 }
 
 /**
- * The channels the sources read: the dashboard's registry (polled from the API, kept on disk) once
- * it is used, else the configured ones; applied to the bot and the user client on every change.
+ * The channels the sources read: the dashboard's registry (long-polled from the API's state, kept on
+ * disk) once it is used, else the configured ones; applied to the bot and the user client on every change.
  */
 export function createChannelAllowList(config: GatewayConfig, sources: GatewaySources, { logger }: GatewayDeps) {
   const allowList = new ChannelAllowList({
@@ -163,6 +164,7 @@ export function createChannelAllowList(config: GatewayConfig, sources: GatewaySo
     token: config.apiToken,
     file: path.join(config.outboxDir, 'channels.json'),
     intervalMs: config.channelsPollIntervalMs,
+    waitSeconds: config.stateWaitSeconds,
     logger,
   });
   const user = sources.userClient instanceof UserSource ? sources.userClient : undefined;
@@ -174,6 +176,18 @@ export function createChannelAllowList(config: GatewayConfig, sources: GatewaySo
   );
   return { allowList, channelsInForce };
 }
+
+/** What the gateway tells the API about itself (`PUT /gateway/status`). */
+function statusReport(config: GatewayConfig, telegram: Record<string, SourceStatus | undefined>, outbox: Outbox, channels: () => string[], user: UserSource | undefined): GatewayStatusReport {
+  const sources: GatewayStatusReport['sources'] = {};
+  for (const [name, source] of Object.entries(telegram)) if (source) sources[name] = { state: source.state, lastError: source.lastError };
+  for (const name of Object.keys(config.disabledSources)) sources[name] = { state: 'disabled', lastError: null };
+  const stats = outbox.stats();
+  const oldestPendingAgeSeconds = stats.oldestPendingAt === null ? 0 : Math.max(0, Math.round((Date.now() - stats.oldestPendingAt) / 1000));
+  return { startedAt: STARTED_AT, sources, channels: channels(), continuity: user?.continuity() ?? [], outbox: { pending: stats.pending, dead: stats.dead, oldestPendingAgeSeconds } };
+}
+
+const STARTED_AT = new Date().toISOString();
 
 /** The service's parts, wired; `start()` once the port is bound, `stop()` on shutdown. */
 export interface GatewayService {
@@ -197,9 +211,14 @@ export async function createGatewayService(config: GatewayConfig, deps: GatewayD
   const sources = await createSources(config, outbox, session, deps);
   const { allowList, channelsInForce } = createChannelAllowList(config, sources, deps);
   const userSource = sources.userClient instanceof UserSource ? sources.userClient : undefined;
-  const control = controlRoutes({ allowList, channels: channelsInForce, userSource, logger });
+  // The gateway is the only caller: the dashboard's requests come in its polled state, its answers and status go out.
+  const api = { endpoints: config.apiEndpoints, token: config.apiToken, timeoutMs: config.publishTimeoutMs };
+  const telegram = { bot: sources.bot, userClient: sources.userClient };
+  const reporter = new StatusReporter({ api, intervalMs: config.statusReportIntervalMs, logger, build: () => statusReport(config, telegram, outbox, channelsInForce, userSource) });
+  const requests = new RequestRunner({ api, channels: channelsInForce, userSource, logger, onAnswered: () => void reporter.reportNow() });
+  allowList.on('requests', (pending) => requests.handle(pending));
   // Health reports the Telegram sources; the media worker is not one (a photo never fails the gateway's health).
-  const app = createApp({ config, logger, metrics, outbox, publisher, sources: { bot: sources.bot, userClient: sources.userClient }, control });
+  const app = createApp({ config, logger, metrics, outbox, publisher, sources: telegram });
   return {
     app,
     outbox,
@@ -208,6 +227,7 @@ export async function createGatewayService(config: GatewayConfig, deps: GatewayD
     start() {
       publisher.start();
       allowList.start();
+      reporter.start();
       sources.bot?.start();
       sources.media?.start();
       const user = sources.userClient;
@@ -221,7 +241,9 @@ export async function createGatewayService(config: GatewayConfig, deps: GatewayD
     },
     async stop() {
       // Stop taking updates first, then finish publishing what is in flight, then close the log.
-      allowList.stop();
+      reporter.stop();
+      await allowList.stop();
+      await requests.stop();
       await sources.bot?.stop();
       await sources.media?.stop();
       if (sources.userClient instanceof UserSource) await sources.userClient.stop();

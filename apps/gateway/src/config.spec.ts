@@ -25,6 +25,13 @@ describe('loadConfig', () => {
     expect(config.disabledSources.bot).toBeUndefined();
   });
 
+  it('keeps the pull API closed without PULL_API_TOKEN, and refuses one equal to the API token (a reader could ingest)', () => {
+    expect(loadConfig({ API_SECRET_TOKEN: token }).pullApiToken).toBeUndefined();
+    expect(loadConfig({ API_SECRET_TOKEN: token, PULL_API_TOKEN: 'p'.repeat(32) }).pullApiToken).toBe('p'.repeat(32));
+    expect(() => loadConfig({ API_SECRET_TOKEN: token, PULL_API_TOKEN: token })).toThrow(/PULL_API_TOKEN must differ from API_SECRET_TOKEN/);
+    expect(() => loadConfig({ API_SECRET_TOKEN: token, PULL_API_TOKEN: 'short' })).toThrow(/PULL_API_TOKEN/);
+  });
+
   it('refuses a short API token and a malformed endpoint, naming the variable', () => {
     expect(() => loadConfig({ API_SECRET_TOKEN: 'x' })).toThrow(/API_SECRET_TOKEN/);
     expect(() => loadConfig({ API_SECRET_TOKEN: token, API_ENDPOINTS: 'ftp://x' })).toThrow(ConfigError);

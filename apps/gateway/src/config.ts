@@ -55,8 +55,14 @@ export interface GatewayConfig extends CommonSettings, OutboxSettings, PublishSe
   bridgeHost?: string;
   /** /health turns 503 when the oldest pending message has waited longer than this. */
   staleAfterMs: number;
-  /** How often the channel allow-list is read from the API's registry (a change applies within it). */
+  /** Pause before polling the API's state again after it could not be reached. */
   channelsPollIntervalMs: number;
+  /** How long the API may hold a state poll open waiting for a change. */
+  stateWaitSeconds: number;
+  /** How often the gateway reports its status to the API (`PUT /gateway/status`). */
+  statusReportIntervalMs: number;
+  /** The pull API's own token; unset, the pull API refuses every call. Never the API token. */
+  pullApiToken?: string;
   sessionDir: string;
   bot?: { token: string; allowedChatIds: string[]; apiRoot?: string };
   /** Photos: the largest size up to `maxBytes` is fetched once and pushed to the API; off when `enabled` is false. */
@@ -122,12 +128,12 @@ const TOKEN_HINT = 'the same value as the API’s GATEWAY_SECRET_TOKEN';
  */
 export const gatewayEnv = defineEnv({
   properties: {
-    GATEWAY_PORT: { type: 'integer', minimum: 0, maximum: 65_535, default: 4006, description: 'HTTP port (health, metrics, pull API, control calls)' },
+    GATEWAY_PORT: { type: 'integer', minimum: 0, maximum: 65_535, default: 4006, description: 'HTTP port (health, metrics, pull API)' },
     GATEWAY_HOST: { type: 'string', default: '127.0.0.1', description: 'bind address' },
     GATEWAY_BRIDGE_HOST: {
       type: 'string',
       description:
-        "a second address to listen on, for containers on this host (the API's control calls, Prometheus): the Docker bridge's, e.g. 172.17.0.1; retried every 10 s until it exists",
+        "a second address to listen on, for containers on this host (Prometheus): the Docker bridge's, e.g. 172.17.0.1; retried every 10 s until it exists",
     },
     LOG_LEVEL: {
       type: 'string',
@@ -146,6 +152,13 @@ export const gatewayEnv = defineEnv({
       description: 'sent as `X-Gateway-Token`; inside the repository the tools also read `.data/gateway-token`',
     },
     API_SECRET_TOKEN_FILE: { type: 'string', description: 'a file holding API_SECRET_TOKEN instead (systemd credentials, Docker secrets)' },
+    PULL_API_TOKEN: {
+      type: 'string',
+      minLength: 32,
+      secret: true,
+      hint: 'generate one with: openssl rand -hex 32',
+      description: "what readers of the pull API (`/api/messages/*`) send as `X-Gateway-Token`; unset, the pull API refuses every call. Must differ from API_SECRET_TOKEN (the API refuses it, so a reader cannot ingest)",
+    },
     PUBLISH_TIMEOUT_MS: { type: 'integer', minimum: 1, default: 10_000, aliases: ['API_TIMEOUT_MS'], description: 'upper bound of one publish request' },
     RETRY_BACKOFF_DOUBLINGS: {
       type: 'integer',
@@ -161,7 +174,25 @@ export const gatewayEnv = defineEnv({
     OUTBOX_MAX_BYTES: { type: 'integer', minimum: 1024, default: 100 * 1024 * 1024, description: 'outbox size at which Telegram updates stop being acknowledged' },
     OUTBOX_RETAIN_DELIVERED_MS: { type: 'integer', minimum: 0, default: 0, description: 'how long delivered messages stay readable through the pull API' },
     OUTBOX_STALE_AFTER_MS: { type: 'integer', minimum: 1_000, default: 2 * 60_000, description: '`/health` turns 503 when the oldest pending message waited longer' },
-    CHANNELS_POLL_INTERVAL_MS: { type: 'integer', minimum: 500, default: 5_000, description: "how often the API's channel registry is read (changes apply without a restart)" },
+    CHANNELS_POLL_INTERVAL_MS: {
+      type: 'integer',
+      minimum: 50,
+      default: 5_000,
+      description: "pause before polling the API's state (channel registry, dashboard requests) again after it could not be reached",
+    },
+    STATE_POLL_WAIT_SECONDS: {
+      type: 'integer',
+      minimum: 1,
+      maximum: 60,
+      default: 25,
+      description: "how long the API holds a state poll open waiting for a change (keep it below any proxy's idle timeout)",
+    },
+    STATUS_REPORT_INTERVAL_MS: {
+      type: 'integer',
+      minimum: 1_000,
+      default: 10_000,
+      description: "how often the gateway reports its sources, channels and continuity audit to the API (`GET /gateway/status` there)",
+    },
     SESSION_DIR: { type: 'string', defaultText: '`DATA_DIR/gateway/session`', description: 'the Telegram login (0600 file in a 0700 folder)' },
     TELEGRAM_INGESTION_BOT_TOKEN: {
       type: 'string',
@@ -286,6 +317,13 @@ function gatewayAddress(env: GatewayEnv): { port: number; host: string } {
   return { port: env.GATEWAY_PORT, host: env.GATEWAY_HOST };
 }
 
+/** The pull API's token, refused when it is the API token: a pull reader must never be able to ingest. */
+function pullApiToken(token: string | undefined, apiToken: string): string | undefined {
+  if (!token) return undefined;
+  if (token === apiToken) throw new ConfigError('PULL_API_TOKEN must differ from API_SECRET_TOKEN: a reader of the pull API could otherwise ingest into the API');
+  return token;
+}
+
 /** The service (`serve`): the API token from API_SECRET_TOKEN or API_SECRET_TOKEN_FILE, Telegram sources optional. */
 export function loadConfig(raw: Env = process.env): GatewayConfig {
   const env = loadEnv(gatewayEnv, raw);
@@ -319,6 +357,9 @@ export function loadConfig(raw: Env = process.env): GatewayConfig {
     ...common(env, 'info'),
     staleAfterMs: env.OUTBOX_STALE_AFTER_MS,
     channelsPollIntervalMs: env.CHANNELS_POLL_INTERVAL_MS,
+    stateWaitSeconds: env.STATE_POLL_WAIT_SECONDS,
+    statusReportIntervalMs: env.STATUS_REPORT_INTERVAL_MS,
+    pullApiToken: pullApiToken(env.PULL_API_TOKEN, publish.apiToken),
     sessionDir: sessionDir(env),
     bot,
     media: { enabled: env.MEDIA_DOWNLOAD, maxBytes: env.MEDIA_MAX_BYTES, retryDelayMs: env.MEDIA_RETRY_DELAY_MS, maxAttempts: env.MEDIA_MAX_ATTEMPTS },

@@ -22,7 +22,7 @@ export function createGatewayMetrics() {
     oldestPendingAge: new Gauge({ name: 'gateway_outbox_oldest_pending_age_seconds', help: 'Age of the oldest message not yet confirmed by the API (0 when none)', registers }),
     floodWaitSeconds: new Counter({ name: 'telegram_flood_wait_seconds_total', help: 'Seconds spent waiting out Telegram FLOOD_WAIT answers, by user-client method', labelNames: ['method'] as const, registers }),
     updatesUnrecovered: new Counter({ name: 'telegram_updates_unrecovered_total', help: 'Times Telegram answered channelDifferenceTooLong: edits and deletions made meanwhile in that channel could not be recovered', labelNames: ['channel_id'] as const, registers }),
-    channelGaps: new Gauge({ name: 'telegram_channel_gaps', help: 'Message ids missing from what the gateway stored for a channel (not known deletions); fill with POST /control/fill-gaps', labelNames: ['channel_id'] as const, registers }),
+    channelGaps: new Gauge({ name: 'telegram_channel_gaps', help: 'Message ids missing from what the gateway stored for a channel (not known deletions); fill with POST /gateway/fill-gaps on the API', labelNames: ['channel_id'] as const, registers }),
     mediaQueueJobs: new Gauge({ name: 'gateway_media_queue_jobs', help: 'Photos in the media queue not yet stored or recorded as failed', registers }),
     mediaOutcomes: new Counter({ name: 'gateway_media_outcomes_total', help: 'Photos brought to the API (stored) or given up with a reason (failed)', labelNames: ['status'] as const, registers }),
     messagesAdjusted: new Counter({ name: 'gateway_messages_adjusted_total', help: 'Messages changed to fit the ingest contract before entering the outbox, by field', labelNames: ['field'] as const, registers }),

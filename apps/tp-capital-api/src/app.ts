@@ -20,8 +20,10 @@ import { forwardedMessageRoutes } from './messages/routes';
 import { MediaStore } from './media/media-store';
 import { mediaServeRoutes, mediaUploadRoutes } from './media/routes';
 import type { ApiMetrics } from './metrics';
-import { createGatewayControl, type GatewayControl } from './gateway-control/client';
-import { gatewayControlRoutes } from './gateway-control/routes';
+import { GatewayStateService } from './gateway-state/gateway-state';
+import { GatewayStatusStore } from './gateway-state/gateway-status';
+import { GatewayRequestQueue } from './gateway-state/request-queue';
+import { gatewayDashboardRoutes, gatewayStateRoutes } from './gateway-state/routes';
 import { apiOpenApi } from './openapi';
 import { parseRoutes } from './parse/routes';
 import { signalStatsRoute } from './lifecycle/stats';
@@ -37,8 +39,8 @@ export interface AppDeps {
   config: ApiConfig;
   logger: Logger;
   metrics: ApiMetrics;
-  /** The gateway's control endpoints; built from config when not given (tests pass one aimed at a local fake). */
-  gatewayControl?: GatewayControl;
+  /** The clock (tests move it to expire a previous gateway token). */
+  now?: () => number;
   /** Called after a new photo is stored (main enforces the size cap and refreshes the gauges). */
   onMediaStored?: () => void;
 }
@@ -53,14 +55,22 @@ export function createApp(deps: AppDeps): express.Express {
   const mediaServe = mediaServeRoutes(mediaStore);
   const ingest = [...ingestRoutes(ingestService, metrics), ...deletionRoutes(deps.db), ...mediaUpload];
   const registry = new ChannelRegistry(deps.db);
-  const gatewayControl =
-    deps.gatewayControl ?? createGatewayControl({ baseUrl: config.gatewayControlUrl, token: config.gatewayToken, timeoutMs: config.gatewayControlTimeoutMs });
-  const [reloadRoute, syncRoute, allowListRoute] = gatewayControlRoutes(gatewayControl, registry);
+  // The gateway is the only caller: it polls its state here and posts its answers and status.
+  const gatewayRequests = new GatewayRequestQueue(deps.db);
+  const gatewayStatus = new GatewayStatusStore(deps.db, deps.now);
+  const gatewayDeps = {
+    state: new GatewayStateService(registry, gatewayRequests),
+    requests: gatewayRequests,
+    status: gatewayStatus,
+    requestTimeoutMs: config.gatewayRequestTimeoutMs,
+    staleAfterMs: config.gatewayStaleAfterMs,
+  };
+  const gatewayState = gatewayStateRoutes(gatewayDeps);
   const signals = signalRoutes(new SignalService(deps.db), signalStatsRoute(deps.db));
   const registryPaths = registryRoutes(registry, new BotRegistry(deps.db));
   const logsAndMessages = [...logRoutes(new LogRepository(deps.db)), ...forwardedMessageRoutes(new MessageService(new MessageRepository(deps.db), mediaStore), { publicBaseUrl: config.publicBaseUrl })];
-  const dashboard: RouteSpec[] = [...signals, ...registryPaths, ...logsAndMessages, ...parseRoutes(), reloadRoute, syncRoute];
-  const openApi = apiOpenApi([...ingest, allowListRoute, ...mediaServe, ...dashboard]);
+  const dashboard: RouteSpec[] = [...signals, ...registryPaths, ...logsAndMessages, ...parseRoutes(), ...gatewayDashboardRoutes(gatewayDeps)];
+  const openApi = apiOpenApi([...ingest, ...gatewayState, ...mediaServe, ...dashboard]);
 
   const app = express();
   app.disable('x-powered-by');
@@ -72,17 +82,33 @@ export function createApp(deps: AppDeps): express.Express {
   // CORS on every route, /health and /metrics included: the dashboard reads them from another origin.
   app.use(cors({ origin: config.corsOrigins, allowedHeaders: ['Content-Type', 'X-API-Key'], methods: ['GET', 'POST', 'PUT', 'DELETE'] }));
 
-  // The gateway's breaker state is reported, never a failure: the API serves reads without the gateway.
-  app.use(createHealthRouter({ database: deps.ping, gatewayControl: async () => ({ breaker: gatewayControl.state() }) }, { service: 'tp-capital-api' }));
+  // The gateway's liveness is reported, never a failure: the API serves reads without the gateway.
+  const gatewayLiveness = async () => {
+    try {
+      const contact = await gatewayStatus.read();
+      return { alive: gatewayStatus.isAlive(contact, config.gatewayStaleAfterMs), lastContactAt: contact.lastContactAt?.toISOString() ?? null, informational: true };
+    } catch (error) {
+      return { alive: null, error: (error as Error).message, informational: true };
+    }
+  };
+  app.use(createHealthRouter({ database: deps.ping, gateway: gatewayLiveness }, { service: 'tp-capital-api' }));
   app.get('/metrics', metrics.metricsHandler);
   app.get('/openapi.json', (_req, res) => {
     res.json(openApi);
   });
 
-  // The gateway's routes: authenticated before a body is even parsed. The allow-list poll uses the same token.
-  const gatewayGuard = requireGatewayToken(config.gatewayToken, () => metrics.ingestionRequests.inc({ status: 'unauthorized' }));
+  // The gateway's routes: authenticated before a body is even parsed. Its token (and, while it is
+  // rotated, the previous one) opens these and nothing else.
+  const tokens = { current: config.gatewayToken, previous: config.previousGatewayToken };
+  let warnedPrevious = false;
+  const onPreviousToken = (until: Date) => {
+    if (warnedPrevious) return;
+    warnedPrevious = true;
+    logger.warn('the gateway authenticated with GATEWAY_SECRET_TOKEN_PREVIOUS; set its API_SECRET_TOKEN to the current token before that one expires', { until: until.toISOString() });
+  };
+  const gatewayGuard = requireGatewayToken(tokens, { onRejected: () => metrics.ingestionRequests.inc({ status: 'unauthorized' }), onPreviousToken, now: deps.now });
   app.use(mountRoutes(Router(), ingest, { guards: { gateway: gatewayGuard }, jsonBody: { limit: MAX_INGEST_BODY_BYTES } }));
-  app.use(mountRoutes(Router(), [allowListRoute], { guards: { gateway: requireGatewayToken(config.gatewayToken) } }));
+  app.use(mountRoutes(Router(), gatewayState, { guards: { gateway: requireGatewayToken(tokens, { onPreviousToken, now: deps.now }) }, jsonBody: { limit: '256kb' } }));
 
   // Photos for the dashboard's <img>: cached forever by the browser, so a page of images costs one
   // request each once; outside the dashboard rate limit, with helmet's headers but a cross-origin CORP.

@@ -27,10 +27,15 @@ export interface ApiConfig {
   trustProxy: TrustProxy;
   /** Named prepared statements; turn off behind PgBouncer < 1.21 in transaction mode. */
   preparedStatements: boolean;
-  /** Base URL of the gateway's control endpoints (`/control/reload-channels`, `/control/sync-messages`). */
-  gatewayControlUrl: string;
-  /** Upper bound of one control call; a sync of every channel can take a while. */
-  gatewayControlTimeoutMs: number;
+  /**
+   * The token being replaced, accepted beside `gatewayToken` until `until` so the gateway can switch
+   * without a gap (`GATEWAY_SECRET_TOKEN_PREVIOUS`, `GATEWAY_SECRET_TOKEN_PREVIOUS_UNTIL`).
+   */
+  previousGatewayToken?: { token: string; until: Date };
+  /** How long `/reload-channels` and `/sync-messages` wait for the gateway's answer before a 503. */
+  gatewayRequestTimeoutMs: number;
+  /** The gateway counts as alive while it was heard from (a state poll, a status report) within this. */
+  gatewayStaleAfterMs: number;
   /** Largest photo upload accepted (`PUT /media/<sha256>`). */
   mediaMaxBytes: number;
   /** Most pixels an uploaded image may claim in its header. */
@@ -72,6 +77,16 @@ export const apiEnv = defineEnv({
       description: 'shared secret the gateway sends in `X-Gateway-Token` (only its first 8 characters are logged)',
       hint: 'generate one with: openssl rand -hex 32',
     },
+    GATEWAY_SECRET_TOKEN_PREVIOUS: {
+      type: 'string',
+      minLength: MIN_GATEWAY_TOKEN_LENGTH,
+      secret: true,
+      description: 'while rotating: the token being replaced, still accepted until `GATEWAY_SECRET_TOKEN_PREVIOUS_UNTIL`',
+    },
+    GATEWAY_SECRET_TOKEN_PREVIOUS_UNTIL: {
+      type: 'string',
+      description: 'when the previous token stops being accepted (an ISO 8601 date-time; required with `GATEWAY_SECRET_TOKEN_PREVIOUS`)',
+    },
     API_KEY: { type: 'string', minLength: MIN_API_KEY_LENGTH, secret: true, aliases: ['TP_CAPITAL_API_KEY'], description: '`X-API-Key` for the dashboard write routes; unset (and no `API_KEYS`), they answer 401' },
     API_KEY_NAME: { type: 'string', default: 'dashboard', pattern: KEY_NAME.source, description: 'who a correction made with `API_KEY` is recorded as (`PUT /signals/:id`)' },
     API_KEYS: {
@@ -94,8 +109,18 @@ export const apiEnv = defineEnv({
     LOG_RETENTION: { type: 'integer', minimum: 100, default: 5_000, description: 'rows kept in `ingest_logs` (`GET /logs`)' },
     LOG_PRUNE_INTERVAL_MS: { type: 'integer', minimum: 1_000, default: 60_000, description: 'how often `ingest_logs` is pruned, off the request path' },
     LIFECYCLE_INTERVAL_MS: { type: 'integer', minimum: 1_000, default: 60_000, description: 'signal expiry sweep and stats gauges' },
-    GATEWAY_CONTROL_URL: { type: 'string', default: 'http://127.0.0.1:4006', description: "the gateway's control endpoints (channel reload, message sync)" },
-    GATEWAY_CONTROL_TIMEOUT_MS: { type: 'integer', minimum: 1, default: 15_000, description: 'upper bound of one control call' },
+    GATEWAY_REQUEST_TIMEOUT_MS: {
+      type: 'integer',
+      minimum: 1,
+      default: 15_000,
+      description: "how long `/reload-channels` and `/sync-messages` wait for the gateway's answer before answering 503",
+    },
+    GATEWAY_STALE_AFTER_MS: {
+      type: 'integer',
+      minimum: 1_000,
+      default: 60_000,
+      description: 'the gateway counts as alive while it was heard from (a state poll, a status report) within this',
+    },
     MEDIA_MAX_BYTES: { type: 'integer', minimum: 1, default: 20_971_520, description: 'largest photo the gateway may upload (`PUT /media/<sha256>`), bytes' },
     MEDIA_MAX_PIXELS: { type: 'integer', minimum: 1, default: 50_000_000, description: 'most pixels (width × height, read from the header) an uploaded image may have' },
     MEDIA_RETENTION_DAYS: { type: 'integer', minimum: 0, default: 0, description: 'days a stored photo is kept; 0 keeps it until `MEDIA_MAX_TOTAL_BYTES` needs the room' },
@@ -114,6 +139,32 @@ function httpUrl(name: string, raw: string): string {
   }
   if (!parsed || !/^https?:$/.test(parsed.protocol)) throw new ConfigError(`${name} must be an http(s) URL (got "${raw}")`);
   return raw.replace(/\/+$/, '');
+}
+
+/**
+ * Variables this API read before the gateway became the only caller; named at startup so an
+ * operator removes them instead of wondering why they change nothing.
+ */
+const RETIRED_API_ENV: Record<string, string> = {
+  GATEWAY_CONTROL_URL: 'nothing calls the gateway any more: it polls GET /gateway/state and answers there',
+  GATEWAY_CONTROL_TIMEOUT_MS: 'GATEWAY_REQUEST_TIMEOUT_MS bounds how long the dashboard waits for the gateway',
+};
+
+function retiredEnvWarnings(env: Env): string[] {
+  return Object.keys(RETIRED_API_ENV)
+    .filter((name) => env[name] !== undefined && env[name] !== '')
+    .map((name) => `${name} is not read: ${RETIRED_API_ENV[name]}`);
+}
+
+/** The previous gateway token and its deadline, both or neither. */
+function previousGatewayToken(current: string, token: string | undefined, until: string | undefined): ApiConfig['previousGatewayToken'] {
+  if (!token && !until) return undefined;
+  if (!token) throw new ConfigError('GATEWAY_SECRET_TOKEN_PREVIOUS_UNTIL is set without GATEWAY_SECRET_TOKEN_PREVIOUS');
+  if (!until) throw new ConfigError('GATEWAY_SECRET_TOKEN_PREVIOUS needs GATEWAY_SECRET_TOKEN_PREVIOUS_UNTIL: an old token must stop working at a known time');
+  const at = /^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(until) ? new Date(until) : new Date(Number.NaN);
+  if (Number.isNaN(at.getTime())) throw new ConfigError(`GATEWAY_SECRET_TOKEN_PREVIOUS_UNTIL must be an ISO 8601 date-time (got "${until}")`);
+  if (token === current) throw new ConfigError('GATEWAY_SECRET_TOKEN_PREVIOUS must differ from GATEWAY_SECRET_TOKEN');
+  return { token, until: at };
 }
 
 /** `API_KEY` (named `API_KEY_NAME`) and every `name=key` of `API_KEYS`; a bad entry is named by its position, never its key. */
@@ -139,6 +190,7 @@ export function loadConfig(env: Env = process.env): ApiConfig {
     port: v.PORT,
     host: v.HOST,
     gatewayToken: v.GATEWAY_SECRET_TOKEN,
+    previousGatewayToken: previousGatewayToken(v.GATEWAY_SECRET_TOKEN, v.GATEWAY_SECRET_TOKEN_PREVIOUS, v.GATEWAY_SECRET_TOKEN_PREVIOUS_UNTIL),
     apiKey: v.API_KEY,
     apiKeys: namedApiKeys(v.API_KEY, v.API_KEY_NAME, v.API_KEYS ?? []),
     databaseUrl: v.DATABASE_URL,
@@ -153,15 +205,15 @@ export function loadConfig(env: Env = process.env): ApiConfig {
     lifecycleIntervalMs: v.LIFECYCLE_INTERVAL_MS,
     trustProxy: trustProxy.value,
     preparedStatements: v.DB_PREPARED_STATEMENTS,
-    gatewayControlUrl: httpUrl('GATEWAY_CONTROL_URL', v.GATEWAY_CONTROL_URL),
-    gatewayControlTimeoutMs: v.GATEWAY_CONTROL_TIMEOUT_MS,
+    gatewayRequestTimeoutMs: v.GATEWAY_REQUEST_TIMEOUT_MS,
+    gatewayStaleAfterMs: v.GATEWAY_STALE_AFTER_MS,
     mediaMaxBytes: v.MEDIA_MAX_BYTES,
     mediaMaxPixels: v.MEDIA_MAX_PIXELS,
     mediaRetentionDays: v.MEDIA_RETENTION_DAYS,
     mediaMaxTotalBytes: v.MEDIA_MAX_TOTAL_BYTES,
     mediaPruneIntervalMs: v.MEDIA_PRUNE_INTERVAL_MS,
     publicBaseUrl: v.PUBLIC_BASE_URL === undefined ? undefined : httpUrl('PUBLIC_BASE_URL', v.PUBLIC_BASE_URL),
-    supersededEnv: supersededEnvWarnings(env, SUPERSEDED_API_ENV),
+    supersededEnv: [...supersededEnvWarnings(env, SUPERSEDED_API_ENV), ...retiredEnvWarnings(env)],
   };
 }
 
@@ -171,13 +223,13 @@ export function describeConfig(config: ApiConfig): Record<string, unknown> {
     port: config.port,
     host: config.host,
     gatewayAuth: `${config.gatewayToken.slice(0, 8)}…`,
+    ...(config.previousGatewayToken ? { previousGatewayAuth: `${config.previousGatewayToken.token.slice(0, 8)}… until ${config.previousGatewayToken.until.toISOString()}` } : {}),
     apiKeyConfigured: config.apiKeys.length > 0,
     apiKeyNames: config.apiKeys.map((k) => k.name),
     database: redactUrl(config.databaseUrl),
     corsOrigins: config.corsOrigins,
     rateLimit: `${config.rateLimitMax}/${config.rateLimitWindowMs}ms`,
     trustProxy: config.trustProxy,
-    // origin + path only: a URL may carry credentials.
-    gatewayControl: `${new URL(config.gatewayControlUrl).origin}${new URL(config.gatewayControlUrl).pathname}`,
+    gatewayRequestTimeoutMs: config.gatewayRequestTimeoutMs,
   };
 }

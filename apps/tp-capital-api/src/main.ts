@@ -21,12 +21,15 @@ async function main(): Promise<void> {
     }
     throw error;
   }
-  const logger = createLogger('tp-capital-api', { level: config.logLevel, secrets: [config.gatewayToken, config.apiKey] });
+  const logger = createLogger('tp-capital-api', { level: config.logLevel, secrets: [config.gatewayToken, config.previousGatewayToken?.token, config.apiKey, ...config.apiKeys.map((k) => k.key)] });
   // An unknown state after an unhandled error: log it (secrets redacted by the logger), exit 1.
   installProcessErrorPolicy({ logger });
   logger.info('starting', describeConfig(config));
   // Variables of the original system this API does not read: named, with their replacement, never ignored silently.
   for (const warning of config.supersededEnv) logger.warn(warning);
+  if (config.previousGatewayToken && config.previousGatewayToken.until.getTime() <= Date.now()) {
+    logger.warn('GATEWAY_SECRET_TOKEN_PREVIOUS has expired and is no longer accepted; remove it', { until: config.previousGatewayToken.until.toISOString() });
+  }
 
   const database = await openDatabase({
     url: config.databaseUrl,

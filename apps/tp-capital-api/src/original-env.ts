@@ -3,6 +3,7 @@ import type { SupersededEnv } from '@tp/service-kit';
 const DB_PARTS = 'set DATABASE_URL=postgres://<user>:<password>@<host>:<port>/<database> instead (the schema is always tp_capital)';
 const NOT_NEEDED = 'not needed: this API has no such setting';
 const GATEWAY = 'the gateway reads it now (apps/gateway README)';
+const NOTHING_CALLS_THE_GATEWAY = 'nothing calls the gateway: it polls this API (GET /gateway/state) and answers there';
 
 /**
  * Every variable the original tp-capital service and its /ingest router read (ORIGINAL-SYSTEM.md §4.1)
@@ -35,10 +36,10 @@ export const SUPERSEDED_API_ENV: SupersededEnv = {
   DB_POOL_MAX: NOT_NEEDED,
   DB_POOL_IDLE_TIMEOUT: NOT_NEEDED,
   DB_POOL_CONNECTION_TIMEOUT: 'DB_CONNECT_ATTEMPTS and DB_RETRY_DELAY_MS bound the startup instead',
-  TELEGRAM_GATEWAY_URL: "GATEWAY_CONTROL_URL (the new gateway's port, 4006, not the original REST API's 4010)",
-  TELEGRAM_GATEWAY_API_KEY: 'control calls to the gateway are authenticated with GATEWAY_SECRET_TOKEN',
-  API_SECRET_TOKEN: 'control calls to the gateway are authenticated with GATEWAY_SECRET_TOKEN (API_SECRET_TOKEN is the gateway’s name for it)',
-  TELEGRAM_GATEWAY_PORT: 'GATEWAY_CONTROL_URL',
+  TELEGRAM_GATEWAY_URL: NOTHING_CALLS_THE_GATEWAY,
+  TELEGRAM_GATEWAY_API_KEY: `${NOTHING_CALLS_THE_GATEWAY}; its calls carry GATEWAY_SECRET_TOKEN`,
+  API_SECRET_TOKEN: 'the gateway authenticates with GATEWAY_SECRET_TOKEN (API_SECRET_TOKEN is the gateway’s name for it)',
+  TELEGRAM_GATEWAY_PORT: NOTHING_CALLS_THE_GATEWAY,
   TP_CAPITAL_SIGNALS_CHANNEL_ID: 'register the channel in the channel registry (POST /telegram-channels); the gateway reads it from there',
   SIGNALS_CHANNEL_ID: 'register the channel in the channel registry (POST /telegram-channels); the gateway reads it from there',
   TP_CAPITAL_GATEWAY_POLLING_INTERVAL_MS: 'nothing polls: the gateway pushes every message to POST /ingest',

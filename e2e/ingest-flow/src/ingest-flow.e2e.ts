@@ -212,5 +212,10 @@ describe('channels managed from the dashboard', () => {
     const synced = await dashboard('POST', '/sync-messages');
     expect(synced.status).toBe(200);
     expect(synced.body).toMatchObject({ success: true, data: { messagesSynced: 0 } });
+
+    // The API knows the gateway is alive from the gateway's own calls: its polls and status reports.
+    const status = await stack.get<{ alive: boolean; report: { sources: Record<string, { state: string }> } | null }>('/gateway/status');
+    expect(status.alive).toBe(true);
+    expect(status.report?.sources.bot.state).toBe('connected');
   }, 120_000);
 });

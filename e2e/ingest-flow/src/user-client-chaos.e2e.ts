@@ -109,8 +109,14 @@ async function tally(channels: FakeChannel[], activity: Activity) {
       }
     }
   }
-  const audit = (await (await fetch(`${world.gateway.baseUrl}/control/continuity`, { headers: { 'X-Gateway-Token': world.stack.secret } })).json()) as { channels: Array<{ gaps: number }> };
-  counts.auditGaps = audit.channels.reduce((n, c) => n + c.gaps, 0);
+  // The gateway's continuity audit, as its status report to the API shows it: one sent after the counts above.
+  const countedAt = Date.now();
+  const status = await until(() => world.stack.get<{ reportedAt: string | null; report: { continuity: Array<{ gaps: number }> } | null }>('/gateway/status'), {
+    ok: (s) => s.reportedAt !== null && Date.parse(s.reportedAt) > countedAt,
+    timeoutMs: 30_000,
+    what: 'a status report of the gateway after the counts',
+  });
+  counts.auditGaps = (status.report?.continuity ?? []).reduce((n, c) => n + c.gaps, 0);
   return counts;
 }
 

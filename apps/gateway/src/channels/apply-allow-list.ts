@@ -10,8 +10,11 @@ export interface ConfiguredChannels {
 }
 
 /**
- * Keeps the sources on the allow-list: the registry's channels when it is used, else the configured
- * ones. Applied once now (the list kept on disk) and on every change; answers the channels in force.
+ * Keeps the sources on the allow-list, by one rule for both: once the dashboard's registry is used
+ * (a source channel registered, paused ones included) it alone decides what is read, and the
+ * configured lists (`TELEGRAM_SOURCE_CHANNEL_IDS`, `TELEGRAM_ALLOWED_CHAT_IDS`) no longer narrow or
+ * widen it; while it is unused, the configured lists apply. Applied once now (the list kept on disk)
+ * and on every change; answers the channels in force.
  */
 export function applyAllowList(allowList: ChannelAllowList, configured: ConfiguredChannels, sources: { bot?: BotSource; user?: UserSource }, onError: (error: unknown) => void): () => string[] {
   const inForce = () => allowList.current() ?? [...new Set([...configured.userClient, ...configured.bot])];

@@ -1,9 +1,10 @@
 import { EventEmitter } from 'node:events';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { GATEWAY_TOKEN_HEADER } from '@tp/ingest-contract';
+import { GATEWAY_STATE_PATHS, GATEWAY_TOKEN_HEADER, type GatewayRequest, type GatewayState } from '@tp/ingest-contract';
 import type { Logger } from '@tp/observability';
 import { normalizeChannelId } from '../sources/channel-id';
+import { sleep } from '../util/sleep';
 
 export interface ChannelAllowListOptions {
   /** The API base URLs, tried in order (the publisher's failover list). */
@@ -11,20 +12,17 @@ export interface ChannelAllowListOptions {
   token: string;
   /** Where the last list seen is kept (mode 0600), for starts while the API is unreachable. */
   file: string;
+  /** Pause before polling again after no endpoint answered. */
   intervalMs: number;
+  /** How long the API may hold a poll open waiting for a change (`GET /gateway/state?wait=`). */
+  waitSeconds?: number;
+  /** Bound of a request on top of the wait. */
   timeoutMs?: number;
   logger: Logger;
   fetch?: typeof fetch;
 }
 
-/** What the API's `GET /gateway/channels` answers. */
-interface RegistryAnswer {
-  /** Active source channels. */
-  channelIds: string[];
-  /** Source channels registered and not deleted, paused included. */
-  registered: number;
-  version: string;
-}
+type RegistryAnswer = Pick<GatewayState, 'channelIds' | 'registered' | 'version'>;
 
 interface Saved {
   /** null: nobody has registered a source channel; the configured channels apply. */
@@ -34,8 +32,10 @@ interface Saved {
 }
 
 /**
- * The channels the gateway reads, managed from the dashboard's channel registry. Polled from the
- * API (an ETag makes an unchanged poll cheap) and applied within one interval; the last list seen
+ * The channels the gateway reads, managed from the dashboard's channel registry. Long-polled from the
+ * API's `GET /gateway/state` (the API holds an unchanged poll open until something changes, so a change
+ * applies at once and an idle poll costs a 304), together with the requests the dashboard made of the
+ * gateway, emitted as `requests` for whoever carries them out. The last list seen
  * is kept on disk so a restart while the API is down reads what it read before. `current()` is
  * null while nobody has registered a source channel: the configured channels
  * (`TELEGRAM_SOURCE_CHANNEL_IDS`, `TELEGRAM_ALLOWED_CHAT_IDS`) apply, so a fresh install reads
@@ -45,7 +45,8 @@ interface Saved {
 export class ChannelAllowList extends EventEmitter {
   private list: string[] | null;
   private version: string | null = null;
-  private timer: NodeJS.Timeout | null = null;
+  private running: Promise<void> | null = null;
+  private stopping = new AbortController();
   private inFlight: Promise<string[] | null> | null = null;
   lastError: string | null = null;
   lastRefreshAt: number | null = null;
@@ -61,46 +62,67 @@ export class ChannelAllowList extends EventEmitter {
     return this.list && [...this.list];
   }
 
+  /** Polls until `stop()`: again at once after an answer, after `intervalMs` when no endpoint answered. */
   start(): void {
-    if (this.timer) return;
-    void this.refresh().catch(() => undefined);
-    this.timer = setInterval(() => void this.refresh().catch(() => undefined), this.options.intervalMs);
-    this.timer.unref();
+    if (this.running) return;
+    this.stopping = new AbortController();
+    const signal = this.stopping.signal;
+    this.running = (async () => {
+      await this.refresh().catch(() => undefined);
+      while (!signal.aborted) {
+        const started = Date.now();
+        const reached = await this.poll(this.options.waitSeconds ?? 25).then(
+          () => true,
+          () => false,
+        );
+        // Never a tight loop, even against an API that answers a long poll at once.
+        const pause = reached ? Math.min(200, this.options.intervalMs) - (Date.now() - started) : this.options.intervalMs;
+        if (pause > 0) await sleep(pause, signal);
+      }
+    })();
   }
 
-  stop(): void {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
+  async stop(): Promise<void> {
+    this.stopping.abort();
+    await this.running;
+    this.running = null;
   }
 
-  /** Re-reads the registry now; concurrent calls share one request. Throws when no endpoint answers. */
+  /** Re-reads the state now, without waiting for a change; concurrent calls share one request. Throws when no endpoint answers. */
   refresh(): Promise<string[] | null> {
-    this.inFlight ??= this.fetchOnce().finally(() => {
+    this.inFlight ??= this.poll(0).finally(() => {
       this.inFlight = null;
     });
     return this.inFlight;
   }
 
-  private async fetchOnce(): Promise<string[] | null> {
+  private async poll(waitSeconds: number): Promise<string[] | null> {
     const doFetch = this.options.fetch ?? fetch;
     const errors: string[] = [];
     for (const base of this.options.apiEndpoints) {
       try {
-        const res = await doFetch(`${base}/gateway/channels`, {
+        const res = await doFetch(`${base}${GATEWAY_STATE_PATHS.state}?wait=${waitSeconds}`, {
           headers: { [GATEWAY_TOKEN_HEADER]: this.options.token, ...(this.version ? { 'If-None-Match': `"${this.version}"` } : {}) },
-          signal: AbortSignal.timeout(this.options.timeoutMs ?? 5_000),
+          signal: AbortSignal.any([AbortSignal.timeout(waitSeconds * 1000 + (this.options.timeoutMs ?? 5_000)), this.stopping.signal]),
         });
         if (res.status === 304) {
           this.settled();
           return this.current();
         }
-        if (!res.ok) throw new Error(`GET /gateway/channels answered ${res.status}`);
-        const answer = (await res.json()) as RegistryAnswer;
-        if (!Array.isArray(answer.channelIds) || typeof answer.version !== 'string' || typeof answer.registered !== 'number') throw new Error('GET /gateway/channels answered an unexpected body');
+        if (!res.ok) {
+          await res.body?.cancel();
+          throw new Error(`GET /gateway/state answered ${res.status}`);
+        }
+        const answer = (await res.json()) as GatewayState;
+        if (!Array.isArray(answer.channelIds) || typeof answer.version !== 'string' || typeof answer.registered !== 'number' || !Array.isArray(answer.requests)) {
+          throw new Error('GET /gateway/state answered an unexpected body');
+        }
         this.apply(answer);
         this.settled();
+        if (answer.requests.length) this.emit('requests', answer.requests as GatewayRequest[]);
         return this.current();
       } catch (error) {
+        if (this.stopping.signal.aborted) return this.current();
         errors.push(`${base}: ${(error as Error).message}`);
       }
     }

@@ -15,7 +15,7 @@ export interface ServeOptions {
 export async function runServe(io: CliIo, options: ServeOptions = {}): Promise<void> {
   const exit = options.exit ?? ((code: number) => process.exit(code));
   const config = loadConfig(io.env);
-  const deps = createGatewayDeps('serve', config, [config.apiToken, config.bot?.token, config.userClient?.apiHash, config.userClient?.sessionEncryptionKey]);
+  const deps = createGatewayDeps('serve', config, [config.apiToken, config.pullApiToken, config.bot?.token, config.userClient?.apiHash, config.userClient?.sessionEncryptionKey]);
   const { logger } = deps;
   const gateway = await createGatewayService(config, deps);
   const server = createServer(gateway.app);

@@ -49,9 +49,9 @@ export class BotSource {
   }
 
   /**
-   * The registry's channels, when the dashboard's registry rules: only their posts are stored (none
-   * when empty), from the next batch of updates on. null leaves the configured rule
-   * (TELEGRAM_ALLOWED_CHAT_IDS, or every channel when that is empty).
+   * The registry's channels, when the dashboard's registry is used: only their posts are stored (none
+   * when empty), from the next batch of updates on, whatever TELEGRAM_ALLOWED_CHAT_IDS says. null
+   * (the registry unused) leaves the configured rule: TELEGRAM_ALLOWED_CHAT_IDS, or every channel when empty.
    */
   setRegistryChatIds(chatIds: string[] | null): void {
     this.registryChatIds = chatIds && new Set(chatIds);
@@ -132,7 +132,8 @@ export class BotSource {
   private async append(updates: BotUpdate[]): Promise<void> {
     const media = this.options.media;
     const kept = updates
-      .map((u) => ({ update: u, message: updateToMessage(u, this.options.allowedChatIds, media) }))
+      // The registry rules once it is used: TELEGRAM_ALLOWED_CHAT_IDS applies only while it is not.
+      .map((u) => ({ update: u, message: updateToMessage(u, this.registryChatIds ? [...this.registryChatIds] : this.options.allowedChatIds, media) }))
       .filter((x): x is { update: BotUpdate; message: IngestMessage } => x.message !== null && (this.registryChatIds === null || this.registryChatIds.has(x.message.channelId)));
     if (!kept.length) return;
     const messages = kept.map((x) => x.message);

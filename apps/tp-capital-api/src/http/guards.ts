@@ -3,9 +3,39 @@ import { HttpError, requireSecretHeader, tokensMatch } from '@tp/service-kit';
 import type { RequestHandler } from 'express';
 import type { NamedApiKey } from '../config';
 
-/** Requires the gateway's shared secret. */
-export const requireGatewayToken = (expected: string, onRejected?: () => void): RequestHandler =>
-  requireSecretHeader({ header: GATEWAY_TOKEN_HEADER, secret: expected, name: 'gateway token', onRejected });
+/** The gateway's token, and while it is being rotated the one it replaces, with its deadline. */
+export interface GatewayTokens {
+  current: string;
+  previous?: { token: string; until: Date };
+}
+
+export interface GatewayGuardOptions {
+  onRejected?: () => void;
+  /** Called on each request authenticated with the previous token (to warn that the gateway still uses it). */
+  onPreviousToken?: (until: Date) => void;
+  now?: () => number;
+}
+
+/**
+ * Requires the gateway's token: the current one, or until its deadline the previous one, so the
+ * gateway can switch without a gap. Both are compared in constant time on every request, so the
+ * timing says nothing about which one nearly matched.
+ */
+export function requireGatewayToken(tokens: GatewayTokens, options: GatewayGuardOptions = {}): RequestHandler {
+  const now = options.now ?? Date.now;
+  return (req, _res, next) => {
+    const presented = req.get(GATEWAY_TOKEN_HEADER);
+    const current = tokensMatch(presented, tokens.current);
+    const previous = tokens.previous ? tokensMatch(presented, tokens.previous.token) : false;
+    if (current) return next();
+    if (previous && tokens.previous && now() < tokens.previous.until.getTime()) {
+      options.onPreviousToken?.(tokens.previous.until);
+      return next();
+    }
+    options.onRejected?.();
+    next(new HttpError(401, 'unauthorized', presented ? 'invalid gateway token' : `missing ${GATEWAY_TOKEN_HEADER} header`));
+  };
+}
 
 /** The name of the key a write was made with (`res.locals.apiKeyName`), set by `requireApiKey`. */
 export const API_KEY_NAME_LOCAL = 'apiKeyName';

@@ -82,8 +82,6 @@ export class Stack {
         HOST: '127.0.0.1',
         GATEWAY_SECRET_TOKEN: this.secret,
         API_KEY: this.apiKey,
-        // The dashboard's reload and sync buttons reach this stack's gateway.
-        GATEWAY_CONTROL_URL: `http://127.0.0.1:${this.gatewayPort}`,
         RATE_LIMIT_MAX: '100000',
         ...this.databaseEnv,
       },

@@ -83,6 +83,8 @@ export class UserClientStack {
       TELEGRAM_API_HASH: this.apiHash,
       TELEGRAM_SOURCE_CHANNEL_IDS: this.channels.map((c) => c.markedId).join(','),
       SESSION_DIR: sessionDir,
+      // The continuity audit reaches the API in the gateway's status report: often, so a test reads a fresh one.
+      STATUS_REPORT_INTERVAL_MS: '1000',
     };
   }
 

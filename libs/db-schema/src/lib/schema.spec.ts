@@ -52,6 +52,8 @@ describe('db-schema migrations and keys', () => {
     );
     expect(tables.map((r) => r.name)).toEqual([
       'tp_capital.forwarded_messages',
+      'tp_capital.gateway_requests',
+      'tp_capital.gateway_status',
       'tp_capital.ingest_logs',
       'tp_capital.legacy_imports',
       'tp_capital.media',

@@ -328,3 +328,39 @@ export const mediaSources = tpCapital.table(
   },
   (t) => [check('media_sources_status_check', sql`${t.status} in ('stored', 'failed')`), index('media_sources_sha256_idx').on(t.sha256)],
 );
+
+/**
+ * What the dashboard asked the gateway to do (`sync_messages`, `reload_channels`, `fill_gaps`), handed
+ * to it in its long-polled state and answered by the gateway posting the result. Kept in the database,
+ * not in one API process, so a request survives a restart and any replica can hand it out or wait for it.
+ */
+export const gatewayRequests = tpCapital.table(
+  'gateway_requests',
+  {
+    id: uuid('id').primaryKey(),
+    kind: text('kind').notNull(),
+    /** `pending` until the gateway answers (`done`, `failed`) or the asker stops waiting (`expired`). */
+    status: text('status').notNull().default('pending'),
+    createdAt: tstz('created_at').notNull().defaultNow(),
+    /** Not handed out after this: whoever asked has stopped waiting. */
+    expiresAt: tstz('expires_at').notNull(),
+    completedAt: tstz('completed_at'),
+    result: jsonb('result'),
+    error: text('error'),
+  },
+  (t) => [
+    check('gateway_requests_status_check', sql`${t.status} in ('pending', 'done', 'failed', 'expired')`),
+    index('gateway_requests_pending_idx').on(t.createdAt).where(sql`${t.status} = 'pending'`),
+  ],
+);
+
+/**
+ * The gateway's last report (source states, channels in force, continuity audit) and when it was last
+ * heard from; one row. The API's `/gateway/status` and `/health` read it.
+ */
+export const gatewayStatus = tpCapital.table('gateway_status', {
+  id: text('id').primaryKey(),
+  lastContactAt: tstz('last_contact_at').notNull(),
+  reportedAt: tstz('reported_at'),
+  report: jsonb('report'),
+});
