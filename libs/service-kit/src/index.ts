@@ -7,3 +7,4 @@ export * from './lib/ports';
 export * from './lib/secret-header';
 export * from './lib/superseded-env';
 export * from './lib/text-safety';
+export * from './lib/durable-file';

@@ -1,6 +1,6 @@
 import { mkdir, open, readdir, readFile, rm, stat, truncate } from 'node:fs/promises';
 import path from 'node:path';
-import { replaceFile, syncDir } from '../outbox/atomic-file';
+import { replaceFile, syncDir } from '@tp/service-kit';
 
 /** Where a photo is on its way: to fetch, fetched (bytes on disk) and to upload, uploaded and to report, or given up and to report. */
 export type MediaPhase = 'fetch' | 'upload' | 'report' | 'report_failed';

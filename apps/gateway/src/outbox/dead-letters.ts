@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { open, rename } from 'node:fs/promises';
 import path from 'node:path';
 import type { IngestDeletion, IngestMessage } from '@tp/ingest-contract';
-import { replaceFile } from './atomic-file';
+import { replaceFile } from '@tp/service-kit';
 import type { DeadLetterKind } from './records';
 
 export const DEAD_LETTER_FILE = 'dead-letter.jsonl';

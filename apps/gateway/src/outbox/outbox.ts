@@ -1,8 +1,8 @@
 import { EventEmitter } from 'node:events';
 import { mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
+import { replaceFile } from '@tp/service-kit';
 import { fitToContract, MAX_DELETION_IDS, validateIngestDeletion, type FitChange, type IngestDeletion, type IngestMessage, type MessageSource } from '@tp/ingest-contract';
-import { replaceFile } from './atomic-file';
 import { recordsFor, worthCompacting } from './compaction';
 import { DeadLetterFile, type DeadLetterLine } from './dead-letters';
 import { deletionKey, isDeletion, messageIdKey, messageKey, type AnyEntry, type DeletionEntry, type OutboxEntry } from './entry';
@@ -458,7 +458,7 @@ export class Outbox extends EventEmitter {
       const keep: AnyEntry[] = [...this.entries.values(), ...this.deletions.values()].filter((e) => this.isRetained(e)).sort((a, b) => a.seq - b.seq);
       const data = encodeRecords(recordsFor(keep));
       const file = path.join(this.dir, LOG_FILE);
-      await replaceFile(file, data, '.compact');
+      await replaceFile(file, data, { tmpSuffix: '.compact' });
       const kept = new Set(keep);
       for (const [seq, entry] of this.entries) {
         if (!kept.has(entry)) {
