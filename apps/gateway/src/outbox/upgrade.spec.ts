@@ -29,8 +29,8 @@ describe('an outbox written by an earlier gateway', () => {
     expect(outbox.get(6)?.revivedAt).toBe(Date.parse('2026-11-20T10:00:13Z'));
     expect(outbox.get(1)?.state).toBe('delivered');
     expect(outbox.pendingDeletions().map((e) => e.seq)).toEqual([8, 9]);
-    expect(outbox.deletionWaits(outbox.getDeletion(9)!)).toBe(true);
-    expect(outbox.deletionWaits(outbox.getDeletion(8)!)).toBe(false);
+    expect(outbox.deletionWaits(outbox.getDeletion(9) as DeletionEntry)).toBe(true);
+    expect(outbox.deletionWaits(outbox.getDeletion(8) as DeletionEntry)).toBe(false);
     expect(outbox.deadLetters().map((e) => [e.seq, e.dead?.kind, e.dead?.reason])).toEqual([
       [4, 'rejected', 'the API refused: text too long'],
       [11, 'rejected', 'parked by an older gateway'],
