@@ -5,7 +5,7 @@ import winston from 'winston';
 import { createGatewayMetrics } from '../metrics';
 import { Publisher } from '../publisher/publisher';
 import { FakeIngestApi } from '../testing/fake-ingest-api';
-import { DEAD_LETTER_FILE, Outbox } from './outbox';
+import { DEAD_LETTER_FILE, Outbox, type DeletionEntry } from './outbox';
 
 // fixtures/outbox-2026-12 is an outbox written by the gateway of December 2026 (before messages and
 // deletions shared one queue implementation): messages 1..7 (7 an edit of 2), deletions 8..10, two
