@@ -157,31 +157,29 @@ describe('Publisher', () => {
     expect(outbox.stats()).toMatchObject({ delivered: 4, dead: 1 });
   });
 
-  it('stop() lets a publish in flight finish and records its answer before resolving', async () => {
+  /** A running publisher whose one request the API answers after `delayMs`; resolves once that request arrived. */
+  async function publishingSlowly(delayMs: number, options: Partial<PublisherOptions>): Promise<Publisher> {
     let arrived = false;
     nock(API)
       .post('/ingest', () => (arrived = true))
-      .delay(300)
+      .delay(delayMs)
       .reply(200, { status: 'ok', skipped: false });
     await outbox.append([msg(1)]);
-    const p = publisher({ timeoutMs: 5_000 });
+    const p = publisher(options);
     p.start();
     await until(() => arrived);
+    return p;
+  }
+
+  it('stop() lets a publish in flight finish and records its answer before resolving', async () => {
+    const p = await publishingSlowly(300, { timeoutMs: 5_000 });
     await p.stop();
     expect(outbox.get(1)?.state).toBe('delivered');
     expect(await metrics.registry.getSingleMetricAsString('telegram_messages_published_total')).toMatch(/ 1$/m);
   });
 
   it('stop() cancels a publish still running after its bound, and the message stays pending', async () => {
-    let arrived = false;
-    nock(API)
-      .post('/ingest', () => (arrived = true))
-      .delay(10_000)
-      .reply(200, { status: 'ok', skipped: false });
-    await outbox.append([msg(1)]);
-    const p = publisher({ timeoutMs: 20_000, stopGraceMs: 200 });
-    p.start();
-    await until(() => arrived);
+    const p = await publishingSlowly(10_000, { timeoutMs: 20_000, stopGraceMs: 200 });
     const started = Date.now();
     await p.stop();
     expect(Date.now() - started).toBeLessThan(2_000);
