@@ -1,6 +1,6 @@
-import { mkdir, open, readdir, readFile, rm, stat, truncate } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, stat, truncate } from 'node:fs/promises';
 import path from 'node:path';
-import { replaceFile, syncDir } from '@tp/service-kit';
+import { appendFileDurably, replaceFile, syncDir } from '@tp/service-kit';
 
 /** Where a photo is on its way: to fetch, fetched (bytes on disk) and to upload, uploaded and to report, or given up and to report. */
 export type MediaPhase = 'fetch' | 'upload' | 'report' | 'report_failed';
@@ -102,13 +102,7 @@ export class MediaQueue {
 
   /** Records the outcome, then forgets the job and its bytes: from now on the file is never fetched again. */
   async finish(id: string, outcome: MediaOutcome): Promise<void> {
-    const log = await open(path.join(this.dir, 'done.log'), 'a', 0o600);
-    try {
-      await log.write(`${JSON.stringify({ fileUniqueId: id, ...outcome })}\n`);
-      await log.datasync();
-    } finally {
-      await log.close();
-    }
+    await appendFileDurably(path.join(this.dir, 'done.log'), `${JSON.stringify({ fileUniqueId: id, ...outcome })}\n`);
     this.done.set(id, outcome);
     await rm(this.file('jobs', id), { force: true });
     await rm(this.file('blobs', id), { force: true });

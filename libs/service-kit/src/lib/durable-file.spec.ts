@@ -1,7 +1,7 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { replaceFile, replaceFileSync } from './durable-file';
+import { appendFileDurably, replaceFile, replaceFileSync } from './durable-file';
 
 let dir: string;
 beforeEach(() => {
@@ -34,5 +34,15 @@ describe.each([
     await replace(file, 'x', { mode: 0o640, tmpSuffix: '.compact' });
     expect(statSync(file).mode & 0o777).toBe(0o640);
     expect(existsSync(`${file}.compact`)).toBe(false);
+  });
+});
+
+describe('appendFileDurably', () => {
+  it('appends to a file it creates 0600, keeping what was there', async () => {
+    const file = path.join(dir, 'journal.jsonl');
+    await appendFileDurably(file, '{"a":1}\n');
+    await appendFileDurably(file, '{"a":2}\n');
+    expect(readFileSync(file, 'utf8')).toBe('{"a":1}\n{"a":2}\n');
+    expect(statSync(file).mode & 0o777).toBe(0o600);
   });
 });

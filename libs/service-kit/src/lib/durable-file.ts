@@ -62,3 +62,14 @@ export function replaceFileSync(file: string, data: Buffer | string, options: Re
     closeSync(dir);
   }
 }
+
+/** Appends `data` to `file` (created with `mode`, default 0600) and fsyncs it before resolving: a line of a durable journal. */
+export async function appendFileDurably(file: string, data: Buffer | string, mode = 0o600): Promise<void> {
+  const handle = await open(file, 'a', mode);
+  try {
+    await handle.appendFile(data);
+    await handle.datasync();
+  } finally {
+    await handle.close();
+  }
+}
