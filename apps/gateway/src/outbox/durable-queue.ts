@@ -95,11 +95,11 @@ export class DurableQueue<F extends string, T> implements LogQueue {
    */
   async append(items: T[]): Promise<{ appended: Array<QueueEntry<F, T>>; duplicates: number }> {
     const fresh: T[] = [];
-    const batchKeys = new Set<string>();
+    const keys: string[] = [];
     for (const item of items) {
       const key = this.spec.key(item);
-      if (this.keys.has(key) || batchKeys.has(key)) continue;
-      batchKeys.add(key);
+      if (this.keys.has(key) || keys.includes(key)) continue;
+      keys.push(key);
       fresh.push(item);
     }
     if (!fresh.length) return { appended: [], duplicates: items.length };
@@ -110,7 +110,6 @@ export class DurableQueue<F extends string, T> implements LogQueue {
     const needed = sizes.reduce((a, b) => a + b, 0);
     if (!this.log.fits(needed)) await this.log.makeRoom(needed);
     // Reserve the keys now so a concurrent append of the same item is a duplicate, not a second record.
-    const keys = fresh.map((item) => this.spec.key(item));
     keys.forEach((key, i) => this.keys.set(key, seqs[i]));
     try {
       await this.log.write(records);

@@ -102,7 +102,9 @@ export class QueueLog {
 
   /** Seqs for `count` new items, in order. */
   takeSeqs(count: number): number[] {
-    return Array.from({ length: count }, () => this.nextSeq++);
+    const seqs: number[] = [];
+    for (let i = 0; i < count; i++) seqs.push(this.nextSeq++);
+    return seqs;
   }
 
   get maxBytes(): number {

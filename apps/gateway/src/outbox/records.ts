@@ -29,7 +29,7 @@ export type ItemRecord = Extract<LogRecord, { t: ItemTag }>;
 export const isItemRecord = (record: LogRecord): record is ItemRecord => record.t in ITEM_FIELDS;
 
 export function itemRecord(t: ItemTag, seq: number, at: number, item: unknown): ItemRecord {
-  return { t, seq, at, [ITEM_FIELDS[t]]: item } as ItemRecord;
+  return t === 'm' ? { t, seq, at, msg: item as IngestMessage } : { t, seq, at, del: item as IngestDeletion };
 }
 
 export function itemOf(record: ItemRecord): unknown {

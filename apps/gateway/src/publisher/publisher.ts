@@ -66,7 +66,7 @@ const RETRY_NOW: Step = { kind: 'retry_now' };
  * The drain scheduler: takes pending entries from the outbox and hands them to the API client.
  * Each step sends the first of (see PublishState):
  *   1. an isolated message that is due (others were stored since it was last tried);
- *   2. the oldest `ready` deletion (an isolated one only when due);
+ *   2. the oldest deletion that is `ready`, or `isolated` and due (and not waiting for a message);
  *   3. a batch of `queued` messages in order, capped by count and serialized bytes;
  *   4. with nothing else to send, the first isolated message (a failure then counts for nothing);
  *   5. then an isolated deletion that is not due;
