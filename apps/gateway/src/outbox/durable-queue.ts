@@ -95,13 +95,14 @@ export class DurableQueue<F extends string, T> implements LogQueue {
    */
   async append(items: T[]): Promise<{ appended: Array<QueueEntry<F, T>>; duplicates: number }> {
     const fresh: T[] = [];
-    const keys: string[] = [];
+    const batchKeys = new Set<string>();
     for (const item of items) {
       const key = this.spec.key(item);
-      if (this.keys.has(key) || keys.includes(key)) continue;
-      keys.push(key);
+      if (this.keys.has(key) || batchKeys.has(key)) continue;
+      batchKeys.add(key);
       fresh.push(item);
     }
+    const keys = [...batchKeys];
     if (!fresh.length) return { appended: [], duplicates: items.length };
     const at = this.log.now();
     const seqs = this.log.takeSeqs(fresh.length);
