@@ -38,7 +38,9 @@ const SAFE_ID = /^[A-Za-z0-9_-]{1,128}$/;
  *   blobs/<id>       the downloaded bytes, kept until uploaded (a restart never fetches them again)
  *   done.log         one JSON line per outcome (append + fsync); a file named here is never queued or fetched again
  * The outcomes are one log rather than a file each: a file per photo would cost an inode and a block
- * for ever.
+ * for ever. It is not a DurableQueue like the outbox's: a job changes (phase, attempts, due time) as it
+ * goes and is taken by due time, not arrival, and its outcome is kept for ever, while a DurableQueue's
+ * items never change and are forgotten once delivered and compacted.
  */
 export class MediaQueue {
   private constructor(
