@@ -8,3 +8,4 @@ export * from './lib/secret-header';
 export * from './lib/superseded-env';
 export * from './lib/text-safety';
 export * from './lib/process-errors';
+export * from './lib/durable-file';
