@@ -9,3 +9,4 @@ export * from './lib/superseded-env';
 export * from './lib/text-safety';
 export * from './lib/process-errors';
 export * from './lib/durable-file';
+export * from './lib/service-start';

@@ -32,3 +32,27 @@ export async function openDatabase(options: StartupOptions): Promise<DatabaseHan
   await runMigrations(handle);
   return handle;
 }
+
+/** The database settings every service reads (`databaseEnv`). */
+export interface ServiceDatabaseConfig {
+  databaseUrl: string;
+  dbConnectAttempts: number;
+  dbRetryDelayMs: number;
+}
+
+/** `openDatabase` for a service: named in `pg_stat_activity`, each retry and the target logged. */
+export async function openServiceDatabase(
+  applicationName: string,
+  config: ServiceDatabaseConfig,
+  logger: { info(message: string, meta?: Record<string, unknown>): void; warn(message: string, meta?: Record<string, unknown>): void },
+): Promise<DatabaseHandle> {
+  const database = await openDatabase({
+    url: config.databaseUrl,
+    applicationName,
+    attempts: config.dbConnectAttempts,
+    retryDelayMs: config.dbRetryDelayMs,
+    onRetry: (attempt, error) => logger.warn('database not ready, retrying', { attempt, error: (error as Error).message }),
+  });
+  logger.info('database ready', { target: database.target });
+  return database;
+}
