@@ -1,6 +1,6 @@
 // `npx nx run gateway:bench`: outbox append+fsync throughput with and without group commit, publish
-// throughput to a local sink, and the gateway's RSS idle and under load. Ratios are against the
-// in-run baseline (one fsync per append).
+// throughput to a local sink, what one read of the outbox's stats costs with a backlog held, and the
+// gateway's RSS idle and under load. Ratios are against the in-run baseline (one fsync per append).
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -73,6 +73,21 @@ async function publishLargeThroughput() {
   return { delivered: result.delivered, parked: result.parked, perSecond: result.delivered / seconds, requests, largestBody };
 }
 
+/** /health, /metrics and every publish failure read the outbox's stats: what one read costs with a backlog held. */
+async function statsCost() {
+  const outbox = await Outbox.open(path.join(work, 'stats'), { maxBytes: 1024 * 1024 * 1024 });
+  const held = N * 4;
+  for (let i = 0; i < held; i += 500) await outbox.append(Array.from({ length: 500 }, message));
+  // A quarter delivered: entries in every state, and too few for a compaction to drop them.
+  await outbox.markDelivered(outbox.pending(held / 4).map((e) => e.seq));
+  const calls = 2_000;
+  const started = performance.now();
+  for (let i = 0; i < calls; i++) outbox.stats();
+  const seconds = (performance.now() - started) / 1000;
+  await outbox.close();
+  return { held, perSecond: calls / seconds };
+}
+
 async function gatewayRss() {
   const telegram = new FakeBotApi();
   const sink = new RecordingApi(TOKEN);
@@ -121,6 +136,7 @@ async function main() {
     const grouped = await appendThroughput('append, group commit, 64 writers', true, 64);
     const publish = await publishThroughput();
     const publishLarge = await publishLargeThroughput();
+    const stats = await statsCost();
     const rss = await gatewayRss();
 
     console.log(`\ngateway benchmark (${N} messages per append run, this machine's disk)\n`);
@@ -132,6 +148,7 @@ async function main() {
     console.log(`${'publish 4,000-char posts (byte-capped)'.padEnd(40)}${publishLarge.perSecond.toFixed(0).padStart(8)}${'-'.padStart(9)}${(publishLarge.perSecond / baseline.perSecond).toFixed(2).padStart(12)}x`);
     console.log(`${''.padEnd(40)}${publishLarge.delivered} delivered, ${publishLarge.parked} parked, ${publishLarge.requests} requests, largest body ${(publishLarge.largestBody / 1024).toFixed(0)} KiB`);
     console.log(`${'fake Telegram → gateway → sink (process)'.padEnd(40)}${rss.endToEnd.toFixed(0).padStart(8)}${'-'.padStart(9)}${(rss.endToEnd / baseline.perSecond).toFixed(2).padStart(12)}x`);
+    console.log(`${`outbox stats() reads, ${stats.held} held`.padEnd(40)}${stats.perSecond.toFixed(0).padStart(8)}${'-'.padStart(9)}${'-'.padStart(13)}`);
     console.log(`\ngateway RSS: idle ${rss.idle.toFixed(0)} MB, peak while ${rss.total} messages flowed ${rss.peak.toFixed(0)} MB`);
   } finally {
     rmSync(work, { recursive: true, force: true });
