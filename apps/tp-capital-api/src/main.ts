@@ -50,7 +50,10 @@ async function main(): Promise<void> {
   });
   const pruneMedia = () => mediaRetention.pruneNow().catch((error) => logger.warn('media prune failed; retrying at the next interval', { error: (error as Error).message }));
   pruneMedia();
-  const app = createApp({ db: database.db, ping: database.ping, config, logger, metrics, onMediaStored: pruneMedia });
+  // Held long polls of the gateway answer at once on shutdown, so the server drains within its timeout.
+  const stopping = new AbortController();
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => stopping.abort());
+  const app = createApp({ db: database.db, ping: database.ping, config, logger, metrics, onMediaStored: pruneMedia, stopping: stopping.signal });
   const server = app.listen(config.port, config.host, () => logger.info('listening', { host: config.host, port: config.port }));
   // A port that is taken is fatal at once, not a process that keeps running with nothing listening.
   server.on('error', (error: NodeJS.ErrnoException) => {

@@ -28,7 +28,7 @@ const state = (server: Express, etag?: string, wait = 0) => {
   return etag ? req.set('If-None-Match', etag) : req;
 };
 const dashboard = (server: Express, path: string) => request(server).post(path).set('X-API-Key', API_KEY).set('Content-Type', 'application/json');
-const answer = (server: Express, id: string, body: unknown) => asGateway(request(server).post(`/gateway/requests/${id}/result`)).send(body);
+const answer = (server: Express, id: string, body: object) => asGateway(request(server).post(`/gateway/requests/${id}/result`)).send(body);
 const report = { startedAt: new Date().toISOString(), sources: { bot: { state: 'connected', lastError: null } }, channels: ['-1001'], continuity: [{ channelId: '-1001', gaps: 2, firstMissing: [5, 9] }], outbox: { pending: 0, dead: 0, oldestPendingAgeSeconds: 0 } };
 
 /** Polls like the gateway until a request shows up, then returns the state carrying it. */
@@ -63,6 +63,18 @@ describe('GET /gateway/state', () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(900);
   });
 
+  it('answers a held poll at once when the process shuts down, so the server drains in time', async () => {
+    const stopping = new AbortController();
+    const stoppable = (await buildTestApp({}, database, { stopping: stopping.signal })).app;
+    const { headers } = await state(stoppable).expect(200);
+    const started = Date.now();
+    const poll = state(stoppable, headers.etag, 30).then((r) => r);
+    await new Promise((r) => setTimeout(r, 300));
+    stopping.abort();
+    expect((await poll).status).toBe(304);
+    expect(Date.now() - started).toBeLessThan(3_000);
+  });
+
   it('wakes a waiting poll as soon as the dashboard asks something, and the dashboard gets the answer', async () => {
     const { headers } = await state(app).expect(200);
     const started = Date.now();
@@ -89,7 +101,7 @@ describe('GET /gateway/state', () => {
     await state(app).expect(200);
     const reload = dashboard(app, '/reload-channels').then((r) => r);
     const seen = await pollForRequest(replica, 'reload_channels');
-    const pending = seen.requests.find((r) => r.kind === 'reload_channels')!;
+    const [pending] = seen.requests.filter((r) => r.kind === 'reload_channels');
     await answer(replica, pending.id, { ok: true, result: { channels: seen.channelIds } }).expect(200);
     const res = await reload;
     expect(res.status).toBe(200);
