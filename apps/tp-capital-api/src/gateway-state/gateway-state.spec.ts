@@ -155,6 +155,20 @@ describe('a dashboard action the gateway does not answer', () => {
   });
 });
 
+describe('POST /gateway/fill-gaps', () => {
+  it("needs X-API-Key, and answers the gateway's gap fill per channel", async () => {
+    await request(app).post('/gateway/fill-gaps').expect(401);
+    await state(app).expect(200);
+    const fill = dashboard(app, '/gateway/fill-gaps').then((r) => r);
+    const seen = await pollForRequest(app, 'fill_gaps');
+    const filled = [{ channelId: '-1001', gaps: 3, stored: 2, deleted: 1, remaining: 0 }];
+    await answer(app, seen.requests[0].id, { ok: true, result: { channels: filled } }).expect(200);
+    const res = await fill;
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ channels: filled });
+  });
+});
+
 describe('POST /gateway/requests/:id/result', () => {
   it('refuses a malformed id or body (400), an unknown request (404), and callers without the gateway token (401)', async () => {
     await answer(app, 'not-a-uuid', { ok: true, result: {} }).expect(400);
