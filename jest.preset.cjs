@@ -1,4 +1,4 @@
-// Shared Jest settings: SWC strips types (no type-check at test time; `tsc` does that in lint),
+// Shared Jest settings: SWC strips types (no type-check at test time; each project's `typecheck` target runs `tsc --noEmit`),
 // which keeps the suite fast on a 2-core machine.
 const swc = [
   '@swc/jest',

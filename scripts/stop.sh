@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Stops the stack in reverse order: API containers → gateway (drains in-flight publishes) → database.
+# Stops the stack in reverse order: API containers → gateway (lets its publish in flight finish, within PUBLISH_TIMEOUT_MS) → database.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 for ((i=${#COMPONENTS[@]}-1; i>=0; i--)); do
   c="${COMPONENTS[$i]}"

@@ -13,7 +13,8 @@ import type { CommonSettings, GatewayConfig, OutboxSettings, PublishSettings, Te
 import { LOGIN_HINT } from './config';
 import { createGatewayMetrics, type GatewayMetrics } from './metrics';
 import { Outbox } from './outbox/outbox';
-import { Publisher, type PublisherOptions } from './publisher/publisher';
+import { publisherOptions } from './publisher/options';
+import { Publisher } from './publisher/publisher';
 import { PeerStore } from './session/peer-store';
 import { loadSession, parseEncryptionKey } from './session/session-store';
 import { httpMediaApi } from './media/media-api';
@@ -59,21 +60,9 @@ export async function openOutbox(settings: OutboxSettings, { logger, metrics }: 
   return outbox;
 }
 
-export function publisherSettings(settings: PublishSettings): PublisherOptions {
-  return {
-    endpoints: settings.apiEndpoints,
-    token: settings.apiToken,
-    timeoutMs: settings.publishTimeoutMs,
-    backoffDoublings: settings.retryBackoffDoublings,
-    retryDelayMs: settings.retryDelayMs,
-    maxBatchBytes: settings.publishBatchMaxBytes,
-    poisonMaxAttempts: settings.poisonMaxAttempts,
-  };
-}
-
 /** The publisher over an open outbox (not started: the service starts it, tools drain once). */
 export function createPublisher(outbox: Outbox, settings: PublishSettings, { logger, metrics }: GatewayDeps): Publisher {
-  return new Publisher(outbox, publisherSettings(settings), logger, metrics);
+  return new Publisher(outbox, publisherOptions(settings), logger, metrics);
 }
 
 /** The saved Telegram session, undefined when nobody logged in yet; throws SessionSecurityError on a readable or undecryptable file. */
@@ -240,7 +229,8 @@ export async function createGatewayService(config: GatewayConfig, deps: GatewayD
       }
     },
     async stop() {
-      // Stop taking updates first, then finish publishing what is in flight, then close the log.
+      // Stop taking updates first, then let the publish in flight finish (bounded by the publish
+      // timeout; what is cut stays pending), then close the log.
       reporter.stop();
       await allowList.stop();
       await requests.stop();

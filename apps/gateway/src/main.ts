@@ -1,10 +1,14 @@
 // dist/apps/gateway/main.js: the gateway's one executable. `node main.js` runs the service (`serve`);
 // `node main.js --help` lists the tools (login, backfill, import, replay, dead-letters, status).
-import { requireSupportedNode } from '@tp/observability';
+import { createLogger, requireSupportedNode } from '@tp/observability';
+import { installProcessErrorPolicy } from '@tp/service-kit';
 import { processIo } from './cli/io';
 import { runCli } from './cli/program';
 
 requireSupportedNode('gateway');
+// Installed before anything runs, so even a failure while the settings are read is logged. The policy
+// logs only an error's name, message and stack (never its properties, where clients keep credentials).
+installProcessErrorPolicy({ logger: createLogger('gateway', { stderr: true }) });
 // `main.js --help | head` closes the pipe early: that is the reader's choice, not an error.
 process.stdout.on('error', (error: NodeJS.ErrnoException) => {
   if (error.code === 'EPIPE') process.exit(0);

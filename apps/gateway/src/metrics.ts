@@ -1,7 +1,7 @@
 import { createMetrics } from '@tp/observability';
 import { Counter, Gauge } from 'prom-client';
 
-/** The gateway's registry, with the metric names of the design document. */
+/** The gateway's registry. The metric names are the ones infra/prometheus alerts and Grafana panels query. */
 export function createGatewayMetrics() {
   const base = createMetrics('gateway');
   const registers = [base.registry];

@@ -1,5 +1,5 @@
 // `npx nx run tp-capital-api:bench`: ingest throughput and latency of the built API against
-// PostgreSQL, with the seed's SELECT-then-INSERT design measured in the same run as the baseline.
+// PostgreSQL, with the naive SELECT-then-INSERT design measured in the same run as the baseline.
 // Uses BENCH_DATABASE_URL, else DATABASE_URL, else postgres://postgres@127.0.0.1:5432/postgres,
 // creates fresh databases there and drops them at the end.
 import { fork, spawn, type ChildProcess } from 'node:child_process';
@@ -30,11 +30,11 @@ type Row = LoadResult & { messages: number; peakRssMb?: number };
 async function main() {
   const children: ChildProcess[] = [];
   const ours = await createScratchDatabase(serverUrl, 'tp_bench');
-  const seedDb = await createScratchDatabase(serverUrl, 'tp_bench_seed');
+  const naiveDb = await createScratchDatabase(serverUrl, 'tp_bench_naive');
   try {
-    const seedSchema = createDatabase(seedDb.url);
-    await runMigrations(seedSchema);
-    await seedSchema.close();
+    const naiveSchema = createDatabase(naiveDb.url);
+    await runMigrations(naiveSchema);
+    await naiveSchema.close();
 
     const apiPort = 46_005;
     const api = spawn(process.execPath, [path.join(root, 'dist/apps/tp-capital-api/main.js')], {
@@ -68,34 +68,34 @@ async function main() {
     clearInterval(sampler);
     const peakRss = Math.max(...rows.map((r) => r.peakRssMb ?? 0));
 
-    // The seed design, on its own fresh tables on the same server, same concurrency.
-    const seedPort = 46_105;
-    const seed = fork(path.join(__dirname, 'seed-baseline-server.ts'), [], {
+    // The naive design, on its own fresh tables on the same server, same concurrency.
+    const naivePort = 46_105;
+    const naive = fork(path.join(__dirname, 'naive-baseline-server.ts'), [], {
       execArgv: ['-r', '@swc-node/register'],
-      env: { ...process.env, NODE_OPTIONS: nodeOptions, DATABASE_URL: seedDb.url, GATEWAY_SECRET_TOKEN: token, PORT: String(seedPort) },
+      env: { ...process.env, NODE_OPTIONS: nodeOptions, DATABASE_URL: naiveDb.url, GATEWAY_SECRET_TOKEN: token, PORT: String(naivePort) },
     });
-    children.push(seed);
-    await new Promise((r) => seed.once('message', r));
-    const seedResult = await closedLoop('seed design c=16', 16, 10_000, single(seedPort, 16));
-    const seed16: Row = { ...seedResult, messages: seedResult.requests };
+    children.push(naive);
+    await new Promise((r) => naive.once('message', r));
+    const naiveResult = await closedLoop('naive design c=16', 16, 10_000, single(naivePort, 16));
+    const naive16: Row = { ...naiveResult, messages: naiveResult.requests };
 
     const ours16 = rows.find((r) => r.name === '/ingest  c=16') as Row;
     const batchRow = rows.find((r) => r.name.startsWith('/ingest/batch')) as Row;
     console.log('\ntp-capital-api ingest benchmark (PostgreSQL on this machine)\n');
-    console.log('scenario                        messages   msg/s     p50 ms   p99 ms   vs seed c=16   API RSS peak MB');
-    for (const r of [...rows, seed16]) {
+    console.log('scenario                        messages   msg/s     p50 ms   p99 ms   vs naive c=16   API RSS peak MB');
+    for (const r of [...rows, naive16]) {
       console.log(
-        `${r.name.padEnd(32)}${String(r.messages).padStart(8)}${r.perSecond.toFixed(0).padStart(9)}${r.p50.toFixed(2).padStart(10)}${r.p99.toFixed(2).padStart(9)}${(r.perSecond / seed16.perSecond).toFixed(2).padStart(12)}x${(r.peakRssMb ? r.peakRssMb.toFixed(0) : '-').padStart(14)}`,
+        `${r.name.padEnd(32)}${String(r.messages).padStart(8)}${r.perSecond.toFixed(0).padStart(9)}${r.p50.toFixed(2).padStart(10)}${r.p99.toFixed(2).padStart(9)}${(r.perSecond / naive16.perSecond).toFixed(2).padStart(12)}x${(r.peakRssMb ? r.peakRssMb.toFixed(0) : '-').padStart(14)}`,
       );
     }
-    console.log(`\nsingle /ingest c=16 vs seed design: ${(ours16.perSecond / seed16.perSecond).toFixed(2)}x; batch vs seed: ${(batchRow.perSecond / seed16.perSecond).toFixed(2)}x`);
+    console.log(`\nsingle /ingest c=16 vs naive design: ${(ours16.perSecond / naive16.perSecond).toFixed(2)}x; batch vs naive: ${(batchRow.perSecond / naive16.perSecond).toFixed(2)}x`);
     console.log(`node options for both servers: ${nodeOptions}`);
     console.log(`API RSS: idle ${idleRss.toFixed(0)} MB, peak under load ${peakRss.toFixed(0)} MB`);
   } finally {
     for (const child of children) child.kill('SIGTERM');
     await sleep(500);
     await ours.drop();
-    await seedDb.drop();
+    await naiveDb.drop();
   }
 }
 

@@ -1,4 +1,4 @@
-import type { Database } from '@tp/db-schema';
+import { sqlState, type Database } from '@tp/db-schema';
 import { MAX_INGEST_BODY_BYTES } from '@tp/ingest-contract';
 import { createHealthRouter, requestContext, type Logger } from '@tp/observability';
 import cors from 'cors';
@@ -7,12 +7,16 @@ import { rateLimit } from 'express-rate-limit';
 import helmet from 'helmet';
 import type { ApiConfig } from './config';
 import { errorMiddleware, errorStyleMarker, HttpError, mountRoutes, notFound, type RouteSpec } from '@tp/service-kit';
-import { apiErrorEnvelope, databaseUnavailable } from './http/errors';
+import { apiErrorEnvelope, databaseUnavailable, domainErrors } from './http/errors';
 import { requireApiKey, requireGatewayToken } from './http/guards';
 import { deletionRoutes } from './ingest/deletions';
 import { IngestService } from './ingest/ingest-service';
 import { ingestRoutes } from './ingest/routes';
+import { LogRepository } from './logs/log-repository';
 import { logRoutes } from './logs/routes';
+import { MessageRepository } from './messages/message-repository';
+import { MessageService } from './messages/message-service';
+import { forwardedMessageRoutes } from './messages/routes';
 import { MediaStore } from './media/media-store';
 import { mediaServeRoutes, mediaUploadRoutes } from './media/routes';
 import type { ApiMetrics } from './metrics';
@@ -22,9 +26,12 @@ import { GatewayRequestQueue } from './gateway-state/request-queue';
 import { gatewayDashboardRoutes, gatewayStateRoutes } from './gateway-state/routes';
 import { apiOpenApi } from './openapi';
 import { parseRoutes } from './parse/routes';
+import { signalStatsRoute } from './lifecycle/stats';
 import { signalRoutes } from './signals/routes';
+import { SignalService } from './signals/signal-service';
 import { ChannelRegistry } from './registry/channel-registry';
-import { telegramRoutes } from './registry/routes';
+import { BotRegistry } from './registry/bot-registry';
+import { registryRoutes } from './registry/routes';
 
 export interface AppDeps {
   db: Database;
@@ -62,13 +69,10 @@ export function createApp(deps: AppDeps): express.Express {
     stopping: deps.stopping,
   };
   const gatewayState = gatewayStateRoutes(gatewayDeps);
-  const dashboard: RouteSpec[] = [
-    ...signalRoutes(deps.db),
-    ...telegramRoutes(deps.db, registry),
-    ...logRoutes(deps.db, { media: mediaStore, publicBaseUrl: config.publicBaseUrl }),
-    ...parseRoutes(),
-    ...gatewayDashboardRoutes(gatewayDeps),
-  ];
+  const signals = signalRoutes(new SignalService(deps.db), signalStatsRoute(deps.db));
+  const registryPaths = registryRoutes(registry, new BotRegistry(deps.db));
+  const logsAndMessages = [...logRoutes(new LogRepository(deps.db)), ...forwardedMessageRoutes(new MessageService(new MessageRepository(deps.db), mediaStore), { publicBaseUrl: config.publicBaseUrl })];
+  const dashboard: RouteSpec[] = [...signals, ...registryPaths, ...logsAndMessages, ...parseRoutes(), ...gatewayDashboardRoutes(gatewayDeps)];
   const openApi = apiOpenApi([...ingest, ...gatewayState, ...mediaServe, ...dashboard]);
 
   const app = express();
@@ -140,8 +144,9 @@ export function createApp(deps: AppDeps): express.Express {
     errorMiddleware({
       logger,
       envelope: apiErrorEnvelope,
-      translate: [databaseUnavailable(countDatabaseError)],
-      onInternalError: () => countDatabaseError('query'),
+      translate: [domainErrors, databaseUnavailable(countDatabaseError)],
+      // A query the database refused is a database error; anything else unexpected is ours.
+      onInternalError: (error) => (sqlState(error) ? countDatabaseError('query') : metrics.internalErrors.inc()),
     }),
   );
   return app;

@@ -1,7 +1,8 @@
-import { openDatabase } from '@tp/db-schema';
+import { openServiceDatabase } from '@tp/db-schema';
 import { createLogger, installGracefulShutdown, requireSupportedNode } from '@tp/observability';
+import { installProcessErrorPolicy, listenOrExit, loadConfigOrExit } from '@tp/service-kit';
 import { createApp } from './app';
-import { ConfigError, describeConfig, loadConfig } from './config';
+import { describeConfig, loadConfig } from './config';
 import { createApiMetrics } from './metrics';
 import { startLifecycleMaintenance } from './lifecycle/maintenance';
 import { startLogRetention } from './retention/log-retention';
@@ -10,17 +11,10 @@ import { startMediaRetention } from './media/media-retention';
 
 async function main(): Promise<void> {
   requireSupportedNode('tp-capital-api');
-  let config;
-  try {
-    config = loadConfig();
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      console.error(`tp-capital-api: invalid configuration: ${error.message}`);
-      process.exit(1);
-    }
-    throw error;
-  }
+  const config = loadConfigOrExit('tp-capital-api', () => loadConfig());
   const logger = createLogger('tp-capital-api', { level: config.logLevel, secrets: [config.gatewayToken, config.previousGatewayToken?.token, config.apiKey, ...config.apiKeys.map((k) => k.key)] });
+  // An unknown state after an unhandled error: log it (secrets redacted by the logger), exit 1.
+  installProcessErrorPolicy({ logger });
   logger.info('starting', describeConfig(config));
   // Variables of the original system this API does not read: named, with their replacement, never ignored silently.
   for (const warning of config.supersededEnv) logger.warn(warning);
@@ -28,14 +22,7 @@ async function main(): Promise<void> {
     logger.warn('GATEWAY_SECRET_TOKEN_PREVIOUS has expired and is no longer accepted; remove it', { until: config.previousGatewayToken.until.toISOString() });
   }
 
-  const database = await openDatabase({
-    url: config.databaseUrl,
-    applicationName: 'tp-capital-api',
-    attempts: config.dbConnectAttempts,
-    retryDelayMs: config.dbRetryDelayMs,
-    onRetry: (attempt, error) => logger.warn('database not ready, retrying', { attempt, error: (error as Error).message }),
-  });
-  logger.info('database ready', { target: database.target });
+  const database = await openServiceDatabase('tp-capital-api', config, logger);
 
   const metrics = createApiMetrics();
   const mediaRetention = startMediaRetention(new MediaStore(database.db), {
@@ -54,13 +41,7 @@ async function main(): Promise<void> {
   const stopping = new AbortController();
   for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => stopping.abort());
   const app = createApp({ db: database.db, ping: database.ping, config, logger, metrics, onMediaStored: pruneMedia, stopping: stopping.signal });
-  const server = app.listen(config.port, config.host, () => logger.info('listening', { host: config.host, port: config.port }));
-  // A port that is taken is fatal at once, not a process that keeps running with nothing listening.
-  server.on('error', (error: NodeJS.ErrnoException) => {
-    logger.error('cannot listen', { host: config.host, port: config.port, code: error.code, error: error.message });
-    console.error(`tp-capital-api: cannot listen on ${config.host}:${config.port}: ${error.code === 'EADDRINUSE' ? 'port already in use' : error.message}`);
-    process.exit(1);
-  });
+  const server = listenOrExit(app, { service: 'tp-capital-api', host: config.host, port: config.port, logger });
 
   const retention = startLogRetention(database.db, {
     keep: config.logRetention,

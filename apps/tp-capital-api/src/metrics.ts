@@ -17,7 +17,7 @@ export function createApiMetrics() {
     }),
     signalsInserted: new Counter({
       name: 'api_signals_inserted_total',
-      help: 'Signals inserted into the database',
+      help: 'Signals inserted into the database (counted once committed)',
       labelNames: ['signal_type'] as const,
       registers,
     }),
@@ -25,6 +25,11 @@ export function createApiMetrics() {
       name: 'api_timescaledb_errors_total',
       help: 'Database connection and query errors',
       labelNames: ['error_type'] as const,
+      registers,
+    }),
+    internalErrors: new Counter({
+      name: 'api_internal_errors_total',
+      help: 'Requests that failed with an unexpected error (a bug, not the database): answered 500',
       registers,
     }),
     mediaBytes: new Gauge({ name: 'api_media_bytes', help: 'Total bytes of stored photos (tp_capital.media)', registers }),

@@ -34,9 +34,9 @@ async function count(db: Client, channel: string): Promise<number> {
 
 async function main() {
   const scratch = await createScratchDatabase(serverUrl, 'e2e_bench');
-  const seedDb = await createScratchDatabase(serverUrl, 'e2e_bench_seed');
+  const naiveDb = await createScratchDatabase(serverUrl, 'e2e_bench_naive');
   const ceilingDb = await createScratchDatabase(serverUrl, 'e2e_bench_ceiling');
-  for (const url of [seedDb.url, ceilingDb.url]) {
+  for (const url of [naiveDb.url, ceilingDb.url]) {
     const h = createDatabase(url);
     await runMigrations(h);
     await h.close();
@@ -114,7 +114,7 @@ async function main() {
     const importSeconds = (performance.now() - importStart) / 1000;
     const imported = await count(db, '-1009200000000');
 
-    // References, same run, same server: the ceiling (multi-row INSERTs from one client) and the seed design.
+    // References, same run, same server: the ceiling (multi-row INSERTs from one client) and the naive design.
     const ceiling = new Client({ connectionString: ceilingDb.url });
     await ceiling.connect();
     const ceilingStart = performance.now();
@@ -126,12 +126,12 @@ async function main() {
     const ceilingPerSecond = SUSTAINED / ((performance.now() - ceilingStart) / 1000);
     await ceiling.end();
 
-    const seedPort = 47_105;
-    const seed = fork(path.join(WORKSPACE_ROOT, 'apps/tp-capital-api/bench/seed-baseline-server.ts'), [], { cwd: WORKSPACE_ROOT, execArgv: ['-r', '@swc-node/register'], env: { ...process.env, NODE_OPTIONS, DATABASE_URL: seedDb.url, GATEWAY_SECRET_TOKEN: secret, PORT: String(seedPort) } });
-    children.push(seed);
-    await new Promise((r) => seed.once('message', r));
-    const client = httpClient(seedPort, 16, { 'x-gateway-token': secret });
-    const seedRun = await closedLoop('seed', 16, Math.min(SUSTAINED, 10_000), (i) => client.send('POST', '/ingest', { channelId: '-1009400000000', messageId: i + 1, timestamp: new Date().toISOString(), text: text(i), source: 'bot' }));
+    const naivePort = 47_105;
+    const naive = fork(path.join(WORKSPACE_ROOT, 'apps/tp-capital-api/bench/naive-baseline-server.ts'), [], { cwd: WORKSPACE_ROOT, execArgv: ['-r', '@swc-node/register'], env: { ...process.env, NODE_OPTIONS, DATABASE_URL: naiveDb.url, GATEWAY_SECRET_TOKEN: secret, PORT: String(naivePort) } });
+    children.push(naive);
+    await new Promise((r) => naive.once('message', r));
+    const client = httpClient(naivePort, 16, { 'x-gateway-token': secret });
+    const naiveRun = await closedLoop('naive', 16, Math.min(SUSTAINED, 10_000), (i) => client.send('POST', '/ingest', { channelId: '-1009400000000', messageId: i + 1, timestamp: new Date().toISOString(), text: text(i), source: 'bot' }));
     client.close();
 
     Object.assign(results, {
@@ -139,8 +139,8 @@ async function main() {
       sustained: { messages: SUSTAINED, perSecond: sustainedPerSecond },
       backfill: { messages: BACKFILL, stored: imported, seconds: importSeconds, perSecond: BACKFILL / importSeconds, exitCode: importCode },
       rss,
-      references: { ceilingPerSecond, seedDesignPerSecond: seedRun.perSecond },
-      ratios: { toCeiling: sustainedPerSecond / ceilingPerSecond, toSeedDesign: sustainedPerSecond / seedRun.perSecond },
+      references: { ceilingPerSecond, naiveDesignPerSecond: naiveRun.perSecond },
+      ratios: { toCeiling: sustainedPerSecond / ceilingPerSecond, toNaiveDesign: sustainedPerSecond / naiveRun.perSecond },
     });
     write(results);
   } finally {
@@ -149,7 +149,7 @@ async function main() {
     await db.end().catch(() => undefined);
     await telegram.stop();
     await scratch.drop();
-    await seedDb.drop();
+    await naiveDb.drop();
     await ceilingDb.drop();
     rmSync(work, { recursive: true, force: true });
   }
@@ -174,9 +174,9 @@ Gateway, API and PostgreSQL all run on this one machine; Telegram is the local f
 | fake Telegram → row latency at 500 msg/s | p50 ${f(l500.p50, 1)} ms, p99 ${f(l500.p99, 1)} ms | |
 | sustained end to end (${f(r.sustained.messages)} messages durably stored) | ${f(r.sustained.perSecond)} msg/s | ≥ 2,000: ${aim(r.sustained.perSecond >= 2000)} |
 | ceiling: one client, multi-row INSERTs straight into PostgreSQL | ${f(r.references.ceilingPerSecond)} msg/s | |
-| seed design: per-message POST, SELECT-then-INSERT, no batching (c=16) | ${f(r.references.seedDesignPerSecond)} msg/s | |
+| naive design: per-message POST, SELECT-then-INSERT, no batching (c=16) | ${f(r.references.naiveDesignPerSecond)} msg/s | |
 | sustained ÷ ceiling | ${f(r.ratios.toCeiling, 2)}× | ≥ 0.5×: ${aim(r.ratios.toCeiling >= 0.5)} |
-| sustained ÷ seed design | ${f(r.ratios.toSeedDesign, 2)}× | ≥ 3×: ${aim(r.ratios.toSeedDesign >= 3)} |
+| sustained ÷ naive design | ${f(r.ratios.toNaiveDesign, 2)}× | ≥ 3×: ${aim(r.ratios.toNaiveDesign >= 3)} |
 | backfill of ${f(r.backfill.messages)} messages through \`gateway:import\` | ${f(r.backfill.seconds, 1)} s (${f(r.backfill.perSecond)} msg/s), ${f(r.backfill.stored)} stored | < 60 s: ${aim(r.backfill.seconds < 60 && r.backfill.stored === r.backfill.messages)} |
 | gateway RSS idle / peak under load | ${f(r.rss.gatewayIdleMb)} MB / ${f(r.rss.gatewayPeakMb)} MB | idle ≤ 80 MB: ${aim(r.rss.gatewayIdleMb <= 80)} |
 | API RSS idle / peak under load | ${f(r.rss.apiIdleMb)} MB / ${f(r.rss.apiPeakMb)} MB | ≤ 150 MB: ${aim(r.rss.apiPeakMb <= 150)} |

@@ -86,7 +86,7 @@ describe('fake Telegram → gateway → API → database', () => {
   });
 });
 
-describe("the seed's test plan", () => {
+describe('the original test plan', () => {
   it('keeps messages posted while the API is down and stores them once it is back', async () => {
     const channel = -1002000000001;
     await stack.api.stop();

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import type { DatabaseHandle } from './lib/client';
+import { closingAlso, type DatabaseHandle } from './lib/client';
 import { openDatabase } from './lib/startup';
 import { runningServerUrl, startEmbeddedServer, type EmbeddedServer } from './lib/embedded-server';
 
@@ -51,14 +51,8 @@ export async function openLocalDatabase(options: { applicationName: string; data
   const local = await connectOrStartLocal({ dataDir, databaseUrl: options.databaseUrl });
   try {
     const handle = await openDatabase({ url: local.url, applicationName: options.applicationName, attempts: 1 });
-    return {
-      ...handle,
-      origin: local.origin,
-      close: async () => {
-        await handle.close();
-        await local.release();
-      },
-    };
+    return closingAlso({ ...handle, origin: local.origin }, local.release);
+
   } catch (error) {
     await local.release();
     throw error;

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
-import { createDatabase, type DatabaseHandle } from './lib/client';
+import { closingAlso, createDatabase, type DatabaseHandle } from './lib/client';
 import { runMigrations } from './lib/migrate';
 
 /** A new, empty database on the server at `serverUrl`; `drop()` removes it again. */
@@ -30,14 +30,7 @@ export async function createTestDatabase(options: { poolMax?: number } = {}): Pr
   const scratch = await createScratchDatabase(testServerUrl());
   const handle = createDatabase(scratch.url, { poolMax: options.poolMax ?? 20 });
   await runMigrations(handle);
-  return {
-    ...handle,
-    url: scratch.url,
-    close: async () => {
-      await handle.close();
-      await scratch.drop();
-    },
-  };
+  return closingAlso({ ...handle, url: scratch.url }, scratch.drop);
 }
 
 async function withAdminClient<T>(url: string, fn: (client: Client) => Promise<T>): Promise<T> {

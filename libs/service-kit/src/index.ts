@@ -6,3 +6,7 @@ export * from './lib/openapi';
 export * from './lib/ports';
 export * from './lib/secret-header';
 export * from './lib/superseded-env';
+export * from './lib/text-safety';
+export * from './lib/process-errors';
+export * from './lib/durable-file';
+export * from './lib/service-start';

@@ -1,8 +1,9 @@
 import { EventEmitter } from 'node:events';
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { GATEWAY_STATE_PATHS, GATEWAY_TOKEN_HEADER, type GatewayRequest, type GatewayState } from '@tp/ingest-contract';
 import type { Logger } from '@tp/observability';
+import { replaceFileSync } from '@tp/service-kit';
 import { normalizeChannelId } from '../sources/channel-id';
 import { sleep } from '../util/sleep';
 
@@ -164,9 +165,7 @@ export class ChannelAllowList extends EventEmitter {
   private save(saved: Saved): void {
     try {
       mkdirSync(path.dirname(this.options.file), { recursive: true, mode: 0o700 });
-      const tmp = `${this.options.file}.tmp`;
-      writeFileSync(tmp, JSON.stringify(saved, null, 2), { mode: 0o600 });
-      renameSync(tmp, this.options.file);
+      replaceFileSync(this.options.file, JSON.stringify(saved, null, 2));
     } catch (error) {
       this.options.logger.warn('channel allow-list: could not keep the list on disk', { error: (error as Error).message });
     }

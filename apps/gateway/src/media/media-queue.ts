@@ -1,6 +1,6 @@
-import { mkdir, open, readdir, readFile, rm, stat, truncate } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, stat, truncate } from 'node:fs/promises';
 import path from 'node:path';
-import { replaceFile, syncDir } from '../outbox/atomic-file';
+import { appendFileDurably, replaceFile, syncDir } from '@tp/service-kit';
 
 /** Where a photo is on its way: to fetch, fetched (bytes on disk) and to upload, uploaded and to report, or given up and to report. */
 export type MediaPhase = 'fetch' | 'upload' | 'report' | 'report_failed';
@@ -38,7 +38,9 @@ const SAFE_ID = /^[A-Za-z0-9_-]{1,128}$/;
  *   blobs/<id>       the downloaded bytes, kept until uploaded (a restart never fetches them again)
  *   done.log         one JSON line per outcome (append + fsync); a file named here is never queued or fetched again
  * The outcomes are one log rather than a file each: a file per photo would cost an inode and a block
- * for ever.
+ * for ever. It is not a DurableQueue like the outbox's: a job changes (phase, attempts, due time) as it
+ * goes and is taken by due time, not arrival, and its outcome is kept for ever, while a DurableQueue's
+ * items never change and are forgotten once delivered and compacted.
  */
 export class MediaQueue {
   private constructor(
@@ -102,13 +104,7 @@ export class MediaQueue {
 
   /** Records the outcome, then forgets the job and its bytes: from now on the file is never fetched again. */
   async finish(id: string, outcome: MediaOutcome): Promise<void> {
-    const log = await open(path.join(this.dir, 'done.log'), 'a', 0o600);
-    try {
-      await log.write(`${JSON.stringify({ fileUniqueId: id, ...outcome })}\n`);
-      await log.datasync();
-    } finally {
-      await log.close();
-    }
+    await appendFileDurably(path.join(this.dir, 'done.log'), `${JSON.stringify({ fileUniqueId: id, ...outcome })}\n`);
     this.done.set(id, outcome);
     await rm(this.file('jobs', id), { force: true });
     await rm(this.file('blobs', id), { force: true });

@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
-import { open, rename } from 'node:fs/promises';
+import { rename } from 'node:fs/promises';
 import path from 'node:path';
 import type { IngestDeletion, IngestMessage } from '@tp/ingest-contract';
-import { replaceFile } from './atomic-file';
+import { appendFileDurably, replaceFile } from '@tp/service-kit';
 import type { DeadLetterKind } from './records';
 
 export const DEAD_LETTER_FILE = 'dead-letter.jsonl';
@@ -25,13 +25,7 @@ export class DeadLetterFile {
   }
 
   async append(line: DeadLetterLine): Promise<void> {
-    const handle = await open(this.file, 'a', 0o600);
-    try {
-      await handle.write(`${JSON.stringify(line)}\n`);
-      await handle.datasync();
-    } finally {
-      await handle.close();
-    }
+    await appendFileDurably(this.file, `${JSON.stringify(line)}\n`);
   }
 
   async rotate(stillParked: DeadLetterLine[]): Promise<void> {

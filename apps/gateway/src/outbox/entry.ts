@@ -3,10 +3,10 @@ import type { DeadLetterKind } from './records';
 
 export type EntryState = 'pending' | 'delivered' | 'dead';
 
-/** What every outbox entry knows about its delivery, whatever it carries. */
-interface EntryDelivery {
+/** What every queue entry knows about its delivery, whatever it carries. */
+export interface Delivery {
   seq: number;
-  /** When the entry reached the outbox (ms since epoch). */
+  /** When the entry reached the queue (ms since epoch). */
   at: number;
   state: EntryState;
   deliveredAt?: number;
@@ -15,18 +15,18 @@ interface EntryDelivery {
   /** When a parked entry was put back in the queue; its pending age counts from here. */
   revivedAt?: number;
   dead?: { kind: DeadLetterKind; reason: string; at: number };
-}
-
-/** One message held by the outbox, with what is known about its delivery. */
-export interface OutboxEntry extends EntryDelivery {
-  message: IngestMessage;
+  /** The consumer that marked it processed (pull API); a processed entry is no longer retained once delivered. */
   processedBy?: string;
 }
 
+/** An entry of a queue whose items live in field `F` (`message`, `deletion`). */
+export type QueueEntry<F extends string, T> = Delivery & { readonly [K in F]: T };
+
+/** One message held by the outbox, with what is known about its delivery. */
+export type OutboxEntry = QueueEntry<'message', IngestMessage>;
+
 /** One deletion held by the outbox: sent after the messages it deletes, with the same retry rules. */
-export interface DeletionEntry extends EntryDelivery {
-  deletion: IngestDeletion;
-}
+export type DeletionEntry = QueueEntry<'deletion', IngestDeletion>;
 
 export type AnyEntry = OutboxEntry | DeletionEntry;
 

@@ -1,14 +1,15 @@
-import type { GatewayConfig } from '../config';
+import type { PublishSettings } from '../config';
 import type { PublisherOptions } from './publisher';
 
-export function publisherOptions(config: GatewayConfig): PublisherOptions {
+/** The publisher's options from the validated settings (the service, the tools and tests alike). */
+export function publisherOptions(settings: PublishSettings): PublisherOptions {
   return {
-    endpoints: config.apiEndpoints,
-    token: config.apiToken,
-    timeoutMs: config.publishTimeoutMs,
-    backoffDoublings: config.retryBackoffDoublings,
-    retryDelayMs: config.retryDelayMs,
-    maxBatchBytes: config.publishBatchMaxBytes,
-    poisonMaxAttempts: config.poisonMaxAttempts,
+    endpoints: settings.apiEndpoints,
+    token: settings.apiToken,
+    timeoutMs: settings.publishTimeoutMs,
+    backoffDoublings: settings.retryBackoffDoublings,
+    retryDelayMs: settings.retryDelayMs,
+    maxBatchBytes: settings.publishBatchMaxBytes,
+    poisonMaxAttempts: settings.poisonMaxAttempts,
   };
 }

@@ -156,4 +156,49 @@ describe('Publisher', () => {
     expect(received).toEqual([1, 2, 3, 4, 5]);
     expect(outbox.stats()).toMatchObject({ delivered: 4, dead: 1 });
   });
+
+  /** A running publisher whose one request the API answers after `delayMs`; resolves once that request arrived. */
+  async function publishingSlowly(delayMs: number, options: Partial<PublisherOptions>): Promise<Publisher> {
+    let arrived = false;
+    nock(API)
+      .post('/ingest', () => (arrived = true))
+      .delay(delayMs)
+      .reply(200, { status: 'ok', skipped: false });
+    await outbox.append([msg(1)]);
+    const p = publisher(options);
+    p.start();
+    await until(() => arrived);
+    return p;
+  }
+
+  it('stop() lets a publish in flight finish and records its answer before resolving', async () => {
+    const p = await publishingSlowly(300, { timeoutMs: 5_000 });
+    await p.stop();
+    expect(outbox.get(1)?.state).toBe('delivered');
+    expect(await metrics.registry.getSingleMetricAsString('telegram_messages_published_total')).toMatch(/ 1$/m);
+  });
+
+  it('stop() cancels a publish still running after its bound, and the message stays pending', async () => {
+    const p = await publishingSlowly(10_000, { timeoutMs: 20_000, stopGraceMs: 200 });
+    const started = Date.now();
+    await p.stop();
+    expect(Date.now() - started).toBeLessThan(2_000);
+    expect(outbox.get(1)?.state).toBe('pending');
+  });
+
+  it('names where each pending entry stands: queued, held, ready or isolated', async () => {
+    nock(API).post('/ingest').reply(500, { error: { code: 'internal_error', message: 'boom', details: [] } });
+    await outbox.append([msg(1)]);
+    await outbox.append([msg(2)]);
+    await outbox.appendDeletion('-1001', [1]);
+    await outbox.appendDeletion('-1001', [9]);
+    const p = publisher({ batchSize: 1 });
+    expect([1, 2, 3, 4].map((seq) => p.stateOf(seq))).toEqual(['queued', 'queued', 'held', 'ready']);
+    nock(API).post('/ingest/deletions').reply(200, { status: 'ok', deleted: [], alreadyDeleted: [], unknown: [9], signalIds: [] });
+    // The ready deletion goes first, then message 1 alone gets a 5xx and is isolated.
+    await p.drainOnce();
+    expect(p.stateOf(1)).toBe('isolated');
+    expect(p.stateOf(4)).toBeUndefined();
+    expect(p.isolated).toEqual([1]);
+  });
 });

@@ -6,6 +6,7 @@ import { sleep } from '../util/sleep';
 import { IngestApiClient, type DeliveryReport, type ItemResult, type LastPublish, type PublishOutcome, type PublishRequest, type RequestFailure } from './api-client';
 import { takeBatch } from './batching';
 import { toolHint } from '../config';
+import { Isolation, type Isolated } from './isolation';
 
 export type { LastPublish, PublishOutcome, PublishRequest } from './api-client';
 
@@ -20,8 +21,10 @@ export interface PublisherOptions {
   batchSize?: number;
   /** Most serialized bytes per request (at most the contract's MAX_BATCH_BYTES). */
   maxBatchBytes?: number;
-  /** 5xx answers a message may get on its own, while other messages are stored, before it is parked (default 8). */
+  /** Counted failures an isolated message or deletion may get before it is parked (POISON_MAX_ATTEMPTS, default 8). */
   poisonMaxAttempts?: number;
+  /** How long `stop()` waits for a publish in flight before cancelling it (default: `timeoutMs`). */
+  stopGraceMs?: number;
   /** Longest wait between drain attempts once the doublings are used up. */
   maxDelayMs?: number;
   random?: () => number;
@@ -29,24 +32,29 @@ export interface PublisherOptions {
 }
 
 /**
- * What one drain step achieved. `progress`: messages were stored or parked. `retry_now`: nothing
- * was, but the next step is a different request (a halved batch, the rest without a set-aside
+ * Where a pending outbox entry stands for the publisher (delivered and parked are the outbox's
+ * states). Every pending entry is in exactly one:
+ * - `queued`: a message, sent in arrival order in the next batch;
+ * - `held`: a deletion waiting until every message it names, received before it, is sent or parked;
+ * - `ready`: a deletion that may be sent now;
+ * - `isolated`: a message or deletion the API failed on when it was sent on its own; retried apart
+ *   from the queue once others were stored (so the rest keeps flowing), and parked after
+ *   POISON_MAX_ATTEMPTS such failures. The metric and alert of that parking keep their older name
+ *   (`gateway_poison_messages_parked_total`, `GatewayPoisonMessageParked`).
+ */
+export type PublishState = 'queued' | 'held' | 'ready' | 'isolated';
+
+/**
+ * What one drain step achieved. `progress`: entries were stored or parked. `retry_now`: nothing
+ * was, but the next step is a different request (a halved batch, the rest without an isolated
  * message), so it follows at once without resetting the backoff. `failed`: back off first.
  */
 type Step = { kind: 'idle' } | { kind: 'progress' } | { kind: 'retry_now' } | { kind: 'failed'; failure: RequestFailure; wakeOnAppend: boolean };
 
-/** A message that got a 5xx when sent alone: retried apart from the queue, so the rest flows. */
-interface Suspect {
-  strikes: number;
-  /** `successes` when it was last tried: it is due again once others have been stored since. */
-  triedAt: number;
-  lastReason: string;
-}
-
 /**
- * How many messages may be set aside, one after another, before anything is stored again. Past it
- * the API itself is taken to be failing and the drain backs off; a run of up to this many poison
- * messages in a row still cannot stall the queue. Set-aside messages are never parked without
+ * How many messages may be isolated, one after another, before anything is stored again. Past it
+ * the API itself is taken to be failing and the drain backs off; a run of up to this many failing
+ * messages in a row still cannot stall the queue. Isolated messages are never parked without
  * evidence (others stored meanwhile), so an outage costs at most this many out-of-order deliveries.
  */
 const MAX_ISOLATED_WITHOUT_SUCCESS = 8;
@@ -55,27 +63,32 @@ const PROGRESS: Step = { kind: 'progress' };
 const RETRY_NOW: Step = { kind: 'retry_now' };
 
 /**
- * The drain policy: takes pending messages from the outbox in order, in batches capped by count
- * and serialized bytes, and hands them to the API client. Per message, the API's answer decides:
- * stored → delivered; refused on its own → parked as a dead letter. A request that fails
- * (network, timeout, 503) is retried with exponential backoff and jitter, forever. A 5xx from a
- * running API is treated as possibly caused by one message: the batch is bisected until that
- * message is alone, it is set aside and retried only after others were stored, and after
- * `poisonMaxAttempts` such 5xx answers it is parked, logged and counted; the rest keeps flowing.
+ * The drain scheduler: takes pending entries from the outbox and hands them to the API client.
+ * Each step sends the first of (see PublishState):
+ *   1. an isolated message that is due (others were stored since it was last tried);
+ *   2. the oldest deletion that is `ready`, or `isolated` and due (and not waiting for a message);
+ *   3. a batch of `queued` messages in order, capped by count and serialized bytes;
+ *   4. with nothing else to send, the first isolated message (a failure then counts for nothing);
+ *   5. then an isolated deletion that is not due;
+ * and is otherwise idle until something is appended. Per entry, the API's answer decides: stored →
+ * delivered; refused on its own → parked as a dead letter. A request that fails (network, timeout,
+ * 503) is retried with exponential backoff and jitter, forever. A 5xx from a running API is treated
+ * as possibly caused by one message: the batch is bisected until that message is alone, and it is
+ * isolated; the rest keeps flowing.
  */
 export class Publisher {
+  /** Cancels requests in flight: only when `stop()` has waited its bound. */
   private readonly abort = new AbortController();
+  /** Ends the drain loop and its waits: no new publish starts once stopping. */
+  private readonly stopping = new AbortController();
   private readonly client: IngestApiClient;
   private wake: (() => void) | null = null;
   private running: Promise<void> | null = null;
   private consecutiveFailures = 0;
   private unauthorizedLogged = false;
-  private readonly suspects = new Map<number, Suspect>();
-  /**
-   * Deletions the API failed on (5xx, or no answer): tried again once a message was stored since,
-   * or when nothing else is pending, so a failing deletion never holds up the messages.
-   */
-  private readonly deferredDeletions = new Map<number, Suspect>();
+  private readonly isolatedMessages: Isolation;
+  /** A failing deletion never holds up the messages: it is isolated until a message was stored since. */
+  private readonly isolatedDeletions: Isolation;
   /** Requests that stored at least one message. */
   private successes = 0;
   /** Most messages in the next batch; halved while bisecting a batch that got a 5xx. */
@@ -87,6 +100,8 @@ export class Publisher {
     private readonly logger: Logger,
     private readonly metrics: GatewayMetrics,
   ) {
+    this.isolatedMessages = new Isolation(options.poisonMaxAttempts ?? 8);
+    this.isolatedDeletions = new Isolation(options.poisonMaxAttempts ?? 8);
     this.client = new IngestApiClient({
       endpoints: options.endpoints,
       token: options.token,
@@ -105,19 +120,46 @@ export class Publisher {
     return this.client.last;
   }
 
-  /** Messages currently set aside after a 5xx, by outbox seq. */
+  /** Messages currently isolated after a 5xx, by outbox seq. */
   get isolated(): number[] {
-    return [...this.suspects.keys()];
+    return this.isolatedMessages.seqs();
+  }
+
+  /** Where a pending entry stands (undefined: not pending, or not in the outbox). */
+  stateOf(seq: number): PublishState | undefined {
+    const message = this.outbox.get(seq);
+    if (message) return message.state !== 'pending' ? undefined : this.isolatedMessages.has(seq) ? 'isolated' : 'queued';
+    const deletion = this.outbox.getDeletion(seq);
+    if (deletion?.state !== 'pending') return undefined;
+    if (this.isolatedDeletions.has(seq)) return 'isolated';
+    return this.outbox.deletionWaits(deletion) ? 'held' : 'ready';
   }
 
   start(): void {
     this.running ??= this.loop();
   }
 
+  /**
+   * Starts no new publish, lets the one in flight finish and record its answer, and resolves; a
+   * publish still running after `stopGraceMs` (default: the publish timeout) is cancelled, and its
+   * messages stay pending for the next start.
+   */
   async stop(): Promise<void> {
-    this.abort.abort();
+    this.stopping.abort();
     this.wake?.();
-    await this.running;
+    if (this.running) {
+      let timer: NodeJS.Timeout | undefined;
+      const bound = new Promise<void>((resolve) => {
+        timer = setTimeout(() => {
+          this.abort.abort();
+          resolve();
+        }, this.options.stopGraceMs ?? this.options.timeoutMs);
+      });
+      await Promise.race([this.running, bound]);
+      clearTimeout(timer);
+      await this.running;
+    }
+    this.abort.abort();
   }
 
   /** Publishes until the outbox has nothing pending or the API stays unavailable; for `gateway:replay`. */
@@ -137,7 +179,7 @@ export class Publisher {
   }
 
   private async loop(): Promise<void> {
-    const signal = this.abort.signal;
+    const signal = this.stopping.signal;
     while (!signal.aborted) {
       const step = await this.step();
       if (step.kind === 'progress') {
@@ -152,7 +194,7 @@ export class Publisher {
       }
       this.consecutiveFailures++;
       const delay = this.backoffMs(this.consecutiveFailures);
-      // Only set-aside messages are failing: a new message may well go through, so it ends the wait.
+      // Only isolated entries are failing: a new message may well go through, so it ends the wait.
       if (step.wakeOnAppend) await this.waitForAppend(delay, this.options.sleep ?? sleep);
       else await (this.options.sleep ?? sleep)(delay, signal);
     }
@@ -162,7 +204,7 @@ export class Publisher {
     const appended = new AbortController();
     this.wake = () => appended.abort();
     try {
-      await wait(ms, AbortSignal.any([appended.signal, this.abort.signal]));
+      await wait(ms, AbortSignal.any([appended.signal, this.stopping.signal]));
     } finally {
       this.wake = null;
     }
@@ -177,59 +219,57 @@ export class Publisher {
     return Math.round(delay * jitter);
   }
 
+  /** One step of the schedule in the class comment. */
   private step(): Promise<Step> {
-    for (const [seq, suspect] of this.suspects) {
-      if (this.outbox.get(seq)?.state !== 'pending') {
-        this.suspects.delete(seq);
-        continue;
-      }
-      if (suspect.triedAt < this.successes) return this.retrySuspect(seq, suspect, true);
+    this.isolatedMessages.prune((seq) => this.outbox.get(seq)?.state === 'pending');
+    for (const [seq, isolated] of this.isolatedMessages.entriesInOrder()) {
+      if (this.isolatedMessages.isDue(isolated, this.successes)) return this.retryIsolated(seq, isolated, true);
     }
-    const deletion = this.nextDeletion(false);
+    const deletion = this.nextReadyDeletion(false);
     if (deletion) return this.sendDeletion(deletion);
-    const batch = takeBatch(this.outbox.pendingEntries(), { maxCount: Math.min(this.window, this.batchSize), maxBytes: this.maxBatchBytes }, new Set(this.suspects.keys()));
+    const batch = takeBatch(this.outbox.pendingEntries(), { maxCount: Math.min(this.window, this.batchSize), maxBytes: this.maxBatchBytes }, new Set(this.isolatedMessages.seqs()));
     if (batch.length) return this.sendBatch(batch);
-    // Only set-aside messages are left: retry one, but with nothing else flowing a 5xx proves nothing.
-    const [first] = this.suspects;
-    if (first) return this.retrySuspect(first[0], first[1], false);
-    const deferred = this.nextDeletion(true);
-    if (deferred) return this.sendDeletion(deferred);
+    // Only isolated messages are left: retry one, but with nothing else flowing a 5xx proves nothing.
+    const [first] = this.isolatedMessages.entriesInOrder();
+    if (first) return this.retryIsolated(first[0], first[1], false);
+    const isolatedDeletion = this.nextReadyDeletion(true);
+    if (isolatedDeletion) return this.sendDeletion(isolatedDeletion);
     return Promise.resolve({ kind: 'idle' });
   }
 
   /**
-   * The oldest deletion that may go now: every message it names that arrived before it has been
-   * sent (or parked), and, unless `includeDeferred`, it is not waiting for a success after a failure.
+   * The oldest deletion that may go now: not `held` (every message it names that arrived before it
+   * has been sent or parked), and, unless `includeNotDue`, not isolated without a success since.
    */
-  private nextDeletion(includeDeferred: boolean): DeletionEntry | undefined {
-    for (const seq of this.deferredDeletions.keys()) if (this.outbox.getDeletion(seq)?.state !== 'pending') this.deferredDeletions.delete(seq);
+  private nextReadyDeletion(includeNotDue: boolean): DeletionEntry | undefined {
+    this.isolatedDeletions.prune((seq) => this.outbox.getDeletion(seq)?.state === 'pending');
     for (const entry of this.outbox.pendingDeletions()) {
-      const deferred = this.deferredDeletions.get(entry.seq);
-      if (deferred && deferred.triedAt >= this.successes && !includeDeferred) continue;
+      const isolated = this.isolatedDeletions.get(entry.seq);
+      if (isolated && !this.isolatedDeletions.isDue(isolated, this.successes) && !includeNotDue) continue;
       if (!this.outbox.deletionWaits(entry)) return entry;
     }
     return undefined;
   }
 
-  /** A message that may be sent now (not set aside): whether a failed deletion can step aside for it. */
-  private hasMessageToSend(): boolean {
-    for (const entry of this.outbox.pendingEntries()) if (!this.suspects.has(entry.seq)) return true;
+  /** A `queued` message exists: whether a failed deletion can step aside for it. */
+  private hasQueuedMessage(): boolean {
+    for (const entry of this.outbox.pendingEntries()) if (!this.isolatedMessages.has(entry.seq)) return true;
     return false;
   }
 
   /**
-   * Sends one deletion. Recorded → delivered; refused (4xx) → parked alone; a 5xx counts a strike
-   * when messages were stored since the last try, and `poisonMaxAttempts` strikes park it; any
-   * failure defers it until the next success, so the messages behind it keep flowing.
+   * Sends one deletion. Recorded → delivered; refused (4xx) → parked alone; any failure isolates it
+   * until the next success, so the messages behind it keep flowing; a 5xx counts a strike when it is
+   * new or messages were stored since the last try, and `poisonMaxAttempts` strikes park it.
    */
   private async sendDeletion(entry: DeletionEntry): Promise<Step> {
     this.countRetry();
     const { channelId, messageIds } = entry.deletion;
-    const deferred = this.deferredDeletions.get(entry.seq);
-    const othersStoredSince = deferred !== undefined && deferred.triedAt < this.successes;
+    const wasIsolated = this.isolatedDeletions.get(entry.seq);
+    const othersStoredSince = wasIsolated !== undefined && this.isolatedDeletions.isDue(wasIsolated, this.successes);
     const report = await this.client.deleteMessages(entry.deletion);
     if (report.result) {
-      this.deferredDeletions.delete(entry.seq);
+      this.isolatedDeletions.release(entry.seq);
       this.unauthorizedLogged = false;
       if (report.result.status === 'ok') {
         this.successes++;
@@ -246,23 +286,18 @@ export class Publisher {
     }
     const failure = this.noteFailure(report.failure);
     const reason = failure.kind === 'unauthorized' ? 'unauthorized' : failure.reason;
-    const suspect = deferred ?? { strikes: 0, triedAt: this.successes, lastReason: reason };
-    this.deferredDeletions.set(entry.seq, suspect);
-    suspect.lastReason = reason;
-    if (failure.kind === 'server_error' && (othersStoredSince || !deferred)) {
-      suspect.strikes++;
-      suspect.triedAt = this.successes;
-      if (suspect.strikes >= (this.options.poisonMaxAttempts ?? 8)) {
-        this.deferredDeletions.delete(entry.seq);
-        await this.outbox.deadLetter(entry.seq, `the API answered ${reason} to this deletion ${suspect.strikes} times while storing others`, 'server_error');
-        this.metrics.deadLetters.inc();
-        this.logger.error('parked a deletion the API keeps failing on (5xx) while storing others; see dead-letter.jsonl', { seq: entry.seq, channelId, messageIds, attempts: suspect.strikes, reason });
-        return PROGRESS;
-      }
+    const isolated = wasIsolated ?? this.isolatedDeletions.isolate(entry.seq, this.successes, reason, 0);
+    isolated.lastReason = reason;
+    if (failure.kind === 'server_error' && (othersStoredSince || !wasIsolated) && this.isolatedDeletions.strike(isolated, this.successes)) {
+      this.isolatedDeletions.release(entry.seq);
+      await this.outbox.deadLetter(entry.seq, `the API answered ${reason} to this deletion ${isolated.strikes} times while storing others`, 'server_error');
+      this.metrics.deadLetters.inc();
+      this.logger.error('parked a deletion the API keeps failing on (5xx) while storing others; see dead-letter.jsonl', { seq: entry.seq, channelId, messageIds, attempts: isolated.strikes, reason });
+      return PROGRESS;
     }
-    suspect.triedAt = this.successes;
+    isolated.triedAt = this.successes;
     // Messages may well go through (a route the API lacks, a fault about deletions): try them now.
-    return this.hasMessageToSend() ? RETRY_NOW : { kind: 'failed', failure, wakeOnAppend: true };
+    return this.hasQueuedMessage() ? RETRY_NOW : { kind: 'failed', failure, wakeOnAppend: true };
   }
 
   /** One line per HTTP request: its id names the messages, so a message can be followed into the API's log. */
@@ -300,49 +335,46 @@ export class Publisher {
       return RETRY_NOW;
     }
     this.window = Infinity;
-    const isolatedSinceLastSuccess = [...this.suspects.values()].filter((s) => s.strikes === 1 && s.triedAt === this.successes).length;
-    if (isolatedSinceLastSuccess >= MAX_ISOLATED_WITHOUT_SUCCESS) {
+    if (this.isolatedMessages.isolatedSince(this.successes) >= MAX_ISOLATED_WITHOUT_SUCCESS) {
       // Message after message fails alone with nothing stored in between: the API is failing, not a message.
       return { kind: 'failed', failure, wakeOnAppend: false };
     }
     const [entry] = batch;
-    this.suspects.set(entry.seq, { strikes: 1, triedAt: this.successes, lastReason: failure.reason });
-    this.logger.warn('the API failed (5xx) on a message sent alone; setting it aside while the rest flows', { seq: entry.seq, channelId: entry.message.channelId, messageId: entry.message.messageId, reason: failure.reason });
+    this.isolatedMessages.isolate(entry.seq, this.successes, failure.reason);
+    this.logger.warn('the API failed (5xx) on a message sent alone; isolating it while the rest flows', { seq: entry.seq, channelId: entry.message.channelId, messageId: entry.message.messageId, reason: failure.reason });
     return RETRY_NOW;
   }
 
-  private async retrySuspect(seq: number, suspect: Suspect, othersStoredSince: boolean): Promise<Step> {
+  private async retryIsolated(seq: number, isolated: Isolated, othersStoredSince: boolean): Promise<Step> {
     const entry = this.outbox.get(seq) as OutboxEntry;
     this.countRetry();
     const report = await this.client.deliver([entry.message]);
     if (report.results.length) {
       const [result] = report.results;
       if (result.status !== 'failed') {
-        this.suspects.delete(seq);
+        this.isolatedMessages.release(seq);
         await this.apply([entry], report);
         return PROGRESS;
       }
-      return this.strike(entry, suspect, result.reason, othersStoredSince);
+      return this.strike(entry, isolated, result.reason, othersStoredSince);
     }
     const failure = this.noteFailure(report.failure as RequestFailure);
-    if (failure.kind === 'server_error') return this.strike(entry, suspect, failure.reason, othersStoredSince, failure);
+    if (failure.kind === 'server_error') return this.strike(entry, isolated, failure.reason, othersStoredSince, failure);
     return { kind: 'failed', failure, wakeOnAppend: false };
   }
 
-  /** Another 5xx for a set-aside message; it counts only when other messages were stored meanwhile. */
-  private async strike(entry: OutboxEntry, suspect: Suspect, reason: string, othersStoredSince: boolean, failure?: RequestFailure): Promise<Step> {
-    suspect.lastReason = reason;
+  /** Another failure of an isolated message; it counts only when other messages were stored meanwhile. */
+  private async strike(entry: OutboxEntry, isolated: Isolated, reason: string, othersStoredSince: boolean, failure?: RequestFailure): Promise<Step> {
+    isolated.lastReason = reason;
     if (!othersStoredSince) return { kind: 'failed', failure: failure ?? { kind: 'server_error', reason }, wakeOnAppend: true };
-    suspect.strikes++;
-    suspect.triedAt = this.successes;
-    if (suspect.strikes < (this.options.poisonMaxAttempts ?? 8)) return RETRY_NOW;
-    await this.parkPoison(entry, suspect);
+    if (!this.isolatedMessages.strike(isolated, this.successes)) return RETRY_NOW;
+    await this.parkIsolated(entry, isolated);
     return PROGRESS;
   }
 
-  private async parkPoison(entry: OutboxEntry, suspect: Suspect): Promise<void> {
-    this.suspects.delete(entry.seq);
-    const reason = `the API answered ${suspect.lastReason} to this message ${suspect.strikes} times while storing others`;
+  private async parkIsolated(entry: OutboxEntry, isolated: Isolated): Promise<void> {
+    this.isolatedMessages.release(entry.seq);
+    const reason = `the API answered ${isolated.lastReason} to this message ${isolated.strikes} times while storing others`;
     await this.outbox.deadLetter(entry.seq, reason, 'server_error');
     this.metrics.deadLetters.inc();
     this.metrics.poisonMessagesParked.inc();
@@ -350,8 +382,8 @@ export class Publisher {
       seq: entry.seq,
       channelId: entry.message.channelId,
       messageId: entry.message.messageId,
-      attempts: suspect.strikes,
-      reason: suspect.lastReason,
+      attempts: isolated.strikes,
+      reason: isolated.lastReason,
     });
   }
 
@@ -369,7 +401,7 @@ export class Publisher {
     return failure;
   }
 
-  /** Applies the answered prefix of a report: delivered, parked, or set aside. */
+  /** Applies the answered prefix of a report: delivered, parked, or isolated. */
   private async apply(batch: OutboxEntry[], report: DeliveryReport): Promise<void> {
     const deliveredSeqs: number[] = [];
     const notStored: Array<{ entry: OutboxEntry; reason: string }> = [];
@@ -392,11 +424,11 @@ export class Publisher {
       this.outbox.markDelivered(deliveredSeqs).catch((error) => this.logger.error('could not record delivery; the messages may be resent', { error: (error as Error).message }));
       this.metrics.messagesPublished.inc(deliveredSeqs.length);
     }
-    // Answered for, but not stored, while others in the same request were: set aside like a 5xx alone.
+    // Answered for, but not stored, while others in the same request were: isolated like a 5xx alone.
     for (const { entry, reason } of notStored) {
-      const suspect = this.suspects.get(entry.seq);
-      if (suspect) await this.strike(entry, suspect, reason, deliveredSeqs.length > 0);
-      else this.suspects.set(entry.seq, { strikes: 1, triedAt: this.successes, lastReason: reason });
+      const isolated = this.isolatedMessages.get(entry.seq);
+      if (isolated) await this.strike(entry, isolated, reason, deliveredSeqs.length > 0);
+      else this.isolatedMessages.isolate(entry.seq, this.successes, reason);
     }
   }
 }

@@ -1,6 +1,6 @@
-import { chmodSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { open, rename } from 'node:fs/promises';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { replaceFile } from '@tp/service-kit';
 import { assertPrivate } from './session-store';
 
 export const PEERS_FILE = 'telegram.peers.json';
@@ -30,16 +30,6 @@ export class PeerStore {
   /** Atomic replace (temp file, fsync, rename), 0600. */
   async save(channels: Record<string, string>): Promise<void> {
     mkdirSync(this.dir, { recursive: true, mode: 0o700 });
-    const file = path.join(this.dir, PEERS_FILE);
-    const tmp = `${file}.tmp`;
-    const handle = await open(tmp, 'w', 0o600);
-    try {
-      await handle.writeFile(JSON.stringify({ channels }));
-      await handle.datasync();
-    } finally {
-      await handle.close();
-    }
-    chmodSync(tmp, 0o600); // a leftover temp file keeps its old mode when reopened
-    await rename(tmp, file);
+    await replaceFile(path.join(this.dir, PEERS_FILE), JSON.stringify({ channels }));
   }
 }

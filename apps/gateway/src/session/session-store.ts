@@ -1,7 +1,7 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
-import { open, rename } from 'node:fs/promises';
 import path from 'node:path';
+import { replaceFile } from '@tp/service-kit';
 
 export const SESSION_FILE = 'telegram.session';
 
@@ -68,15 +68,6 @@ export async function saveSession(dir: string, session: string, key?: Buffer): P
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   chmodSync(dir, 0o700);
   const file = path.join(dir, SESSION_FILE);
-  const tmp = `${file}.tmp`;
-  const handle = await open(tmp, 'w', 0o600);
-  try {
-    await handle.writeFile(key ? encrypt(session, key) : session);
-    await handle.datasync();
-  } finally {
-    await handle.close();
-  }
-  chmodSync(tmp, 0o600);
-  await rename(tmp, file);
+  await replaceFile(file, key ? encrypt(session, key) : session);
   return file;
 }

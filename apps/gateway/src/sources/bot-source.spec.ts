@@ -7,7 +7,7 @@ import { Outbox, OutboxFullError } from '../outbox/outbox';
 import { FakeBotApi } from '@tp/testing/telegram';
 import { BotSource, redactBotToken } from './bot-source';
 import { telegrafUpdatesApi } from './telegraf-updates';
-import { updateToMessage } from './bot-updates';
+import { updateToMessage, type BotUpdate } from './bot-updates';
 import { pngImage, until } from '@tp/testing';
 import { MediaQueue } from '../media/media-queue';
 
@@ -109,10 +109,12 @@ describe('BotSource', () => {
 });
 
 describe('updateToMessage', () => {
+  // Test data carries only the fields the mapping reads, not every field telegraf's types require.
+  const wire = (update: object) => update as BotUpdate;
   const base = { message_id: 10, date: 1_761_311_100, chat: { id: CHANNEL, type: 'channel', title: 'TP Capital' } };
 
   it('maps a channel post with caption, photo sizes, reply and forward', () => {
-    const message = updateToMessage({
+    const message = updateToMessage(wire({
       update_id: 1,
       channel_post: {
         ...base,
@@ -122,7 +124,7 @@ describe('updateToMessage', () => {
         photo: [{ file_id: 'small', width: 90, height: 60 }, { file_id: 'large', width: 1280, height: 853 }],
         forward_origin: { type: 'channel', date: 1_761_300_000, chat: { id: -100555, title: 'Origem' }, message_id: 77 },
       },
-    });
+    }));
     expect(message).toEqual({
       channelId: String(CHANNEL),
       messageId: 10,
@@ -138,14 +140,14 @@ describe('updateToMessage', () => {
   });
 
   it('carries the edit date of an edited post', () => {
-    expect(updateToMessage({ update_id: 2, edited_channel_post: { ...base, text: 'novo', edit_date: 1_761_311_160 } })?.editDate).toBe('2025-10-24T13:06:00.000Z');
+    expect(updateToMessage(wire({ update_id: 2, edited_channel_post: { ...base, text: 'novo', edit_date: 1_761_311_160 } }))?.editDate).toBe('2025-10-24T13:06:00.000Z');
   });
 
   it('takes group messages only from allowed chats', () => {
     const group = { ...base, chat: { id: -1009, type: 'supergroup' }, text: 'oi' };
-    expect(updateToMessage({ update_id: 3, message: group })).toBeNull();
-    expect(updateToMessage({ update_id: 3, message: group }, ['-1009'])?.channelId).toBe('-1009');
-    expect(updateToMessage({ update_id: 4, channel_post: { ...base, text: 'x' } }, ['-1009'])).toBeNull();
+    expect(updateToMessage(wire({ update_id: 3, message: group }))).toBeNull();
+    expect(updateToMessage(wire({ update_id: 3, message: group }), ['-1009'])?.channelId).toBe('-1009');
+    expect(updateToMessage(wire({ update_id: 4, channel_post: { ...base, text: 'x' } }), ['-1009'])).toBeNull();
   });
 });
 

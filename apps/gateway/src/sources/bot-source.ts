@@ -27,7 +27,9 @@ export interface BotSourceOptions {
  * Telegram confirms updates when the next getUpdates carries a higher offset, so the offset moves
  * past a batch only once `outbox.append` has resolved (fsync'd). A crash or a failed write means
  * Telegram sends the batch again; the outbox skips what it already holds. Telegraf's own polling
- * advances the offset before handlers run, which is why it is not used.
+ * also asks again only after the handlers ran, but when a handler fails it stops and confirms the
+ * batch on its way out, and it confirms whole batches only (not the prefix a full outbox took),
+ * which is why it is not used.
  */
 export class BotSource {
   state: SourceState = 'starting';

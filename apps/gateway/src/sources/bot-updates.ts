@@ -1,31 +1,29 @@
 import type { IngestMessage } from '@tp/ingest-contract';
+import type { Message, PhotoSize, Update } from 'telegraf/types';
 
-/** The subset of a Bot API `Message` the gateway reads. */
-export interface BotMessage {
-  message_id: number;
-  date: number;
-  edit_date?: number;
-  chat: { id: number; type: string; title?: string };
-  text?: string;
-  caption?: string;
-  media_group_id?: string;
-  photo?: PhotoSize[];
-  reply_to_message?: { message_id: number };
-  forward_origin?: { type: string; date?: number; chat?: { id: number; title?: string }; message_id?: number; sender_user_name?: string; sender_user?: { first_name?: string } };
+/** The updates the bot source asks for (ALLOWED_UPDATES), in telegraf's Bot API types. */
+export type BotUpdate = Update.ChannelPostUpdate | Update.EditedChannelPostUpdate | Update.MessageUpdate | Update.EditedMessageUpdate;
+
+/**
+ * A message as the gateway reads it. telegraf's types split messages by kind (text, photo…); any
+ * kind may carry what is read here, so those fields are optional.
+ */
+type BotMessage = Message.ServiceMessage &
+  Partial<Pick<Message.CommonMessage, 'edit_date' | 'forward_origin' | 'reply_to_message'>> &
+  Partial<Pick<Message.TextMessage, 'text'> & Pick<Message.PhotoMessage, 'photo' | 'caption' | 'media_group_id'>> &
+  LegacyForward;
+
+/** How Bot API servers before 7.0 described a forward (telegraf's types have only `forward_origin`). */
+interface LegacyForward {
   forward_from_chat?: { id: number; title?: string };
   forward_from_message_id?: number;
   forward_date?: number;
 }
 
-/** One size of a photo; Telegram sends several, smallest first. */
-export interface PhotoSize {
-  file_id: string;
-  /** Stable across bots and time: what the gateway and the API key a file by. */
-  file_unique_id?: string;
-  width: number;
-  height: number;
-  file_size?: number;
-}
+/** Every origin carries `date` (Bot API 7.0); telegraf's types declare it only on a base type its members do not extend. */
+type Origin = NonNullable<BotMessage['forward_origin']> & { date?: number };
+
+export type { PhotoSize };
 
 /** A photo to fetch: the size picked, and the file it is. */
 export interface PhotoJob {
@@ -47,25 +45,29 @@ export function pickPhotoSize(sizes: PhotoSize[], maxBytes: number): { size: Pho
   return { size: fitting.reduce((a, b) => (b.width * b.height > a.width * a.height ? b : a)) };
 }
 
-export interface BotUpdate {
-  update_id: number;
-  channel_post?: BotMessage;
-  edited_channel_post?: BotMessage;
-  message?: BotMessage;
-  edited_message?: BotMessage;
-}
-
 export const ALLOWED_UPDATES = ['channel_post', 'edited_channel_post', 'message', 'edited_message'] as const;
+
+/** The message an update carries, whichever of the four kinds it is. */
+function messageOf(update: BotUpdate): BotMessage | undefined {
+  if ('channel_post' in update) return update.channel_post;
+  if ('edited_channel_post' in update) return update.edited_channel_post;
+  if ('message' in update) return update.message;
+  if ('edited_message' in update) return update.edited_message;
+  return undefined;
+}
 
 const iso = (unixSeconds: number) => new Date(unixSeconds * 1000).toISOString();
 
 function forwardedFrom(m: BotMessage): IngestMessage['forwardedFrom'] {
-  const origin = m.forward_origin;
+  const origin: Origin | undefined = m.forward_origin;
   if (origin) {
     const out: NonNullable<IngestMessage['forwardedFrom']> = {};
-    if (origin.chat) out.channelId = String(origin.chat.id);
-    if (origin.message_id) out.messageId = origin.message_id;
-    const name = origin.chat?.title ?? origin.sender_user_name ?? origin.sender_user?.first_name;
+    if ('chat' in origin) {
+      out.channelId = String(origin.chat.id);
+      if (origin.message_id) out.messageId = origin.message_id;
+    }
+    const chatTitle = 'chat' in origin && 'title' in origin.chat ? origin.chat.title : undefined;
+    const name = chatTitle ?? ('sender_user_name' in origin ? origin.sender_user_name : undefined) ?? ('sender_user' in origin ? origin.sender_user.first_name : undefined);
     if (name) out.name = name;
     if (origin.date) out.date = iso(origin.date);
     return out;
@@ -81,8 +83,8 @@ function forwardedFrom(m: BotMessage): IngestMessage['forwardedFrom'] {
  * allowed chats (and channel posts too, when an allow-list is set). Anything else → null.
  */
 export function updateToMessage(update: BotUpdate, allowedChatIds: string[] = [], media?: { maxBytes: number }): IngestMessage | null {
-  const isChannel = Boolean(update.channel_post || update.edited_channel_post);
-  const m = update.channel_post ?? update.edited_channel_post ?? update.message ?? update.edited_message;
+  const isChannel = 'channel_post' in update || 'edited_channel_post' in update;
+  const m = messageOf(update);
   if (!m) return null;
   const chatId = String(m.chat.id);
   if (allowedChatIds.length ? !allowedChatIds.includes(chatId) : !isChannel) return null;
@@ -94,7 +96,7 @@ export function updateToMessage(update: BotUpdate, allowedChatIds: string[] = []
     text: m.text ?? m.caption ?? '',
     source: 'bot',
   };
-  if (m.chat.title) message.channelTitle = m.chat.title;
+  if ('title' in m.chat && m.chat.title) message.channelTitle = m.chat.title;
   if (m.edit_date) message.editDate = iso(m.edit_date);
   if (m.reply_to_message) message.replyToMessageId = m.reply_to_message.message_id;
   if (m.media_group_id) message.mediaGroupId = m.media_group_id;
@@ -119,7 +121,7 @@ export function updateToMessage(update: BotUpdate, allowedChatIds: string[] = []
 
 /** The photo of an update to fetch (the size `updateToMessage` named as pending), or null. */
 export function photoJobOf(update: BotUpdate, maxBytes: number): PhotoJob | null {
-  const m = update.channel_post ?? update.edited_channel_post ?? update.message ?? update.edited_message;
+  const m = messageOf(update);
   if (!m?.photo?.length) return null;
   const pick = pickPhotoSize(m.photo, maxBytes);
   if (!('size' in pick)) return null;

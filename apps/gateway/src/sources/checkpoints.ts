@@ -1,6 +1,6 @@
 import { mkdirSync, readFileSync } from 'node:fs';
-import { open, rename } from 'node:fs/promises';
 import path from 'node:path';
+import { replaceFile } from '@tp/service-kit';
 
 /**
  * Per-channel numbers (high-water marks, backfill positions) kept in a small JSON file, replaced
@@ -34,17 +34,7 @@ export class Checkpoints {
     this.values[key] = value;
     const snapshot = JSON.stringify(this.values);
     // Each write starts from a settled chain: one failed write must not fail every later one.
-    const write = this.writing.catch(() => undefined).then(async () => {
-      const tmp = `${this.file}.tmp`;
-      const handle = await open(tmp, 'w', 0o600);
-      try {
-        await handle.writeFile(snapshot);
-        await handle.datasync();
-      } finally {
-        await handle.close();
-      }
-      await rename(tmp, this.file);
-    });
+    const write = this.writing.catch(() => undefined).then(() => replaceFile(this.file, snapshot));
     this.writing = write;
     await write;
   }

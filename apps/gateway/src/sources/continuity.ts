@@ -1,6 +1,6 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { replaceFile } from '../outbox/atomic-file';
+import { replaceFile } from '@tp/service-kit';
 
 /** Ids known for one channel: stored messages, deletions, service messages, as sorted closed ranges. */
 interface ChannelIds {

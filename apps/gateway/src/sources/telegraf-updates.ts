@@ -8,6 +8,6 @@ export function telegrafUpdatesApi(token: string, apiRoot?: string): UpdatesApi 
   const telegram = new Telegram(token, apiRoot ? { apiRoot } : {});
   return {
     getUpdates: (offset, timeout, signal) =>
-      telegram.callApi('getUpdates', { offset, timeout, limit: 100, allowed_updates: [...ALLOWED_UPDATES] }, { signal: signal as never }) as unknown as Promise<BotUpdate[]>,
+      telegram.callApi('getUpdates', { offset, timeout, limit: 100, allowed_updates: [...ALLOWED_UPDATES] }, { signal: signal as never }) as Promise<BotUpdate[]>,
   };
 }

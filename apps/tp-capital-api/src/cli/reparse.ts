@@ -2,7 +2,7 @@
 import { localDatabaseEnv } from '@tp/db-schema';
 import { openLocalDatabase } from '@tp/db-schema/embedded';
 import { loadEnv } from '@tp/service-kit';
-import { reparseStoredMessages } from '../ingest/reparse';
+import { reparseStoredMessages } from '../lifecycle/reparse';
 import { PARSER_VERSION } from '../parser/signal-parser';
 
 async function main() {

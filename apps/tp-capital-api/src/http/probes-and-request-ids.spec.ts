@@ -76,4 +76,29 @@ describe('tp-capital-api request ids', () => {
     const [line] = await accessLines(1);
     expect(line).toMatchObject({ requestId: id, status: 401, path: '/ingest' });
   });
+
+  it("names the gateway's request id in the log line of a 500 raised deep in the ingest service", async () => {
+    // Every way the ingest service runs SQL fails as a bug would, after the body was parsed and validated.
+    const bug = () => {
+      throw new TypeError("Cannot read properties of undefined (reading 'rows')");
+    };
+    const failing = new Proxy(database.db, {
+      get: (target, key, receiver) =>
+        key === 'execute' || key === 'transaction' ? bug : key === 'session' ? { prepareQuery: bug } : Reflect.get(target, key, receiver),
+    });
+    const { app, text } = appOn({ ...database, db: failing });
+    const requestId = 'gw:-1001649127710:9100-9101+2';
+    await request(app)
+      .post('/ingest/batch')
+      .set(GATEWAY_TOKEN_HEADER, GATEWAY_TOKEN)
+      .set('X-Request-Id', requestId)
+      .send({ messages: [message({ messageId: 9100 }), message({ messageId: 9101 })] })
+      .expect(500);
+    const failure = await until(() => text().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>).find((e) => e.message === 'request failed'), {
+      ok: (line) => line !== undefined,
+      timeoutMs: 2_000,
+      what: 'the 500 log line',
+    });
+    expect(failure).toMatchObject({ level: 'error', requestId, path: '/ingest/batch', error: "Cannot read properties of undefined (reading 'rows')" });
+  });
 });

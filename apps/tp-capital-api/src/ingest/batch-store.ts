@@ -1,13 +1,16 @@
 import { forwardedMessages, ingestLogs, queryRowsPrepared, signals, type Database } from '@tp/db-schema';
 import { sql } from 'drizzle-orm';
 import { PARSER_VERSION, sideOf, signalsOf } from '../parser/signal-parser';
-import { refusalWarning, withSavepoint } from './derived-guard';
-import { keyOf, parseColumns, type PreparedMessage } from './message-rows';
+import { refusalWarning, withSavepoint } from '../persistence/savepoint';
+import { parseColumns } from '../persistence/parse-columns';
+import { keyOf, type PreparedMessage } from './prepared-message';
 
-/** Which candidates were new (inserted) and the signal each new signal message got. */
+/** Which candidates were new (inserted), the signal each new signal message got, and the type of every signal inserted. */
 export interface InsertedBatch {
   insertedKeys: Set<string>;
   signalIds: Map<string, number>;
+  /** One entry per signal row inserted (a post listing several assets has several). */
+  signalTypes: Array<string | null>;
 }
 
 // A stable order keeps lock acquisition consistent between concurrent batches.
@@ -57,10 +60,7 @@ function rowOf({ m, ts, parsed }: PreparedMessage) {
  * database's job (ON CONFLICT on the message key), never a SELECT-then-INSERT.
  */
 export class BatchStore {
-  constructor(
-    private readonly onSignalInserted: (signalType: string | null) => void,
-    private readonly preparedStatements = false,
-  ) {}
+  constructor(private readonly preparedStatements = false) {}
 
   /**
    * One statement: insert the raw messages (ON CONFLICT DO NOTHING on the message key), the signals
@@ -118,6 +118,7 @@ export class BatchStore {
     );
     const insertedKeys = new Set<string>();
     const signalIds = new Map<string, number>();
+    const signalTypes: Array<string | null> = [];
     for (const r of result) {
       const key = keyOf({ channelId: r.channel_id, messageId: Number(r.message_id), ts: new Date(r.ts) });
       if (r.t === 'm') insertedKeys.add(key);
@@ -126,10 +127,10 @@ export class BatchStore {
         const id = Number(r.id);
         const known = signalIds.get(key);
         if (known === undefined || id < known) signalIds.set(key, id);
-        this.onSignalInserted(r.signal_type);
+        signalTypes.push(r.signal_type);
       }
     }
-    return { insertedKeys, signalIds };
+    return { insertedKeys, signalIds, signalTypes };
   }
 
   /**
@@ -143,7 +144,7 @@ export class BatchStore {
       const whole = await withSavepoint(tx, (sp) => this.insert(sp, candidates));
       if (whole.ok) return whole.value;
     }
-    const merged: InsertedBatch = { insertedKeys: new Set(), signalIds: new Map() };
+    const merged: InsertedBatch = { insertedKeys: new Set(), signalIds: new Map(), signalTypes: [] };
     const ordered = [...candidates].sort(byKey);
     for (const p of ordered) {
       const attempt = await withSavepoint(tx, (sp) => this.insert(sp, [p]));
@@ -155,6 +156,7 @@ export class BatchStore {
       }
       one.insertedKeys.forEach((k) => merged.insertedKeys.add(k));
       one.signalIds.forEach((id, k) => merged.signalIds.set(k, id));
+      merged.signalTypes.push(...one.signalTypes);
     }
     return merged;
   }

@@ -2,6 +2,7 @@ import { forwardedMessages, ingestLogs, signals, sqlState, type Database } from 
 import { ingestDeletionSchema, MAX_DELETION_IDS, validateIngestDeletion, type IngestDeletion } from '@tp/ingest-contract';
 import { and, eq, inArray, isNull, sql } from 'drizzle-orm';
 import { HttpError, type RouteSpec, int, json, obj } from '@tp/service-kit';
+import { ContentionError } from '../domain/errors';
 
 /** What a deletion changed; every id of the request is in exactly one of the three lists. */
 export interface DeletionOutcome {
@@ -69,7 +70,7 @@ export async function recordDeletion(db: Database, deletion: IngestDeletion): Pr
     } catch (error) {
       const state = sqlState(error);
       if ((state === '40P01' || state === '40001') && attempt < MAX_ATTEMPTS) continue;
-      if (state === '40P01' || state === '40001') throw new HttpError(503, 'database_busy', 'concurrent writes kept conflicting; retry');
+      if (state === '40P01' || state === '40001') throw new ContentionError(error);
       throw error;
     }
   }
@@ -99,12 +100,7 @@ export function deletionRoutes(db: Database): RouteSpec[] {
       handler: async ({ req, res }) => {
         const result = validateIngestDeletion(req.body);
         if (!result.ok) throw new HttpError(400, 'validation_failed', 'deletion does not match the ingest contract', result.errors);
-        try {
-          res.json({ status: 'ok', ...(await recordDeletion(db, result.value)) });
-        } catch (error) {
-          if (error instanceof HttpError && error.status === 503) res.set('Retry-After', '1');
-          throw error;
-        }
+        res.json({ status: 'ok', ...(await recordDeletion(db, result.value)) });
       },
     },
   ];

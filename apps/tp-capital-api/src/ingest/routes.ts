@@ -1,8 +1,7 @@
 import { ingestBatchSchema, ingestMessageSchema, MAX_BATCH_SIZE, validateIngestMessage, type IngestMessage } from '@tp/ingest-contract';
-import type { Response } from 'express';
 import { HttpError, type RouteSpec, type Schema, bool, int, json, nullable, obj, str } from '@tp/service-kit';
 import type { ApiMetrics } from '../metrics';
-import { IngestContentionError, type IngestOutcome, type IngestService } from './ingest-service';
+import type { IngestOutcome, IngestService } from './ingest-service';
 
 /** A stored message: `signalId` when it created or kept a signal; a duplicate answers `{ status, skipped: true }` only. */
 const storedResult: Schema = obj({ status: { const: 'ok' }, skipped: bool, signalId: nullable(int), edited: { const: true } }, ['signalId', 'edited']);
@@ -17,17 +16,13 @@ function countOutcomes(metrics: ApiMetrics, outcomes: IngestOutcome[]) {
  * Stores, counting a database failure as an ingest error before the error handler answers 503.
  * What a message contains never fails this: unstorable derived data is stored as a parse warning.
  */
-async function store(service: IngestService, metrics: ApiMetrics, res: Response, messages: IngestMessage[]) {
+async function store(service: IngestService, metrics: ApiMetrics, messages: IngestMessage[]) {
   try {
     const outcomes = await service.ingest(messages);
     countOutcomes(metrics, outcomes);
     return outcomes;
   } catch (error) {
     metrics.ingestionRequests.inc({ status: 'error' }, messages.length);
-    if (error instanceof IngestContentionError) {
-      res.set('Retry-After', '1');
-      throw new HttpError(503, 'database_busy', 'concurrent writes kept conflicting; retry');
-    }
     throw error;
   }
 }
@@ -53,7 +48,7 @@ export function ingestRoutes(service: IngestService, metrics: ApiMetrics): Route
           metrics.ingestionRequests.inc({ status: 'invalid' });
           throw new HttpError(400, 'validation_failed', 'message does not match the ingest contract', result.errors);
         }
-        const [outcome] = await store(service, metrics, res, [result.value]);
+        const [outcome] = await store(service, metrics, [result.value]);
         const { kind: _kind, ...body } = outcome;
         res.json(outcome.skipped ? { status: 'ok', skipped: true } : body);
       },
@@ -104,7 +99,7 @@ export function ingestRoutes(service: IngestService, metrics: ApiMetrics): Route
           }
         });
         if (valid.length) {
-          const outcomes = await store(service, metrics, res, valid.map((v) => v.message));
+          const outcomes = await store(service, metrics, valid.map((v) => v.message));
           outcomes.forEach(({ kind: _kind, ...o }, i) => (results[valid[i].index] = o.skipped ? { status: 'ok', skipped: true } : o));
         }
         res.json({ status: 'ok', results });

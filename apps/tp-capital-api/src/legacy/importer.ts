@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { sql, type SQL } from 'drizzle-orm';
 import { countRows, readPages, type Layout, type SourceTable } from './source-layouts';
 import { jsonWithoutNul, RowProblems, stripNul, storedInstant, storedInteger, storedPrice, syntheticMessageId, withoutNul } from './stored-values';
+import { digestBotToken } from '../registry/bot-token';
 
 type Row = Record<string, string | null>;
 
@@ -337,7 +338,8 @@ async function importBots(options: ImportOptions, table: SourceTable): Promise<T
       values: {
         legacyId: withoutNul(row.id, 'id', problems),
         username: withoutNul(row.username, 'username', problems),
-        token: withoutNul(row.token, 'token', problems),
+        // The token itself is never stored; the original table keeps it for its owner.
+        ...digestBotToken(row.token),
         botType: row.bot_type ?? 'Sender',
         description: row.description === null ? null : withoutNul(row.description, 'description', problems),
         isActive: row.status !== 'inactive',

@@ -1,5 +1,5 @@
 import { randomInt } from 'node:crypto';
-import { createDatabase, legacyImports, queryRows, runMigrations, type Database, type DatabaseHandle } from '@tp/db-schema';
+import { createDatabase, legacyImports, queryRows, redactUrl, runMigrations, type Database, type DatabaseHandle } from '@tp/db-schema';
 import { sql } from 'drizzle-orm';
 import { importTables, type TableReconciliation } from './importer';
 import { detectSourceTables, type SourceTable } from './source-layouts';
@@ -40,16 +40,6 @@ export async function sameDatabase(a: Database, b: Database): Promise<boolean> {
   });
 }
 
-const withoutPassword = (url: string) => {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '****';
-    return u.toString();
-  } catch {
-    return '(unparsable URL)';
-  }
-};
-
 /**
  * Takes the original system's database over into `targetUrl`: detects its layouts, migrates the
  * target (in place, moving the original `tp_capital` aside in the first migration's transaction),
@@ -70,7 +60,7 @@ export async function takeOver(options: TakeoverOptions): Promise<TakeoverResult
     const reports = await importTables({ source: source.db, target: dryRun ? undefined : target.db, tables, dryRun, batchSize: options.batchSize, onProgress: options.onProgress });
     if (!dryRun) {
       const layouts = tables.map((t) => ({ table: t.logical, readFrom: `${t.schema}.${t.name}`, layout: t.layout }));
-      await target.db.insert(legacyImports).values({ startedAt, mode, source: withoutPassword(options.sourceUrl), layouts, report: reports });
+      await target.db.insert(legacyImports).values({ startedAt, mode, source: redactUrl(options.sourceUrl), layouts, report: reports });
     }
     return { mode, moved, tables, reports, dryRun };
   } finally {

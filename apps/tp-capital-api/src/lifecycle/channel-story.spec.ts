@@ -2,7 +2,7 @@ import { forwardedMessages, signalEvents, signals } from '@tp/db-schema';
 import { GATEWAY_TOKEN_HEADER } from '@tp/ingest-contract';
 import { asc, eq } from 'drizzle-orm';
 import request from 'supertest';
-import { reparseStoredMessages } from '../ingest/reparse';
+import { reparseStoredMessages } from './reparse';
 import { useTestApp, GATEWAY_TOKEN, message } from '../testing/test-app';
 
 const api = useTestApp();

@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import { Registry } from 'prom-client';
 import request from 'supertest';
 import { openApiValidator } from '../contract/openapi-validator.testing';
-import { reparseStoredMessages } from '../ingest/reparse';
+import { reparseStoredMessages } from './reparse';
 import { useTestApp, GATEWAY_TOKEN, message } from '../testing/test-app';
 import { startLifecycleMaintenance } from './maintenance';
 import { LIFECYCLE_VERSION } from './outcome';

@@ -1,4 +1,4 @@
-import { decimalFits, PERCENTAGE_COLUMN } from '../ingest/derived-bounds';
+import { decimalFits, PERCENTAGE_COLUMN } from '../persistence/column-fit';
 
 /**
  * Version of the rules below (2: stop moves, target changes, partial exits counted with the stop, sell side). Signals whose `lifecycle_version` is older (or null) are re-derived by

@@ -1,7 +1,7 @@
 import { forwardedMessages, queryRows, signalEvents, signals, type Database } from '@tp/db-schema';
 import { and, eq, isNull, lte, or, sql } from 'drizzle-orm';
-import { storableParse } from '../ingest/derived-bounds';
-import { refusalWarning, withSavepoint } from '../ingest/derived-guard';
+import { storableParse } from '../persistence/column-fit';
+import { refusalWarning, withSavepoint } from '../persistence/savepoint';
 import { parseSignalMessage, updatesOf } from '../parser/signal-parser';
 import { LIFECYCLE_VERSION } from './outcome';
 import { applyLifecycleUpdate, channelUpdateMessages, lockChannelLifecycle } from './signal-lifecycle';

@@ -1,6 +1,6 @@
 import { forwardedMessages, ingestLogs, signalEvents, signals, type Database } from '@tp/db-schema';
 import { and, asc, desc, eq, inArray, isNull, lt, lte, notInArray, or, sql, type SQL } from 'drizzle-orm';
-import { safeWarning } from '../ingest/derived-bounds';
+import { safeWarning } from '../persistence/column-fit';
 import { PARSER_VERSION, sideOf, signalsOf, updatesOf, type ParsedSignal, type ParsedUpdate, type ParseResult } from '../parser/signal-parser';
 import { deriveOutcome, LIFECYCLE_VERSION, resolveTarget, TERMINAL_STATUSES } from './outcome';
 

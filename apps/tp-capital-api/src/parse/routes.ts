@@ -1,6 +1,6 @@
 import { MAX_TEXT_LENGTH, SAFE_TEXT_PATTERN } from '@tp/ingest-contract';
 import { type RouteSpec, int, json, nullable, obj, str } from '@tp/service-kit';
-import { storableParse } from '../ingest/derived-bounds';
+import { storableParse } from '../persistence/column-fit';
 import { parseSignalMessage, PARSER_VERSION, type ParseResult } from '../parser/signal-parser';
 
 const price = nullable(str);

@@ -1,32 +1,7 @@
-import { isUniqueViolation, telegramBots, type Database } from '@tp/db-schema';
-import { and, asc, eq } from 'drizzle-orm';
-import { HttpError, type RouteSpec, type Schema, bool, dateTime, int, json, nullable, obj, str } from '@tp/service-kit';
+import { type RouteSpec, type Schema, bool, dateTime, int, json, nullable, obj, str } from '@tp/service-kit';
 import { LEGACY_ERRORS } from '../http/errors';
-import { iso } from '../http/query';
-import { CHANNEL_STATUSES, CHANNEL_TYPES, ChannelRegistry, type ChannelChange } from './channel-registry';
-
-/** Bot tokens are stored as given but only ever leave the API masked. */
-export function maskToken(token: string): string {
-  return token.length <= 10 ? '****' : `${token.slice(0, 4)}****${token.slice(-4)}`;
-}
-
-const BOT_TYPES = ['ingestion', 'forwarder', 'sender'] as const;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-/** A bot by the id the dashboard holds: ours (a UUID) or the original system's (`bot-<ms>-<rand>`). */
-const botById = (id: string) => (UUID.test(id) ? eq(telegramBots.id, id) : eq(telegramBots.legacyId, id));
-
-const botJson = (b: typeof telegramBots.$inferSelect) => ({
-  id: b.legacyId ?? b.id,
-  username: b.username,
-  token: maskToken(b.token),
-  bot_type: b.botType,
-  description: b.description,
-  status: b.isActive ? 'active' : 'inactive',
-  is_active: b.isActive,
-  created_at: iso(b.createdAt),
-  updated_at: iso(b.updatedAt),
-});
+import { BOT_TYPES, type BotChange, type BotRegistry } from './bot-registry';
+import { CHANNEL_STATUSES, CHANNEL_TYPES, type ChannelRegistry, type ChannelChange } from './channel-registry';
 
 // ---- schemas -------------------------------------------------------------------------------------
 
@@ -213,29 +188,8 @@ function channelRoutes(registry: ChannelRegistry, dialect: ChannelDialect): Rout
   ];
 }
 
-type BotBody = { username?: string; token?: string; bot_type?: string; description?: string | null; status?: 'active' | 'inactive' };
-
-function botColumns(body: BotBody): Partial<typeof telegramBots.$inferInsert> {
-  return {
-    ...(body.username !== undefined ? { username: body.username } : {}),
-    ...(body.token !== undefined ? { token: body.token } : {}),
-    ...(body.bot_type !== undefined ? { botType: body.bot_type } : {}),
-    ...(body.description !== undefined ? { description: body.description } : {}),
-    ...(body.status !== undefined ? { isActive: body.status === 'active' } : {}),
-  };
-}
-
-function botConflict(error: unknown): never {
-  if (isUniqueViolation(error)) throw new HttpError(409, 'conflict', 'a bot with this username already exists');
-  throw error;
-}
-
-function botNotFound(id: string): never {
-  throw new HttpError(404, 'not_found', `bot ${id} not found`);
-}
-
 /** `/telegram/bots`: the bot registry with the dashboard's snake_case bodies; tokens leave only masked. */
-function botRoutes(db: Database): RouteSpec[] {
+function botRoutes(bots: BotRegistry): RouteSpec[] {
   return [
     {
       method: 'get',
@@ -245,8 +199,7 @@ function botRoutes(db: Database): RouteSpec[] {
       errorStyle: LEGACY_ERRORS,
       responses: { 200: json('{ data: Bot[], timestamp }', obj({ data: { type: 'array', items: botSchema }, timestamp })) },
       handler: async ({ res }) => {
-        const rows = await db.select().from(telegramBots).orderBy(asc(telegramBots.createdAt));
-        res.json({ data: rows.map(botJson), timestamp: new Date().toISOString() });
+        res.json({ data: await bots.list(), timestamp: new Date().toISOString() });
       },
     },
     {
@@ -265,12 +218,8 @@ function botRoutes(db: Database): RouteSpec[] {
         409: 'username already registered',
       },
       handler: async ({ res, body }) => {
-        const [row] = await db
-          .insert(telegramBots)
-          .values(botColumns(body as BotBody) as typeof telegramBots.$inferInsert)
-          .returning()
-          .catch(botConflict);
-        res.status(201).json({ status: 'ok', id: botJson(row).id, data: botJson(row) });
+        const bot = await bots.create(body as BotChange & { username: string; token: string });
+        res.status(201).json({ status: 'ok', id: bot.id, data: bot });
       },
     },
     {
@@ -291,14 +240,7 @@ function botRoutes(db: Database): RouteSpec[] {
       },
       handler: async ({ res, params, body }) => {
         const id = String(params.id);
-        const [row] = await db
-          .update(telegramBots)
-          .set({ ...botColumns(body as BotBody), updatedAt: new Date() })
-          .where(botById(id))
-          .returning()
-          .catch(botConflict);
-        if (!row) botNotFound(id);
-        res.json({ status: 'ok', id, data: botJson(row) });
+        res.json({ status: 'ok', id, data: await bots.update(id, body as BotChange) });
       },
     },
     {
@@ -312,8 +254,7 @@ function botRoutes(db: Database): RouteSpec[] {
       responses: { 200: json('{ status: "ok", id }', obj({ status: ok, id: str })), 401: 'Missing or wrong X-API-Key', 404: 'No such bot' },
       handler: async ({ res, params }) => {
         const id = String(params.id);
-        const rows = await db.delete(telegramBots).where(botById(id)).returning({ id: telegramBots.id });
-        if (!rows.length) botNotFound(id);
+        await bots.remove(id);
         res.json({ status: 'ok', id });
       },
     },
@@ -338,7 +279,7 @@ function botRoutes(db: Database): RouteSpec[] {
         ),
       },
       handler: async ({ res }) => {
-        const rows = await db.select().from(telegramBots).where(and(eq(telegramBots.botType, 'ingestion'), eq(telegramBots.isActive, true))).orderBy(asc(telegramBots.createdAt));
+        const rows = await bots.activeIngestionBots();
         // The gateway runs the bot with long polling and keeps its token; the API knows only the registry.
         res.json({
           data: {
@@ -347,7 +288,7 @@ function botRoutes(db: Database): RouteSpec[] {
             webhook: null,
             status: rows.length > 0 ? 'registered' : 'not_configured',
             timestamp: new Date().toISOString(),
-            bots: rows.map(botJson),
+            bots: rows,
           },
         });
       },
@@ -355,6 +296,7 @@ function botRoutes(db: Database): RouteSpec[] {
   ];
 }
 
-export function telegramRoutes(db: Database, registry = new ChannelRegistry(db)): RouteSpec[] {
-  return [...channelRoutes(registry, LEGACY_CHANNELS), ...channelRoutes(registry, CHANNELS), ...botRoutes(db)];
+/** The registry of Telegram channels and bots the dashboard manages, on every path its pages use. */
+export function registryRoutes(channels: ChannelRegistry, bots: BotRegistry): RouteSpec[] {
+  return [...channelRoutes(channels, LEGACY_CHANNELS), ...channelRoutes(channels, CHANNELS), ...botRoutes(bots)];
 }

@@ -2,7 +2,7 @@ import { signalVersions } from '@tp/db-schema';
 import { GATEWAY_TOKEN_HEADER } from '@tp/ingest-contract';
 import { eq } from 'drizzle-orm';
 import request from 'supertest';
-import { reparseStoredMessages } from '../ingest/reparse';
+import { reparseStoredMessages } from '../lifecycle/reparse';
 import { API_KEY, buildTestApp, GATEWAY_TOKEN, message, useTestApp } from '../testing/test-app';
 
 const api = useTestApp();

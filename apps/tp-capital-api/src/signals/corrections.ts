@@ -1,14 +1,12 @@
-import { signals, signalVersions, type Database } from '@tp/db-schema';
-import { and, asc, eq } from 'drizzle-orm';
-import { HttpError, type RouteSpec, type Schema, dateTime, json, obj, str } from '@tp/service-kit';
-import { decimalFits, PERCENTAGE_COLUMN, PRICE_COLUMN } from '../ingest/derived-bounds';
+import { type RouteSpec, type Schema, dateTime, json, obj, str } from '@tp/service-kit';
+import { InvalidInputError } from '../domain/errors';
 import { API_KEY_NAME_LOCAL } from '../http/guards';
 import { idParamsSchema } from '../http/query';
-import { lockChannelLifecycle, recomputeSignal } from '../lifecycle/signal-lifecycle';
 import { checkLevels } from '../parser/signal-parser';
 import { classifyTicker } from '../parser/tickers';
-
-type SignalRow = typeof signals.$inferSelect;
+import { decimalFits, PERCENTAGE_COLUMN, PRICE_COLUMN } from '../persistence/column-fit';
+import type { SignalRow } from './signal-repository';
+import type { SignalService } from './signal-service';
 
 /** The fields a trader may correct, as the API names them, and the column each one sets. */
 const PRICE_FIELDS = { buy_min: 'buyMin', buy_max: 'buyMax', target_1: 'target1', target_2: 'target2', target_final: 'targetFinal', stop: 'stop' } as const;
@@ -34,7 +32,7 @@ export const correctionBody: Schema = {
   },
 };
 
-const invalid = (path: string, message: string) => new HttpError(400, 'validation_failed', `invalid body: ${path} ${message}`, [{ path, message, in: 'body' }]);
+const invalid = (path: string, message: string) => new InvalidInputError(`invalid body: ${path} ${message}`, [{ path, message, in: 'body' }]);
 
 /** An exact decimal string from a JSON number or string; 400 naming the field otherwise. */
 function decimal(path: string, value: unknown, column = PRICE_COLUMN, signed = false): string {
@@ -141,51 +139,12 @@ export interface CorrectionResult {
   changed: string[];
 }
 
-/**
- * Corrects a signal's parsed fields: the previous values of the fields that change are kept as a
- * version with who (the API key's name) and when, the signal is marked corrected (a reparse or an
- * edit never overwrites it), and its status and outcome are re-derived from its events with the new
- * levels. One transaction, under the channel's lifecycle lock.
- */
-export async function correctSignal(db: Database, id: number, body: Record<string, unknown>, by: string, now = new Date()): Promise<CorrectionResult> {
-  return db.transaction(async (tx) => {
-    const [peek] = await tx.select({ channelId: signals.channelId }).from(signals).where(eq(signals.id, id)).limit(1);
-    if (!peek) throw new HttpError(404, 'not_found', `signal ${id} not found`);
-    await lockChannelLifecycle(tx, peek.channelId);
-    const [row] = await tx.select().from(signals).where(eq(signals.id, id)).limit(1).for('update');
-    if (!row) throw new HttpError(404, 'not_found', `signal ${id} not found`);
-    const before = correctableValues(row);
-    const after = corrected(row, body);
-    const changed = Object.keys(after).filter((k) => !sameValue(before[k], after[k]));
-    if (!changed.length) return { changed };
-    if (changed.includes('asset')) {
-      const [clash] = await tx
-        .select({ id: signals.id })
-        .from(signals)
-        .where(and(eq(signals.channelId, row.channelId), eq(signals.messageId, row.messageId), eq(signals.ts, row.ts), eq(signals.asset, after.asset as string)))
-        .limit(1);
-      if (clash) throw new HttpError(409, 'conflict', `the post of signal ${id} already has a ${String(after.asset)} signal (${clash.id})`, [{ path: 'asset', message: 'already a signal of this post' }]);
-    }
-    await tx.insert(signalVersions).values({
-      signalId: row.id,
-      signalTs: row.ts,
-      previous: Object.fromEntries(changed.map((k) => [k, before[k]])),
-      correctedBy: by,
-      correctedAt: now,
-    });
-    await tx
-      .update(signals)
-      .set({ ...columnsOf(after), correctedAt: now, correctedBy: by, updatedAt: now })
-      .where(and(eq(signals.id, row.id), eq(signals.ts, row.ts)));
-    await recomputeSignal(tx, { id: row.id, ts: row.ts }, now);
-    return { changed };
-  });
-}
-
-/** The versions of a signal, oldest first: what each correction replaced, by whom, when. */
-export async function signalVersionsOf(db: Database, id: number) {
-  const rows = await db.select().from(signalVersions).where(eq(signalVersions.signalId, id)).orderBy(asc(signalVersions.correctedAt), asc(signalVersions.id));
-  return rows.map((v) => ({ previous: v.previous, corrected_by: v.correctedBy, corrected_at: v.correctedAt.toISOString() }));
+/** What a correction would change on `row`: the values before and after, and the fields that differ. */
+export function planCorrection(row: SignalRow, body: Record<string, unknown>) {
+  const before = correctableValues(row);
+  const after = corrected(row, body);
+  const changed = Object.keys(after).filter((k) => !sameValue(before[k], after[k]));
+  return { before, after, changed, columns: columnsOf(after) };
 }
 
 export const versionSchema: Schema = obj({
@@ -195,7 +154,7 @@ export const versionSchema: Schema = obj({
 });
 
 /** `PUT /signals/:id`: a trader's correction of the parsed fields. */
-export function correctionRoute(db: Database, signalResponse: (id: number) => Promise<unknown>, signalWithVersions: Schema): RouteSpec {
+export function correctionRoute(service: Pick<SignalService, 'correct' | 'get'>, signalWithVersions: Schema): RouteSpec {
   return {
     method: 'put',
     path: '/signals/:id',
@@ -214,8 +173,8 @@ export function correctionRoute(db: Database, signalResponse: (id: number) => Pr
     handler: async ({ res, params, body }) => {
       const id = Number(params.id);
       const by = String(res.locals[API_KEY_NAME_LOCAL] ?? 'unknown');
-      const { changed } = await correctSignal(db, id, body as Record<string, unknown>, by);
-      res.json({ data: await signalResponse(id), changed });
+      const { changed } = await service.correct(id, body as Record<string, unknown>, by);
+      res.json({ data: await service.get(id), changed });
     },
   };
 }

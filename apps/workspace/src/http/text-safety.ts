@@ -1,25 +1,17 @@
+import { unsafeTextReason } from '@tp/service-kit';
 import type { RequestHandler } from 'express';
 import { ClientError, type FieldError } from './errors';
 
-// PostgreSQL text cannot hold NUL, and jsonb refuses an unpaired surrogate escape: both must be a
-// 400 naming the field, never a failed query.
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-
-/** Why PostgreSQL could not store this string, or undefined when it can. */
-export function unstorableTextReason(text: string): string | undefined {
-  if (text.includes('\u0000')) return 'must not contain NUL (\\u0000) characters';
-  if (LONE_SURROGATE.test(text)) return 'must not contain unpaired UTF-16 surrogates';
-  return undefined;
-}
+// Text PostgreSQL cannot store must be a 400 naming the field, never a failed query.
 
 /** Every string (value or object key) inside `value` that PostgreSQL could not store, by field path. */
 export function unstorableTextErrors(value: unknown, field: string, errors: FieldError[] = [], depth = 0): FieldError[] {
   if (typeof value === 'string') {
-    const reason = unstorableTextReason(value);
+    const reason = unsafeTextReason(value);
     if (reason) errors.push({ field, message: reason });
   } else if (value && typeof value === 'object' && depth < 64) {
     for (const [key, inner] of Object.entries(value)) {
-      const keyReason = unstorableTextReason(key);
+      const keyReason = unsafeTextReason(key);
       const safeKey = keyReason ? JSON.stringify(key).slice(1, -1) : key;
       const path = field ? `${field}.${safeKey}` : safeKey;
       if (keyReason) errors.push({ field: path, message: `name ${keyReason}` });
@@ -47,7 +39,7 @@ function decodedPathSegments(path: string): string[] {
 export const rejectUnstorableText: RequestHandler = (req, _res, next) => {
   const errors: FieldError[] = [];
   for (const segment of decodedPathSegments(req.path)) {
-    const reason = unstorableTextReason(segment);
+    const reason = unsafeTextReason(segment);
     if (reason) {
       errors.push({ field: 'path', message: reason });
       break;

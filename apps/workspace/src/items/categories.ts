@@ -1,7 +1,7 @@
 import { WORKSPACE_CATEGORIES } from '@tp/db-schema';
 import { bool, HttpError, int, json, obj, str, type RouteSpec } from '@tp/service-kit';
 import type { CategoryUsage, ItemRepository } from './repository';
-import { categoriesQuerySchema, type CATEGORY_ORDERS } from './validation';
+import { categoriesQuerySchema, listResponse, type CATEGORY_ORDERS } from './validation';
 
 /** A category as the dashboard reads it (the original TimescaleDB-era row shape). */
 export interface CategoryJson {
@@ -77,7 +77,7 @@ export function categoryRoutes(items: ItemRepository, prefix: string): RouteSpec
       summary: 'The built-in categories, then every other category an item uses, with item counts',
       tag,
       query: categoriesQuerySchema,
-      responses: { 200: json('The categories', obj({ success: { const: true }, count: int, data: { type: 'array', items: categorySchema } })), 400: 'Invalid query' },
+      responses: { 200: listResponse('The categories', categorySchema), 400: 'Invalid query' },
       handler: async ({ res, query }) => {
         // Every category listed is in use or built in, so active_only leaves the list as it is.
         const data = sortCategories(categoryList(await items.categoryUsage()), query.order_by as (typeof CATEGORY_ORDERS)[number]);

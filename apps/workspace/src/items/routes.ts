@@ -1,7 +1,7 @@
-import { HttpError, int, json, obj, str, type RouteSpec } from '@tp/service-kit';
+import { HttpError, json, obj, str, type RouteSpec } from '@tp/service-kit';
 import type { Request } from 'express';
 import type { ItemFilters, ItemRepository, ItemRow } from './repository';
-import { createItemSchema, listQuerySchema, updateItemSchema } from './validation';
+import { createItemSchema, listQuerySchema, listResponse, updateItemSchema } from './validation';
 
 /** The item as the original (LowDB) API returned it: camelCase, ISO dates, `updatedAt: null` until its first update. */
 export function itemJson(row: ItemRow) {
@@ -52,7 +52,7 @@ export function itemRoutes(items: ItemRepository, prefix: string): RouteSpec[] {
       summary: 'List items, newest first',
       tag,
       query: listQuerySchema,
-      responses: { 200: json('The items', obj({ success: { const: true }, count: int, data: { type: 'array', items: itemSchema } })), 400: 'Invalid filter' },
+      responses: { 200: listResponse('The items', itemSchema), 400: 'Invalid filter' },
       handler: async ({ res, query }) => {
         const { q, search, ...filters } = query as ListQuery;
         const rows = await items.list({ ...filters, search: search || q || undefined });

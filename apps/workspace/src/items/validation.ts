@@ -1,7 +1,11 @@
 import { WORKSPACE_PRIORITIES, WORKSPACE_STATUSES } from '@tp/db-schema';
-import { describeAjvErrors, type DescribeErrors } from '@tp/service-kit';
+import { describeAjvErrors, int, json, obj, type DescribeErrors } from '@tp/service-kit';
 
 /** Categories are dynamic, as in the original service: any lowercase slug up to 100 characters. */
+/** The 200 answer of a list route: `{ success: true, count, data: [...] }`, as the dashboard reads it. */
+export const listResponse = (description: string, item: object) =>
+  json(description, obj({ success: { const: true }, count: int, data: { type: 'array', items: item } }));
+
 export const CATEGORY_PATTERN = '^[a-z0-9-]+$';
 export const CATEGORY_MAX_LENGTH = 100;
 /** The database column is varchar(255). */

@@ -1,9 +1,7 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { DatabaseHandle } from '@tp/db-schema';
-import { createTestDatabase } from '@tp/db-schema/testing';
+import { useScratchDatabaseAndFolder } from '../testing/test-app';
 import { parseMigrateLowDbArgs, progressReporter, runLowDbMigration, type OutputStream } from './cli';
 
 /** Collects what the command writes, as a terminal or as a pipe. */
@@ -91,22 +89,13 @@ describe('progressReporter', () => {
 });
 
 describe('runLowDbMigration', () => {
-  let database: DatabaseHandle;
-  let dir: string;
-  beforeAll(async () => {
-    database = await createTestDatabase();
-  }, 60_000);
-  afterAll(() => database.close());
-  beforeEach(() => {
-    dir = mkdtempSync(path.join(tmpdir(), 'lowdb-cli-'));
-  });
-  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+  const scratch = useScratchDatabaseAndFolder('lowdb-cli-');
 
   it('reports invalid items and exits 1 without writing, as JSON lines on a pipe', async () => {
-    const file = path.join(dir, 'library.json');
+    const file = path.join(scratch.dir, 'library.json');
     writeFileSync(file, JSON.stringify({ items: [item(1), item(2, { priority: 'urgent' })] }));
     const [out, err] = [capture(false), capture(false)];
-    const code = await runLowDbMigration(database.db, { file, dryRun: false, skipInvalid: false }, { stdout: out, stderr: err });
+    const code = await runLowDbMigration(scratch.database.db, { file, dryRun: false, skipInvalid: false }, { stdout: out, stderr: err });
     expect(code).toBe(1);
     const lines = out.lines();
     expect(lines[0]).toMatchObject({ event: 'invalid', index: 1, errors: [{ field: 'priority' }] });
@@ -115,10 +104,10 @@ describe('runLowDbMigration', () => {
   });
 
   it('migrates, prints text on a terminal and exits 0', async () => {
-    const file = path.join(dir, 'library.json');
+    const file = path.join(scratch.dir, 'library.json');
     writeFileSync(file, JSON.stringify({ items: [item(3), item(4)], categories: [{ id: 'feature' }, { id: 'sem-itens' }] }));
     const [out, err] = [capture(true), capture(true)];
-    const code = await runLowDbMigration(database.db, { file, dryRun: false, skipInvalid: false }, { stdout: out, stderr: err });
+    const code = await runLowDbMigration(scratch.database.db, { file, dryRun: false, skipInvalid: false }, { stdout: out, stderr: err });
     expect(code).toBe(0);
     expect(out.text()).toMatch(/^migrated: every item is in the database\n/);
     expect(out.text()).toContain('inserted 2, already present 0, invalid 0');
@@ -128,10 +117,10 @@ describe('runLowDbMigration', () => {
   });
 
   it('names a broken file in one line and exits 1', async () => {
-    const file = path.join(dir, 'library.json');
+    const file = path.join(scratch.dir, 'library.json');
     writeFileSync(file, '{"items": [');
     const [out, err] = [capture(false), capture(false)];
-    expect(await runLowDbMigration(database.db, { file, dryRun: false, skipInvalid: false }, { stdout: out, stderr: err })).toBe(1);
+    expect(await runLowDbMigration(scratch.database.db, { file, dryRun: false, skipInvalid: false }, { stdout: out, stderr: err })).toBe(1);
     expect(err.lines()).toEqual([{ event: 'error', message: expect.stringMatching(/is not valid JSON/) }]);
   });
 });

@@ -1,26 +1,14 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { queryRows, workspaceItems, type DatabaseHandle } from '@tp/db-schema';
-import { createTestDatabase } from '@tp/db-schema/testing';
+import { queryRows, workspaceItems } from '@tp/db-schema';
 import { eq, sql } from 'drizzle-orm';
 import request from 'supertest';
-import { buildTestApp } from '../testing/test-app';
+import { buildTestApp, useScratchDatabaseAndFolder } from '../testing/test-app';
 import { derivedItemId } from './lowdb-file';
 import { migrateLowDb, MigrationError, type MigrationProgress } from './lowdb-migration';
 
-let database: DatabaseHandle;
-let dir: string;
-
-beforeAll(async () => {
-  database = await createTestDatabase();
-}, 60_000);
-afterAll(() => database.close());
-beforeEach(() => {
-  dir = mkdtempSync(path.join(tmpdir(), 'lowdb-'));
-});
-afterEach(() => rmSync(dir, { recursive: true, force: true }));
+const scratch = useScratchDatabaseAndFolder('lowdb-');
 
 const ORIGINAL_SIX = ['documentacao', 'coleta-dados', 'banco-dados', 'analise-dados', 'gestao-riscos', 'dashboard'];
 /** The categories later LowDB files shipped with, none of them among the original six. */
@@ -72,13 +60,13 @@ function buildLibrary(count: number, prefix: string, options: { categories?: boo
 }
 
 function writeJson(content: unknown, name = 'library.json'): string {
-  const file = path.join(dir, name);
+  const file = path.join(scratch.dir, name);
   writeFileSync(file, JSON.stringify(content, null, 2));
   return file;
 }
 
 const countWithTitlePrefix = async (prefix: string) =>
-  (await queryRows<{ n: number }>(database.db, sql`select count(*)::int as n from ${workspaceItems} where title like ${`${prefix} %`}`))[0].n;
+  (await queryRows<{ n: number }>(scratch.database.db, sql`select count(*)::int as n from ${workspaceItems} where title like ${`${prefix} %`}`))[0].n;
 
 describe('migrateLowDb on files as the original service wrote them', () => {
   it('migrates 600 items of every id, date and category shape, tags included, then backs up and renames the file', async () => {
@@ -87,7 +75,7 @@ describe('migrateLowDb on files as the original service wrote them', () => {
     const original = readFileSync(file, 'utf8');
     const progress: MigrationProgress[] = [];
 
-    const summary = await migrateLowDb(database.db, { file, onProgress: (p) => progress.push(p) });
+    const summary = await migrateLowDb(scratch.database.db, { file, onProgress: (p) => progress.push(p) });
 
     expect(summary).toMatchObject({ outcome: 'migrated', read: 600, valid: 600, derivedIds: 150, duplicates: 0, inserted: 600, alreadyPresent: 0, invalid: [] });
     expect(summary.categories).toEqual({ inFile: 7, unusedByItems: ['nunca-usada'] });
@@ -98,7 +86,7 @@ describe('migrateLowDb on files as the original service wrote them', () => {
     expect(readFileSync(`${file}.migrated`, 'utf8')).toBe(original);
 
     // Every item reads back through the API exactly as LowDB held it.
-    const { app } = await buildTestApp(database);
+    const { app } = await buildTestApp(scratch.database);
     const listed = await request(app).get('/api/items?search=shapes%20item').expect(200);
     expect(listed.body.count).toBe(600);
     const byTitle = new Map<string, Record<string, unknown>>(listed.body.data.map((i: { title: string }) => [i.title, i]));
@@ -127,9 +115,9 @@ describe('migrateLowDb on files as the original service wrote them', () => {
     expect(categories).toEqual(expect.arrayContaining([...ORIGINAL_SIX, ...LATER_CATEGORIES]));
 
     // Rerunning the same content (from the backup) inserts nothing, id-less items included.
-    const rerun = path.join(dir, 'again.json');
+    const rerun = path.join(scratch.dir, 'again.json');
     copyFileSync(`${file}.backup`, rerun);
-    const again = await migrateLowDb(database.db, { file: rerun });
+    const again = await migrateLowDb(scratch.database.db, { file: rerun });
     expect(again).toMatchObject({ outcome: 'migrated', valid: 600, derivedIds: 150, inserted: 0, alreadyPresent: 600 });
     expect(await countWithTitlePrefix('shapes')).toBe(600);
   }, 60_000);
@@ -149,7 +137,7 @@ describe('migrateLowDb on files as the original service wrote them', () => {
     const file = writeJson({ items });
     const before = readFileSync(file, 'utf8');
 
-    const summary = await migrateLowDb(database.db, { file });
+    const summary = await migrateLowDb(scratch.database.db, { file });
 
     expect(summary).toMatchObject({ outcome: 'stopped', read: 321, valid: 311, inserted: 0 });
     expect(summary.invalid.map((i) => [i.index, i.errors.map((e) => e.field)])).toEqual([
@@ -177,7 +165,7 @@ describe('migrateLowDb on files as the original service wrote them', () => {
     items[5] = { ...items[5], status: 'archived' };
     const file = writeJson({ items });
 
-    const partial = await migrateLowDb(database.db, { file, skipInvalid: true });
+    const partial = await migrateLowDb(scratch.database.db, { file, skipInvalid: true });
     expect(partial).toMatchObject({ outcome: 'partial', read: 40, valid: 39, inserted: 39, invalid: [{ index: 5, errors: [{ field: 'status' }] }] });
     expect(await countWithTitlePrefix('skip')).toBe(39);
     expect(existsSync(file)).toBe(true);
@@ -185,7 +173,7 @@ describe('migrateLowDb on files as the original service wrote them', () => {
 
     items[5] = { ...items[5], status: 'rejected' };
     writeJson({ items });
-    const completed = await migrateLowDb(database.db, { file });
+    const completed = await migrateLowDb(scratch.database.db, { file });
     expect(completed).toMatchObject({ outcome: 'migrated', valid: 40, inserted: 1, alreadyPresent: 39 });
     expect(await countWithTitlePrefix('skip')).toBe(40);
     expect(existsSync(`${file}.migrated`)).toBe(true);
@@ -194,7 +182,7 @@ describe('migrateLowDb on files as the original service wrote them', () => {
   it('treats an exact repeat as the same item and a conflicting reuse of an id as invalid', async () => {
     const [first, second] = [lowDbItem(1, 'dup', 'no-id'), lowDbItem(2, 'dup', 'uuid')];
     const file = writeJson({ items: [first, { ...first }, second, { ...second, title: 'dup item 2 edited' }] });
-    const summary = await migrateLowDb(database.db, { file, dryRun: true });
+    const summary = await migrateLowDb(scratch.database.db, { file, dryRun: true });
     expect(summary).toMatchObject({ read: 4, valid: 2, duplicates: 1 });
     expect(summary.invalid).toEqual([{ index: 3, id: second.id, title: 'dup item 2 edited', errors: [{ field: 'id', message: 'is also the id of item #2, whose content differs' }] }]);
   });
@@ -205,8 +193,8 @@ describe('migrateLowDb on files as the original service wrote them', () => {
     expect(derivedItemId(a)).not.toBe(derivedItemId(b));
     expect(derivedItemId({ ...a })).toBe(derivedItemId(a));
     expect(derivedItemId({ ...a, createdAt: '2025-10-31T00:00:00.000Z' })).not.toBe(derivedItemId(a));
-    const first = await migrateLowDb(database.db, { file: writeJson({ items: [a, b] }, 'one.json') });
-    const reordered = await migrateLowDb(database.db, { file: writeJson({ items: [b, a] }, 'two.json') });
+    const first = await migrateLowDb(scratch.database.db, { file: writeJson({ items: [a, b] }, 'one.json') });
+    const reordered = await migrateLowDb(scratch.database.db, { file: writeJson({ items: [b, a] }, 'two.json') });
     expect([first.inserted, reordered.inserted, reordered.alreadyPresent]).toEqual([2, 0, 2]);
   });
 
@@ -215,11 +203,11 @@ describe('migrateLowDb on files as the original service wrote them', () => {
     ['a file without an items array', (f: string) => writeFileSync(f, '{"library": []}'), /no "items" array/],
     ['a categories field that is not an array', (f: string) => writeFileSync(f, '{"items": [], "categories": {}}'), /"categories" field that is not an array/],
   ])('refuses %s, writes nothing and leaves the file untouched', async (_label, write, message) => {
-    const file = path.join(dir, 'library.json');
+    const file = path.join(scratch.dir, 'library.json');
     write(file);
     const before = readFileSync(file, 'utf8');
-    await expect(migrateLowDb(database.db, { file })).rejects.toThrow(message);
-    await expect(migrateLowDb(database.db, { file })).rejects.toBeInstanceOf(MigrationError);
+    await expect(migrateLowDb(scratch.database.db, { file })).rejects.toThrow(message);
+    await expect(migrateLowDb(scratch.database.db, { file })).rejects.toBeInstanceOf(MigrationError);
     expect(readFileSync(file, 'utf8')).toBe(before);
     expect(existsSync(`${file}.migrated`)).toBe(false);
     expect(await countWithTitlePrefix('cut')).toBe(0);
@@ -227,29 +215,29 @@ describe('migrateLowDb on files as the original service wrote them', () => {
 
   it('rolls back and keeps the file when the verification fails', async () => {
     // A trigger that silently drops rows: the commit would not hold what the file holds.
-    await database.db.execute(sql`create function workspace.drop_ghosts() returns trigger language plpgsql as $$
+    await scratch.database.db.execute(sql`create function workspace.drop_ghosts() returns trigger language plpgsql as $$
       begin if new.title like 'ghost%' then return null; end if; return new; end $$`);
-    await database.db.execute(sql`create trigger drop_ghosts before insert on workspace.workspace_items for each row execute function workspace.drop_ghosts()`);
+    await scratch.database.db.execute(sql`create trigger drop_ghosts before insert on workspace.workspace_items for each row execute function workspace.drop_ghosts()`);
     try {
       const file = writeJson({ items: [lowDbItem(1, 'ver'), lowDbItem(2, 'ghost')] });
-      await expect(migrateLowDb(database.db, { file })).rejects.toThrow(/verification failed.*rolled back/);
+      await expect(migrateLowDb(scratch.database.db, { file })).rejects.toThrow(/verification failed.*rolled back/);
       expect(await countWithTitlePrefix('ver')).toBe(0);
       expect(existsSync(file)).toBe(true);
       expect(existsSync(`${file}.migrated`)).toBe(false);
     } finally {
-      await database.db.execute(sql`drop trigger drop_ghosts on workspace.workspace_items`);
-      await database.db.execute(sql`drop function workspace.drop_ghosts()`);
+      await scratch.database.db.execute(sql`drop trigger drop_ghosts on workspace.workspace_items`);
+      await scratch.database.db.execute(sql`drop function workspace.drop_ghosts()`);
     }
   });
 
   it('names a missing file', async () => {
-    await expect(migrateLowDb(database.db, { file: path.join(dir, 'nope.json') })).rejects.toThrow(/file not found/);
+    await expect(migrateLowDb(scratch.database.db, { file: path.join(scratch.dir, 'nope.json') })).rejects.toThrow(/file not found/);
   });
 
   it('writes nothing on a dry run but says what it would do', async () => {
-    await migrateLowDb(database.db, { file: writeJson({ items: [lowDbItem(1, 'dry')] }, 'seed.json') });
+    await migrateLowDb(scratch.database.db, { file: writeJson({ items: [lowDbItem(1, 'dry')] }, 'seed.json') });
     const file = writeJson({ items: [lowDbItem(1, 'dry'), lowDbItem(2, 'dry'), { bogus: true }] });
-    const summary = await migrateLowDb(database.db, { file, dryRun: true });
+    const summary = await migrateLowDb(scratch.database.db, { file, dryRun: true });
     expect(summary).toMatchObject({ outcome: 'dry-run', read: 3, valid: 2, inserted: 0, alreadyPresent: 1 });
     expect(summary.invalid).toHaveLength(1);
     expect(await countWithTitlePrefix('dry')).toBe(1);
@@ -259,8 +247,8 @@ describe('migrateLowDb on files as the original service wrote them', () => {
 
   it('stores the item exactly, its updatedAt null kept as "never updated"', async () => {
     const item = lowDbItem(3, 'exact', 'uuid');
-    await migrateLowDb(database.db, { file: writeJson({ items: [item] }) });
-    const [row] = await database.db.select().from(workspaceItems).where(eq(workspaceItems.id, item.id as string));
+    await migrateLowDb(scratch.database.db, { file: writeJson({ items: [item] }) });
+    const [row] = await scratch.database.db.select().from(workspaceItems).where(eq(workspaceItems.id, item.id as string));
     expect(row).toMatchObject({ title: 'exact item 3', tags: item.tags, metadata: item.metadata, createdBy: 'marcelo', updatedBy: 'marcelo' });
     expect(row.createdAt.toISOString()).toBe(item.createdAt);
     expect(row.updatedAt.toISOString()).toBe(item.updatedAt);

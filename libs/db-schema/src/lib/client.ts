@@ -24,6 +24,17 @@ export interface DatabaseHandle {
   close(): Promise<void>;
 }
 
+/** The handle with `close()` extended: the pool closes first, then `release` runs (drop a scratch database, stop a server). */
+export function closingAlso<T extends DatabaseHandle>(handle: T, release: () => Promise<void>): T {
+  return {
+    ...handle,
+    close: async () => {
+      await handle.close();
+      await release();
+    },
+  };
+}
+
 /** Removes the password from a connection string so it can be logged. */
 export function redactUrl(url: string): string {
   try {

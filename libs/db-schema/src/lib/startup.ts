@@ -3,7 +3,7 @@ import { runMigrations } from './migrate';
 
 export interface StartupOptions extends DatabaseOptions {
   url: string;
-  /** Connection attempts before giving up (the seeds' 5 × 2 s by default). */
+  /** Connection attempts before giving up (5 × 2 s by default: enough for a database container that starts with the stack). */
   attempts?: number;
   retryDelayMs?: number;
   onRetry?: (attempt: number, error: unknown) => void;
@@ -31,4 +31,28 @@ export async function openDatabase(options: StartupOptions): Promise<DatabaseHan
   }
   await runMigrations(handle);
   return handle;
+}
+
+/** The database settings every service reads (`databaseEnv`). */
+export interface ServiceDatabaseConfig {
+  databaseUrl: string;
+  dbConnectAttempts: number;
+  dbRetryDelayMs: number;
+}
+
+/** `openDatabase` for a service: named in `pg_stat_activity`, each retry and the target logged. */
+export async function openServiceDatabase(
+  applicationName: string,
+  config: ServiceDatabaseConfig,
+  logger: { info(message: string, meta?: Record<string, unknown>): void; warn(message: string, meta?: Record<string, unknown>): void },
+): Promise<DatabaseHandle> {
+  const database = await openDatabase({
+    url: config.databaseUrl,
+    applicationName,
+    attempts: config.dbConnectAttempts,
+    retryDelayMs: config.dbRetryDelayMs,
+    onRetry: (attempt, error) => logger.warn('database not ready, retrying', { attempt, error: (error as Error).message }),
+  });
+  logger.info('database ready', { target: database.target });
+  return database;
 }

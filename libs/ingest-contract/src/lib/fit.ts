@@ -1,3 +1,4 @@
+import { stripUnsafeText, truncateText } from '@tp/service-kit';
 import { MAX_FILE_UNIQUE_ID_LENGTH, MAX_MEDIA, MAX_MEDIA_GROUP_ID_LENGTH, MAX_NAME_LENGTH, MAX_PHOTOS, MEDIA_STATUSES, type IngestMessage, type MediaReference } from './schema';
 import { toContractTimestamp } from './timestamp';
 
@@ -12,23 +13,11 @@ export interface FitResult {
   changes: FitChange[];
 }
 
-// NUL, and any surrogate not part of a high+low pair.
-// eslint-disable-next-line no-control-regex -- NUL is exactly what this removes
-const UNSAFE_CHARS = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 const CHANNEL_ID = /^-?[0-9]{1,20}$/;
 const isPositiveInt32 = (n: unknown): n is number => Number.isInteger(n) && (n as number) >= 1 && (n as number) <= 2_147_483_647;
 
 /** Removes NUL and lone surrogates, the characters the contract refuses in text. */
-export function stripUnsafeChars(value: string): string {
-  return value.replace(UNSAFE_CHARS, '');
-}
-
-/** Cuts to at most `max` UTF-16 units without splitting a surrogate pair. */
-function truncate(value: string, max: number): string {
-  if (value.length <= max) return value;
-  const cut = value.slice(0, max);
-  return /[\uD800-\uDBFF]$/.test(cut) ? cut.slice(0, -1) : cut;
-}
+export const stripUnsafeChars = stripUnsafeText;
 
 /**
  * Fits a message built from a Telegram update to the ingest contract, so that nothing optional can
@@ -48,7 +37,7 @@ export function fitToContract(input: IngestMessage): FitResult {
   };
   const name = (field: string, value: string, max: number): string => {
     const cleaned = clean(field, value);
-    const out = truncate(cleaned, max);
+    const out = truncateText(cleaned, max);
     if (out !== cleaned) note(field, `trimmed to ${max} characters`);
     return out;
   };
@@ -126,7 +115,7 @@ function fitMedia(media: IngestMessage['media'], note: Note): MediaReference[] {
     const height = size(m.height);
     if (width !== undefined) ref.width = width;
     if (height !== undefined) ref.height = height;
-    if (typeof m.reason === 'string') ref.reason = truncate(stripUnsafeChars(m.reason), MAX_MEDIA_REASON_LENGTH);
+    if (typeof m.reason === 'string') ref.reason = truncateText(stripUnsafeChars(m.reason), MAX_MEDIA_REASON_LENGTH);
     out.push(ref);
   }
   const kept = out.slice(0, MAX_MEDIA);

@@ -1,4 +1,5 @@
 import type { FromSchema } from 'json-schema-to-ts';
+import { SAFE_TEXT_PATTERN } from '@tp/service-kit';
 import { TIMESTAMP_PATTERN } from './timestamp';
 
 /** Longest text accepted: Telegram caps a message at 4096 characters; the margin covers entities expanded by clients. */
@@ -9,12 +10,10 @@ export const MAX_BATCH_SIZE = 500;
 export const MESSAGE_SOURCES = ['bot', 'user_client', 'backfill'] as const;
 
 /**
- * Text policy: NUL (PostgreSQL text cannot hold it) and lone UTF-16 surrogates (not valid Unicode,
- * rejected by PostgreSQL's UTF-8 encoding) are refused in every free-text field; the gateway strips
- * them before a message enters its outbox (`fitToContract`). ajv compiles patterns with the `u` flag,
- * so a well-formed surrogate pair (an emoji) is one code point outside the excluded range.
+ * Text policy (the services' one, from service-kit): NUL and lone UTF-16 surrogates are refused in
+ * every free-text field; the gateway strips them before a message enters its outbox (`fitToContract`).
  */
-export const SAFE_TEXT_PATTERN = '^[^\\u0000\\uD800-\\uDFFF]*$';
+export { SAFE_TEXT_PATTERN };
 /** Longest channel title, forward name and photo file id accepted. */
 export const MAX_NAME_LENGTH = 256;
 /** Longest media group id accepted. */

@@ -1,4 +1,5 @@
 import winston from 'winston';
+import { currentRequest } from './request-context';
 
 /** Keys whose values are never logged, at any depth. */
 const SECRET_KEY = /(token|password|passwd|secret|api[-_]?hash|api[-_]?key|session|authorization|cookie)/i;
@@ -47,7 +48,7 @@ const redactFormat = winston.format((info, opts) => {
 export function createLogger(service: string, options: LoggerOptions = {}): winston.Logger {
   // Short secrets would redact ordinary words; the apps' secrets are all long.
   const secrets = (options.secrets ?? []).filter((s): s is string => typeof s === 'string' && s.length >= 8);
-  return winston.createLogger({
+  const logger = winston.createLogger({
     level: options.level ?? 'info',
     defaultMeta: { service },
     format: winston.format.combine(
@@ -58,6 +59,15 @@ export function createLogger(service: string, options: LoggerOptions = {}): wins
     ),
     transports: options.transports ?? [new winston.transports.Console(options.stderr ? { stderrLevels: Object.keys(winston.config.npm.levels) } : {})],
   });
+  // The request is read when the line is written, not in a format: winston may run formats later,
+  // after a buffered write, outside the request's async context. Every level method ends here.
+  const write = logger.write.bind(logger);
+  logger.write = ((info: winston.Logform.TransformableInfo, ...rest: unknown[]) => {
+    const scope = currentRequest();
+    const line = scope && info && typeof info === 'object' && info.requestId === undefined ? { ...info, requestId: scope.requestId } : info;
+    return (write as (...args: unknown[]) => boolean)(line, ...rest);
+  }) as typeof logger.write;
+  return logger;
 }
 
 export type Logger = winston.Logger;

@@ -4,7 +4,7 @@ import request from 'supertest';
 import { until } from '@tp/testing';
 import winston from 'winston';
 import { createLogger } from './logger';
-import { isValidRequestId, REQUEST_ID_HEADER, requestContext, requestIdOf } from './request-context';
+import { currentRequest, isValidRequestId, REQUEST_ID_HEADER, requestContext, requestIdOf, runInRequest } from './request-context';
 
 function capture(level = 'info') {
   const lines: string[] = [];
@@ -100,5 +100,67 @@ describe('isValidRequestId', () => {
     expect(isValidRequestId('a'.repeat(201))).toBe(false);
     expect(isValidRequestId('')).toBe(false);
     expect(isValidRequestId(undefined)).toBe(false);
+  });
+});
+
+describe('the request scope', () => {
+  /** A service two calls below the route, logging after awaiting a timer and a promise chain. */
+  function inventoryService(logger: winston.Logger) {
+    const check = async (sku: string) => {
+      await new Promise((r) => setTimeout(r, 5));
+      await Promise.resolve();
+      logger.warn('stock is low', { sku });
+    };
+    return { reserve: async (sku: string) => check(sku) };
+  }
+
+  function bodyApp(logger: winston.Logger) {
+    const service = inventoryService(logger);
+    const app = express();
+    app.use(requestContext({ logger }));
+    // The body is read from the socket after the request began: the scope must survive that too.
+    app.use(express.json());
+    app.post('/reserve', async (req, res) => {
+      await service.reserve(String((req.body as { sku?: string }).sku));
+      res.json({ ok: true });
+    });
+    return app;
+  }
+
+  it("adds the request's id to a warning logged deep in a service, after the body was read and timers awaited", async () => {
+    const { logger, entries } = capture();
+    const app = bodyApp(logger);
+    await Promise.all(
+      ['gw:-1001649127710:57', 'gw:-1001649127710:58-63+6'].map((id, i) => request(app).post('/reserve').set(REQUEST_ID_HEADER, id).send({ sku: `sku-${i}` }).expect(200)),
+    );
+    const warnings = entries().filter((e) => e.message === 'stock is low');
+    expect(warnings.map((w) => [w.sku, w.requestId]).sort()).toEqual([
+      ['sku-0', 'gw:-1001649127710:57'],
+      ['sku-1', 'gw:-1001649127710:58-63+6'],
+    ]);
+  });
+
+  it('leaves lines written outside any request without an id, and never overrides an id the line states', async () => {
+    const { logger, entries } = capture();
+    logger.warn('at startup');
+    runInRequest({ requestId: 'outer' }, () => logger.info('explicit', { requestId: 'stated' }));
+    expect(entries().map((e) => [e.message, e.requestId])).toEqual([
+      ['at startup', undefined],
+      ['explicit', 'stated'],
+    ]);
+  });
+
+  it('keeps the scope for a handler without a body parser', async () => {
+    const { logger, entries } = capture();
+    const app = express();
+    app.use(requestContext({ logger }));
+    app.get('/x', async (_req, res) => {
+      await new Promise((r) => setTimeout(r, 1));
+      logger.warn('deep');
+      res.json({ id: currentRequest()?.requestId });
+    });
+    const res = await request(app).get('/x').set(REQUEST_ID_HEADER, 'req-1').expect(200);
+    expect(res.body.id).toBe('req-1');
+    expect(entries().find((e) => e.message === 'deep')?.requestId).toBe('req-1');
   });
 });

@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { Logger } from './logger';
@@ -14,6 +15,25 @@ const VALID_REQUEST_ID = /^[A-Za-z0-9][A-Za-z0-9._:@/+=-]{0,199}$/;
 
 /** Paths probed every few seconds; their access lines go to `debug` unless they fail. */
 const PROBE_PATHS = new Set(['/health', '/health/live', '/health/ready', '/metrics']);
+
+/** What every log line written while serving a request says about it. */
+export interface RequestScope {
+  requestId: string;
+}
+
+// One store per process: the logger reads it, so a warning deep in a service names its request
+// without the id being passed down.
+const scopes = new AsyncLocalStorage<RequestScope>();
+
+/** The request being served by the current async call chain, if any. */
+export function currentRequest(): RequestScope | undefined {
+  return scopes.getStore();
+}
+
+/** Runs `fn` (and everything it awaits or schedules) as part of the request `scope`. */
+export function runInRequest<T>(scope: RequestScope, fn: () => T): T {
+  return scopes.run(scope, fn);
+}
 
 export function isValidRequestId(value: unknown): value is string {
   return typeof value === 'string' && VALID_REQUEST_ID.test(value);
@@ -43,9 +63,11 @@ export interface RequestContextOptions {
 }
 
 /**
- * Gives every request an id — the caller's `X-Request-Id` when it is valid, a new UUID otherwise —
- * echoes it in the response and writes one JSON access-log line when the response ends. Mount it
- * first, so every later middleware and route can read the id with `requestIdOf(res)`.
+ * Gives every request an id — the caller's `X-Request-Id` when it is valid (the gateway's names the
+ * messages it publishes), a new UUID otherwise — echoes it in the response, runs the rest of the
+ * request in its scope (`currentRequest()`, which the logger adds to every line) and writes one JSON
+ * access-log line when the response ends. Mount it first, so every later middleware and route can
+ * read the id with `requestIdOf(res)`.
  */
 export function requestContext(options: RequestContextOptions): RequestHandler {
   const newId = options.newId ?? randomUUID;
@@ -75,6 +97,7 @@ export function requestContext(options: RequestContextOptions): RequestHandler {
     };
     res.once('finish', () => log(false));
     res.once('close', () => log(!res.writableFinished));
-    next();
+    runInRequest({ requestId }, next);
   };
 }
+

@@ -8,8 +8,8 @@ describe('bench targets from bench/<name>.ts', () => {
   it('runs bench/bench.ts as `bench` after the app build, uncached, described by its first comment', async () => {
     project('apps/api', { name: 'api', tags: ['type:app'] }, {
       'src/main.ts': '',
-      'bench/bench.ts': '// `npx nx run api:bench`: ingest throughput of the built API against PostgreSQL. Ratios\n// are against the seed design.\nmain();\n',
-      'bench/seed-baseline-server.ts': '// The seed design, for comparison only.\n',
+      'bench/bench.ts': '// `npx nx run api:bench`: ingest throughput of the built API against PostgreSQL. Ratios\n// are against the naive design.\nmain();\n',
+      'bench/naive-baseline-server.ts': '// The naive design, for comparison only.\n',
     });
     const targets = await targetsOf('apps/api');
     expect(targets.bench).toEqual({
@@ -19,7 +19,7 @@ describe('bench targets from bench/<name>.ts', () => {
       cache: false,
       metadata: { description: 'Ingest throughput of the built API against PostgreSQL' },
     });
-    expect(targets['seed-baseline-server']).toBeUndefined();
+    expect(targets['naive-baseline-server']).toBeUndefined();
   });
 
   it('names other benchmarks after their file and, without a build of its own, builds the projects it depends on', async () => {

@@ -25,7 +25,7 @@ export function projectVersion(workspaceRoot: string, projectRoot: string): stri
   }
 }
 
-/** Where the app's build lands (`dist/apps/<name>`), from its build target or the convention. */
+/** Where the app's build lands: `dist/apps/<name>`, the outputs of the inferred `bundle` and `build` targets. */
 export const distDir = (project: string) => `dist/apps/${project}`;
 /**
  * Generated deploy artifacts live beside the build output, never inside it: restoring `build` from the

@@ -25,6 +25,22 @@ const price = (name: string) => numeric(name, { precision: 18, scale: 6 });
  * Every message the gateway delivered, exactly once. Time-series: a hypertable on TimescaleDB,
  * so the primary and unique keys include `message_ts` (Telegram's original date, which never changes).
  */
+/**
+ * Where a row imported from the original system came from (`<schema>.<table>#<id>`; null for live
+ * rows), and the original values its columns cannot hold as stored (NULL text, the forwarder's
+ * destination…).
+ */
+const importedFrom = () => ({
+  legacyRef: text('legacy_ref'),
+  legacyValues: jsonb('legacy_values').$type<Record<string, unknown>>(),
+});
+
+/** When the row was first stored, and when it last changed. */
+const storedAndUpdated = () => ({
+  ingestedAt: tstz('ingested_at').notNull().defaultNow(),
+  updatedAt: tstz('updated_at').notNull().defaultNow(),
+});
+
 export const forwardedMessages = tpCapital.table(
   'forwarded_messages',
   {
@@ -50,12 +66,8 @@ export const forwardedMessages = tpCapital.table(
     parseNote: text('parse_note'),
     /** When Telegram reported the message deleted; the row itself is kept. */
     deletedAt: tstz('deleted_at'),
-    /** Where an imported row came from in the original system (`<schema>.<table>#<id>`); null for live rows. */
-    legacyRef: text('legacy_ref'),
-    /** Original values the columns above cannot hold as stored (NULL text, the forwarder's destination…). */
-    legacyValues: jsonb('legacy_values').$type<Record<string, unknown>>(),
-    ingestedAt: tstz('ingested_at').notNull().defaultNow(),
-    updatedAt: tstz('updated_at').notNull().defaultNow(),
+    ...importedFrom(),
+    ...storedAndUpdated(),
   },
   (t) => [
     primaryKey({ columns: [t.id, t.messageTs] }),
@@ -140,10 +152,8 @@ export const signals = tpCapital.table(
      * Imported rows have no Telegram message id: theirs is negative, so live ingestion never meets it.
      */
     source: text('source'),
-    legacyRef: text('legacy_ref'),
-    legacyValues: jsonb('legacy_values').$type<Record<string, unknown>>(),
-    ingestedAt: tstz('ingested_at').notNull().defaultNow(),
-    updatedAt: tstz('updated_at').notNull().defaultNow(),
+    ...importedFrom(),
+    ...storedAndUpdated(),
   },
   (t) => [
     primaryKey({ columns: [t.id, t.ts] }),
@@ -252,8 +262,12 @@ export const telegramBots = tpCapital.table('telegram_bots', {
   /** The original system's id (`bot-<ms>-<rand>`): shown and accepted in its place. */
   legacyId: text('legacy_id').unique('telegram_bots_legacy_id_key'),
   username: text('username').notNull().unique('telegram_bots_username_key'),
-  /** Stored as given; the API only ever returns it masked. */
-  token: text('token').notNull(),
+  /**
+   * The Bot API token is never stored: nothing here runs a bot. What the dashboard shows of it
+   * (`1234****wxyz`) and a fingerprint (sha-256 hex, first 16) to tell two tokens apart.
+   */
+  tokenHint: text('token_hint').notNull(),
+  tokenFingerprint: text('token_fingerprint').notNull(),
   botType: text('bot_type').notNull().default('ingestion'),
   description: text('description'),
   isActive: boolean('is_active').notNull().default(true),

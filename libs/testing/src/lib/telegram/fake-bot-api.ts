@@ -1,31 +1,16 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Message, PhotoSize, Update } from 'telegraf/types';
 
-/** A Bot API `Message`, the fields the fake sends (Telegram's wire format, as the gateway reads it). */
-export interface BotMessage {
-  message_id: number;
-  date: number;
-  edit_date?: number;
-  chat: { id: number; type: string; title?: string };
-  text?: string;
-  caption?: string;
-  media_group_id?: string;
-  photo?: PhotoSize[];
-  reply_to_message?: { message_id: number };
-  forward_origin?: { type: string; date?: number; chat?: { id: number; title?: string }; message_id?: number; sender_user_name?: string; sender_user?: { first_name?: string } };
-  forward_from_chat?: { id: number; title?: string };
-  forward_from_message_id?: number;
-  forward_date?: number;
-}
+/** Channel posts as the fake sends them (Telegram's wire format, in telegraf's Bot API types). */
+export type TextPost = Update.ChannelPostUpdate<Message.TextMessage>['channel_post'];
+export type PhotoPost = Update.ChannelPostUpdate<Message.PhotoMessage>['channel_post'];
+export type ChannelPost = TextPost | PhotoPost;
 
-/** A Bot API `PhotoSize`: one of the sizes Telegram keeps of a photo. */
-export interface PhotoSize {
-  file_id: string;
-  file_unique_id: string;
-  width: number;
-  height: number;
-  file_size?: number;
-}
+/** What a test may set on a post beyond its chat and text. */
+type PostFields = Partial<Omit<Message.TextMessage & Message.PhotoMessage, 'chat'>>;
+
+export type { PhotoSize };
 
 /** A file the fake serves through `getFile` and `/file/bot<token>/<file_path>`. */
 interface StoredFile {
@@ -34,14 +19,8 @@ interface StoredFile {
   bytes: Buffer;
 }
 
-/** A Bot API `Update` as `getUpdates` returns it. */
-export interface BotUpdate {
-  update_id: number;
-  channel_post?: BotMessage;
-  edited_channel_post?: BotMessage;
-  message?: BotMessage;
-  edited_message?: BotMessage;
-}
+/** An update as `getUpdates` returns it: a channel post, or an edit of one. */
+export type BotUpdate = Update.ChannelPostUpdate | Update.EditedChannelPostUpdate;
 
 /**
  * A local stand-in for api.telegram.org's Bot API `getUpdates`, the only part of Telegram the bot
@@ -100,10 +79,14 @@ export class FakeBotApi {
   }
 
   /** Posts a message to a channel as Telegram would deliver it to a bot admin. */
-  channelPost(chatId: number, text: string, extra: Partial<BotMessage> = {}): BotMessage {
-    const messageId = extra.message_id ?? (this.nextMessageId.get(chatId) ?? 0) + 1;
+  channelPost(chatId: number, text: string, extra: PostFields = {}): TextPost {
+    return this.post<TextPost>(chatId, { text, ...extra });
+  }
+
+  private post<P extends ChannelPost>(chatId: number, fields: PostFields): P {
+    const messageId = fields.message_id ?? (this.nextMessageId.get(chatId) ?? 0) + 1;
     this.nextMessageId.set(chatId, Math.max(messageId, this.nextMessageId.get(chatId) ?? 0));
-    const message: BotMessage = { message_id: messageId, date: Math.floor(Date.now() / 1000), chat: { id: chatId, type: 'channel', title: 'Canal de teste' }, text, ...extra };
+    const message = { message_id: messageId, date: Math.floor(Date.now() / 1000), chat: { id: chatId, type: 'channel', title: 'Canal de teste' }, ...fields } as P;
     this.push({ channel_post: message });
     return message;
   }
@@ -123,10 +106,8 @@ export class FakeBotApi {
   }
 
   /** Posts a photo (all its sizes) with an optional caption, as a channel admin bot receives it. */
-  photoPost(chatId: number, photo: PhotoSize[], caption?: string, extra: Partial<BotMessage> = {}): BotMessage {
-    const message = this.channelPost(chatId, '', { photo, ...(caption === undefined ? {} : { caption }), ...extra });
-    delete message.text;
-    return message;
+  photoPost(chatId: number, photo: PhotoSize[], caption?: string, extra: PostFields = {}): PhotoPost {
+    return this.post<PhotoPost>(chatId, { photo, ...(caption === undefined ? {} : { caption }), ...extra });
   }
 
   /** Forgets a file, as Telegram does when it expires: getFile then answers 400. */
@@ -152,11 +133,11 @@ export class FakeBotApi {
     res.end(file.bytes, () => this.downloads.set(file.path, (this.downloads.get(file.path) ?? 0) + 1));
   }
 
-  editChannelPost(original: BotMessage, text: string): void {
-    this.push({ edited_channel_post: { ...original, text, edit_date: original.date + 60 } });
+  editChannelPost(original: ChannelPost, text: string): void {
+    this.push({ edited_channel_post: { ...original, text, edit_date: original.date + 60 } as Update.EditedChannelPostUpdate['edited_channel_post'] });
   }
 
-  push(update: Omit<BotUpdate, 'update_id'>): void {
+  push(update: { channel_post: ChannelPost } | Omit<Update.EditedChannelPostUpdate, 'update_id'>): void {
     this.updates.push({ update_id: this.nextUpdateId++, ...update });
     for (const wake of this.waiters.splice(0)) wake();
   }

@@ -1,10 +1,27 @@
 import { forwardedMessages, messageVersions, queryRows, type Database } from '@tp/db-schema';
 import { sql } from 'drizzle-orm';
-import { syncSignal, type LogEntry } from '../lifecycle/signal-lifecycle';
-import { PARSER_VERSION } from '../parser/signal-parser';
-import { refusalWarning, withSavepoint } from './derived-guard';
-import { markParseWarning, parseColumns, type PreparedMessage } from './message-rows';
-import type { IngestOutcome } from './outcome';
+import { applyLifecycleUpdate, syncSignal, type LogEntry } from '../lifecycle/signal-lifecycle';
+import { markParseWarning, parseColumns } from '../persistence/parse-columns';
+import { refusalWarning, withSavepoint } from '../persistence/savepoint';
+import { PARSER_VERSION, updatesOf } from '../parser/signal-parser';
+import type { IngestOutcome } from './ingest-outcome';
+import type { PreparedMessage } from './prepared-message';
+
+// What a newly stored message does to the signals it names, after the batch is inserted: an update
+// is applied to its signal, an edit re-derives the signal of its post. Each runs in a savepoint of
+// the batch's transaction; what the database refuses leaves the message stored with a parse warning.
+
+/** Applies a lifecycle update in a savepoint; a refused one leaves the message stored with a warning. */
+export async function applyUpdate(tx: Database, p: PreparedMessage): Promise<LogEntry> {
+  if (p.parsed.kind !== 'update') throw new Error('applyUpdate needs an update');
+  const updates = updatesOf(p.parsed);
+  const applied = await withSavepoint(tx, (sp) => applyLifecycleUpdate(sp, p.m, p.ts, updates));
+  if (applied.ok) return applied.value;
+  const warning = refusalWarning('update not applied:', applied.error);
+  p.parsed = { kind: 'warning', warning };
+  await markParseWarning(tx, { channelId: p.m.channelId, messageId: p.m.messageId, ts: p.ts }, warning);
+  return { level: 'warn', event: 'parse_warning', message: warning, channelId: p.m.channelId, messageId: p.m.messageId };
+}
 
 /**
  * A stored message arriving again with a newer `editDate` replaces the text (the previous one is

@@ -1,11 +1,11 @@
 import { forwardedMessages, type Database } from '@tp/db-schema';
 import { and, asc, eq, gt, isNull, lt, or, sql } from 'drizzle-orm';
-import { channelsWithStaleLifecycle, replayChannelLifecycle } from '../lifecycle/replay';
-import { syncSignal } from '../lifecycle/signal-lifecycle';
+import { channelsWithStaleLifecycle, replayChannelLifecycle } from './replay';
+import { syncSignal } from './signal-lifecycle';
 import { parseSignalMessage, PARSER_VERSION } from '../parser/signal-parser';
-import { storableParse } from './derived-bounds';
-import { refusalWarning, withSavepoint } from './derived-guard';
-import { parseColumns } from './message-rows';
+import { storableParse } from '../persistence/column-fit';
+import { refusalWarning, withSavepoint } from '../persistence/savepoint';
+import { parseColumns } from '../persistence/parse-columns';
 
 export interface ReparseOptions {
   /** Every message, not only those parsed by an older parser version. */

@@ -1,5 +1,5 @@
 import { isConnectionError, sqlState, type Database } from '@tp/db-schema';
-import { safeWarning } from './derived-bounds';
+import { safeWarning } from './column-fit';
 
 /**
  * True when the database (or the code building the row) refused the *values* of derived data:

@@ -1,4 +1,4 @@
-// The seed design, for comparison only: Express + Helmet + CORS as in the seed, per-message POST,
+// The naive design, for comparison only: Express + Helmet + CORS as the original system ran them, per-message POST,
 // SELECT-then-INSERT idempotency, no transaction, no batching. Same parser, pool size and tables
 // as the real API, so the comparison is of the ingest design, not of the HTTP stack.
 import cors from 'cors';

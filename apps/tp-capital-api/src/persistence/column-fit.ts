@@ -1,4 +1,4 @@
-import { stripUnsafeChars } from '@tp/ingest-contract';
+import { stripUnsafeText, truncateText } from '@tp/service-kit';
 import { signalsOf, updatesOf, type ParseResult } from '../parser/signal-parser';
 
 /** A `numeric(precision, scale)` column of the schema. */
@@ -45,9 +45,8 @@ const describe = (column: DecimalColumn) =>
 
 /** Text safe for a text column: no NUL or lone surrogate, bounded, never ending in half an emoji. */
 export function safeWarning(text: string): string {
-  const cleaned = stripUnsafeChars(text);
-  if (cleaned.length <= MAX_WARNING_LENGTH) return cleaned;
-  return `${cleaned.slice(0, MAX_WARNING_LENGTH).replace(/[\uD800-\uDBFF]$/, '')}…`;
+  const cleaned = stripUnsafeText(text);
+  return cleaned.length <= MAX_WARNING_LENGTH ? cleaned : `${truncateText(cleaned, MAX_WARNING_LENGTH)}…`;
 }
 
 /** Why a parse result cannot be stored as it is, or null when every derived value fits its column. */

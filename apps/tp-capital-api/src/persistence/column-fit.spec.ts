@@ -2,7 +2,7 @@ import { queryRows, sqlState, type DatabaseHandle } from '@tp/db-schema';
 import { createTestDatabase } from '@tp/db-schema/testing';
 import { sql } from 'drizzle-orm';
 import fc from 'fast-check';
-import { decimalFits, PERCENTAGE_COLUMN, PRICE_COLUMN, safeWarning, storableParse, timestampFits, type DecimalColumn } from './derived-bounds';
+import { decimalFits, PERCENTAGE_COLUMN, PRICE_COLUMN, safeWarning, storableParse, timestampFits, type DecimalColumn } from './column-fit';
 
 let database: DatabaseHandle;
 beforeAll(async () => {
