@@ -8,3 +8,4 @@ export * from './lib/load';
 export * from './lib/processes';
 export * from './lib/fixtures/signals';
 export * from './lib/fixtures/images';
+export * from './lib/temp-dir';

@@ -1,22 +1,17 @@
 import { spawn } from 'node:child_process';
-import { appendFileSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { appendFileSync } from 'node:fs';
 import path from 'node:path';
 import type { IngestMessage } from '@tp/ingest-contract';
-import { until } from '@tp/testing';
+import { until, useTempDir } from '@tp/testing';
 import { Outbox, type OutboxOptions } from './outbox';
 
 const ROOT = path.resolve(__dirname, '../../../..');
 const CHANNEL = '-1001649127710';
 
-let dir: string;
-beforeEach(() => {
-  dir = mkdtempSync(path.join(tmpdir(), 'outbox-deletions-'));
-});
-afterEach(() => rmSync(dir, { recursive: true, force: true }));
+const temp = useTempDir('outbox-deletions-');
 
 const msg = (messageId: number): IngestMessage => ({ channelId: CHANNEL, messageId, timestamp: '2025-10-24T13:05:00.000Z', text: `m${messageId}`, source: 'user_client' });
-const open = (options: Partial<OutboxOptions> = {}) => Outbox.open(dir, { maxBytes: 10 * 1024 * 1024, now: () => Date.UTC(2025, 9, 24, 14), ...options });
+const open = (options: Partial<OutboxOptions> = {}) => Outbox.open(temp.dir, { maxBytes: 10 * 1024 * 1024, now: () => Date.UTC(2025, 9, 24, 14), ...options });
 
 describe('Outbox deletions', () => {
   it('stores a deletion durably, deduplicated, sorted and split into records of at most 100 ids', async () => {
@@ -89,7 +84,7 @@ describe('Outbox deletions', () => {
     // A crash mid-write: a header promising more bytes than follow.
     const header = Buffer.alloc(8);
     header.writeUInt32LE(500, 0);
-    appendFileSync(path.join(dir, 'outbox.log'), Buffer.concat([header, Buffer.from('{"t":"x","seq":2')]));
+    appendFileSync(path.join(temp.dir, 'outbox.log'), Buffer.concat([header, Buffer.from('{"t":"x","seq":2')]));
     const reopened = await open();
     expect(reopened.pendingDeletions().map((e) => e.deletion.messageIds)).toEqual([[1]]);
     expect(reopened.stats().tornBytesRecovered).toBeGreaterThan(0);
@@ -103,7 +98,7 @@ describe('Outbox deletions', () => {
   it('keeps a deletion stored by a process killed with SIGKILL right after it was acknowledged', async () => {
     const script = `
       const { Outbox } = require(${JSON.stringify(path.join(__dirname, 'outbox.ts'))});
-      Outbox.open(${JSON.stringify(dir)}, { maxBytes: 1 << 20 }).then(async (outbox) => {
+      Outbox.open(${JSON.stringify(temp.dir)}, { maxBytes: 1 << 20 }).then(async (outbox) => {
         await outbox.append([{ channelId: '${CHANNEL}', messageId: 41, timestamp: '2025-10-24T13:05:00.000Z', text: 'x', source: 'user_client' }]);
         await outbox.appendDeletion('${CHANNEL}', [41, 42]);
         process.stdout.write('stored\\n');

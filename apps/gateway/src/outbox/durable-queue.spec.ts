@@ -1,6 +1,6 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import path from 'node:path';
+import { useTempDir } from '@tp/testing';
 import fc from 'fast-check';
 import { DurableQueue } from './durable-queue';
 import type { QueueEntry } from './entry';
@@ -13,14 +13,10 @@ interface Job {
 }
 type JobEntry = QueueEntry<'job', Job>;
 
-let dir: string;
-beforeEach(() => {
-  dir = mkdtempSync(path.join(tmpdir(), 'durable-queue-'));
-});
-afterEach(() => rmSync(dir, { recursive: true, force: true }));
+const temp = useTempDir('durable-queue-');
 
 async function openQueue(clock: { now: number }, retainDeliveredMs = 0) {
-  const log = await QueueLog.open(path.join(dir, 'queue.log'), { maxBytes: 10 * 1024 * 1024, now: () => clock.now });
+  const log = await QueueLog.open(path.join(temp.dir, 'queue.log'), { maxBytes: 10 * 1024 * 1024, now: () => clock.now });
   // 'm' is the record type the queue's items take in the log; any queue may use it.
   const queue = new DurableQueue<'job', Job>(log, { tag: 'm', field: 'job', key: (job) => job.id, retainDeliveredMs });
   log.replay();
@@ -58,7 +54,7 @@ describe('DurableQueue', () => {
   it('keeps its stats equal to a full scan through any mix of appends, deliveries, parks, revivals, reads, compactions and reopens', async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(operation, { maxLength: 40 }), fc.constantFrom(0, 3_000), async (ops, retain) => {
-        rmSync(path.join(dir, 'queue.log'), { force: true });
+        rmSync(path.join(temp.dir, 'queue.log'), { force: true });
         const clock = { now: 1_000_000 };
         let { log, queue } = await openQueue(clock, retain);
         const pickFrom = (entries: JobEntry[], pick: number) => (entries.length ? entries[pick % entries.length] : undefined);

@@ -1,15 +1,11 @@
-import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { appendFileSync, existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { useTempDir } from '@tp/testing';
 import type { IngestMessage } from '@tp/ingest-contract';
 import { validateIngestMessage } from '@tp/ingest-contract';
 import { DEAD_LETTER_FILE, Outbox, OutboxFullError, ROTATED_DEAD_LETTER_FILE, type OutboxOptions } from './outbox';
 
-let dir: string;
-beforeEach(() => {
-  dir = mkdtempSync(path.join(tmpdir(), 'outbox-'));
-});
-afterEach(() => rmSync(dir, { recursive: true, force: true }));
+const temp = useTempDir('outbox-');
 
 const msg = (messageId: number, extra: Partial<IngestMessage> = {}): IngestMessage => ({
   channelId: '-1001649127710',
@@ -19,7 +15,7 @@ const msg = (messageId: number, extra: Partial<IngestMessage> = {}): IngestMessa
   source: 'bot',
   ...extra,
 });
-const open = (options: Partial<OutboxOptions> = {}) => Outbox.open(dir, { maxBytes: 10 * 1024 * 1024, ...options });
+const open = (options: Partial<OutboxOptions> = {}) => Outbox.open(temp.dir, { maxBytes: 10 * 1024 * 1024, ...options });
 
 describe('Outbox', () => {
   it('keeps appended messages across a reopen, pending until delivered', async () => {
@@ -35,7 +31,7 @@ describe('Outbox', () => {
   });
 
   it('creates its folder 0700 and its log 0600', async () => {
-    const nested = path.join(dir, 'nested');
+    const nested = path.join(temp.dir, 'nested');
     const outbox = await Outbox.open(nested, { maxBytes: 1024 * 1024 });
     await outbox.append([msg(1)]);
     expect(statSync(nested).mode & 0o777).toBe(0o700);
@@ -57,7 +53,7 @@ describe('Outbox', () => {
     await first.append([msg(1), msg(2)]);
     await first.close();
     // A crash mid-write: a header promising more bytes than follow.
-    const log = path.join(dir, 'outbox.log');
+    const log = path.join(temp.dir, 'outbox.log');
     const header = Buffer.alloc(8);
     header.writeUInt32LE(500, 0);
     appendFileSync(log, Buffer.concat([header, Buffer.from('{"t":"m","seq":3')]));
@@ -79,7 +75,7 @@ describe('Outbox', () => {
     await first.append([msg(1)]);
     await first.append([msg(2)]);
     await first.close();
-    const log = path.join(dir, 'outbox.log');
+    const log = path.join(temp.dir, 'outbox.log');
     const bytes = readFileSync(log);
     bytes[bytes.length - 3] ^= 0xff;
     writeFileSync(log, bytes);
@@ -117,10 +113,10 @@ describe('Outbox', () => {
     expect(outbox.stats().fileBytes).toBeLessThan(before / 5);
     await outbox.close();
     // A leftover temp file from an interrupted compaction is ignored and removed.
-    writeFileSync(path.join(dir, 'outbox.log.compact'), 'partial');
+    writeFileSync(path.join(temp.dir, 'outbox.log.compact'), 'partial');
     const reopened = await open();
     expect(reopened.pending().map((e) => e.message.messageId)).toEqual([91, 92, 93, 94, 95, 96, 97, 98, 99, 100]);
-    expect(existsSync(path.join(dir, 'outbox.log.compact'))).toBe(false);
+    expect(existsSync(path.join(temp.dir, 'outbox.log.compact'))).toBe(false);
     await reopened.close();
   });
 
@@ -129,7 +125,7 @@ describe('Outbox', () => {
     await outbox.append([msg(1), msg(2)]);
     await outbox.deadLetter(outbox.pending()[0].seq, 'messageId must be >= 1');
     expect(outbox.pending().map((e) => e.message.messageId)).toEqual([2]);
-    const [line] = readFileSync(path.join(dir, DEAD_LETTER_FILE), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const [line] = readFileSync(path.join(temp.dir, DEAD_LETTER_FILE), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     expect(line).toMatchObject({ reason: 'messageId must be >= 1', message: { messageId: 1 } });
     await outbox.close();
     const reopened = await open();
@@ -143,7 +139,7 @@ describe('Outbox', () => {
     const grouped = await open();
     await Promise.all(Array.from({ length: 200 }, (_, i) => grouped.append([msg(i + 1)])));
     await grouped.close();
-    rmSync(dir, { recursive: true, force: true });
+    rmSync(temp.dir, { recursive: true, force: true });
     const single = await open({ groupCommit: false });
     await Promise.all(Array.from({ length: 200 }, (_, i) => single.append([msg(i + 1)])));
     await single.close();
@@ -154,11 +150,11 @@ describe('Outbox', () => {
   it('is owned by one process at a time, taking over a lock left by a dead one', async () => {
     const outbox = await open();
     // The lock is the kernel's, held by the open outbox: editing the file does not release it.
-    writeFileSync(path.join(dir, 'outbox.lock'), '999999999');
+    writeFileSync(path.join(temp.dir, 'outbox.lock'), '999999999');
     await expect(open()).rejects.toThrow(/in use by/);
     await outbox.close();
     // What a dead owner leaves: its pid in the file, and no lock.
-    writeFileSync(path.join(dir, 'outbox.lock'), '999999999');
+    writeFileSync(path.join(temp.dir, 'outbox.lock'), '999999999');
     const again = await open();
     await again.close();
   });
@@ -267,7 +263,7 @@ describe('Outbox', () => {
     await outbox.revive([outbox.deadLetters()[0].seq]);
     await outbox.markDelivered(outbox.pending().map((e) => e.seq));
     await outbox.rotateDeadLetterFile();
-    const lines = (file: string) => readFileSync(path.join(dir, file), 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
+    const lines = (file: string) => readFileSync(path.join(temp.dir, file), 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
     expect(lines(DEAD_LETTER_FILE).map((l) => [l.message.messageId, l.reason, l.kind])).toEqual([[2, 'bad 2', 'rejected']]);
     expect(lines(ROTATED_DEAD_LETTER_FILE).map((l) => l.message.messageId)).toEqual([1, 2]);
     await outbox.close();

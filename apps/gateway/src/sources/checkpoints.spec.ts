@@ -1,17 +1,13 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
+import { useTempDir } from '@tp/testing';
 import { Checkpoints } from './checkpoints';
 
-let dir: string;
-beforeEach(() => {
-  dir = mkdtempSync(path.join(tmpdir(), 'checkpoints-'));
-});
-afterEach(() => rmSync(dir, { recursive: true, force: true }));
+const temp = useTempDir('checkpoints-');
 
 describe('Checkpoints', () => {
   it('persists raised values and never lowers one', async () => {
-    const file = path.join(dir, 'marks.json');
+    const file = path.join(temp.dir, 'marks.json');
     const marks = new Checkpoints(file);
     await marks.advance('-1001', 10);
     await marks.advance('-1001', 5);
@@ -19,7 +15,7 @@ describe('Checkpoints', () => {
   });
 
   it('keeps writing after one write failed', async () => {
-    const folder = path.join(dir, 'state');
+    const folder = path.join(temp.dir, 'state');
     const file = path.join(folder, 'marks.json');
     const marks = new Checkpoints(file);
     // The folder vanishing makes exactly the next write fail.
@@ -32,7 +28,7 @@ describe('Checkpoints', () => {
   });
 
   it('keeps later writes going when a failing write is still in flight', async () => {
-    const folder = path.join(dir, 'state');
+    const folder = path.join(temp.dir, 'state');
     const file = path.join(folder, 'marks.json');
     const marks = new Checkpoints(file);
     rmSync(folder, { recursive: true });

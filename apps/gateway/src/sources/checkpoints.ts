@@ -1,22 +1,16 @@
-import { mkdirSync, readFileSync } from 'node:fs';
-import path from 'node:path';
-import { replaceFile } from '@tp/service-kit';
+import { JsonStateFile } from '../util/json-state-file';
 
 /**
  * Per-channel numbers (high-water marks, backfill positions) kept in a small JSON file, replaced
  * atomically (temp file, fsync, rename) so a crash leaves the old or the new version, never half.
  */
 export class Checkpoints {
-  private values: Record<string, number>;
-  private writing: Promise<void> = Promise.resolve();
+  private readonly state: JsonStateFile<Record<string, number>>;
+  private readonly values: Record<string, number>;
 
-  constructor(private readonly file: string) {
-    mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
-    try {
-      this.values = JSON.parse(readFileSync(file, 'utf8'));
-    } catch {
-      this.values = {};
-    }
+  constructor(file: string) {
+    this.state = new JsonStateFile(file);
+    this.values = this.state.read({});
   }
 
   get(key: string): number | undefined {
@@ -32,10 +26,6 @@ export class Checkpoints {
   async advance(key: string, value: number): Promise<void> {
     if ((this.values[key] ?? -Infinity) >= value) return;
     this.values[key] = value;
-    const snapshot = JSON.stringify(this.values);
-    // Each write starts from a settled chain: one failed write must not fail every later one.
-    const write = this.writing.catch(() => undefined).then(() => replaceFile(this.file, snapshot));
-    this.writing = write;
-    await write;
+    await this.state.save(this.values);
   }
 }

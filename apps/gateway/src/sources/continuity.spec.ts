@@ -1,18 +1,14 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import path from 'node:path';
+import { useTempDir } from '@tp/testing';
 import fc from 'fast-check';
 import { ContinuityAudit } from './continuity';
 
-let dir: string;
-beforeEach(() => {
-  dir = mkdtempSync(path.join(tmpdir(), 'continuity-'));
-});
-afterEach(() => rmSync(dir, { recursive: true, force: true }));
+const temp = useTempDir('continuity-');
 
 describe('ContinuityAudit', () => {
   it('counts the ids missing below the highest one accounted for, above the floor, and keeps them across a reopen', async () => {
-    const file = path.join(dir, 'continuity.json');
+    const file = path.join(temp.dir, 'continuity.json');
     const audit = new ContinuityAudit(file);
     await audit.track('-1001', 100);
     await audit.account('-1001', [101, 102, 105, 107, 99]);
@@ -32,8 +28,8 @@ describe('ContinuityAudit', () => {
   it('agrees with a plain set for any order of ids', async () => {
     await fc.assert(
       fc.asyncProperty(fc.integer({ min: 0, max: 50 }), fc.array(fc.integer({ min: 0, max: 120 }), { maxLength: 200 }), async (floor, ids) => {
-        rmSync(path.join(dir, 'property.json'), { force: true });
-        const audit = new ContinuityAudit(path.join(dir, 'property.json'));
+        rmSync(path.join(temp.dir, 'property.json'), { force: true });
+        const audit = new ContinuityAudit(path.join(temp.dir, 'property.json'));
         await audit.track('c', floor);
         await audit.account('c', ids);
         const seen = new Set(ids.filter((id) => id > floor));

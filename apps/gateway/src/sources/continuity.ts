@@ -1,6 +1,4 @@
-import { mkdirSync, readFileSync } from 'node:fs';
-import path from 'node:path';
-import { replaceFile } from '@tp/service-kit';
+import { JsonStateFile } from '../util/json-state-file';
 
 /** Ids known for one channel: stored messages, deletions, service messages, as sorted closed ranges. */
 interface ChannelIds {
@@ -42,16 +40,12 @@ function addRange(ranges: Array<[number, number]>, id: number): boolean {
  * fill (channels.getMessages) then accounts for, never hide one.
  */
 export class ContinuityAudit {
+  private readonly state: JsonStateFile<Record<string, ChannelIds>>;
   private readonly channels: Record<string, ChannelIds>;
-  private writing: Promise<void> = Promise.resolve();
 
-  constructor(private readonly file: string) {
-    mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
-    try {
-      this.channels = JSON.parse(readFileSync(file, 'utf8'));
-    } catch {
-      this.channels = {};
-    }
+  constructor(file: string) {
+    this.state = new JsonStateFile(file);
+    this.channels = this.state.read({});
   }
 
   /** Starts auditing a channel after `floor` (what it held when first followed); no-op once tracked. */
@@ -102,10 +96,6 @@ export class ContinuityAudit {
   }
 
   private persist(): Promise<void> {
-    const snapshot = JSON.stringify(this.channels);
-    // Each write starts from a settled chain: one failed write must not fail every later one.
-    const write = this.writing.catch(() => undefined).then(() => replaceFile(this.file, snapshot));
-    this.writing = write;
-    return write;
+    return this.state.save(this.channels);
   }
 }

@@ -3,7 +3,7 @@ import { GATEWAY_TOKEN_HEADER } from '@tp/ingest-contract';
 import { and, asc, eq, sql } from 'drizzle-orm';
 import request from 'supertest';
 import { reparseStoredMessages } from './reparse';
-import { useTestApp, GATEWAY_TOKEN, message } from '../testing/test-app';
+import { gatewayPoster, useTestApp, GATEWAY_TOKEN } from '../testing/test-app';
 
 const api = useTestApp();
 
@@ -12,14 +12,7 @@ const BOVAW32 = '🟢Swing Trade\n\nAtivo: BOVAW32\nCompra: 1,04 a 1,06\nAlvo 1:
 const BOVAW22 = '🟢Swing Trade\n\nAtivo: BOVAW22\nCompra: 0,94 a 0,96\nAlvo 1: 1,10\nAlvo 2: 1,30\nAlvo final: 2,00\n\nStop: 0,70';
 const signalText = (ticker: string) => `Ativo: ${ticker}\nCompra: 1,00 a 1,04\nAlvo 1: 1,20\nAlvo 2: 1,50\nStop: 0,80`;
 
-let channelSeq = 0;
-const newChannel = () => `-10025${String(++channelSeq).padStart(8, '0')}`;
-
-async function post(channelId: string, text: string, timestamp: string, extra: Record<string, unknown> = {}) {
-  const m = message({ channelId, text, timestamp, ...extra });
-  const res = await request(api.app).post('/ingest').set(GATEWAY_TOKEN_HEADER, GATEWAY_TOKEN).send(m).expect(200);
-  return { messageId: m.messageId as number, signalId: res.body.signalId as number | null, message: m };
-}
+const { newChannel, post } = gatewayPoster(api, '-10025');
 const signalRow = async (id: number) => (await api.database.db.select().from(signals).where(eq(signals.id, id)))[0];
 const messageRow = async (channelId: string, messageId: number) =>
   (await api.database.db.select().from(forwardedMessages).where(and(eq(forwardedMessages.channelId, channelId), eq(forwardedMessages.messageId, messageId))))[0];

@@ -6,7 +6,7 @@ import { Registry } from 'prom-client';
 import request from 'supertest';
 import { openApiValidator } from '../contract/openapi-validator.testing';
 import { reparseStoredMessages } from './reparse';
-import { useTestApp, GATEWAY_TOKEN, message } from '../testing/test-app';
+import { gatewayPoster, useTestApp, GATEWAY_TOKEN, message } from '../testing/test-app';
 import { startLifecycleMaintenance } from './maintenance';
 import { LIFECYCLE_VERSION } from './outcome';
 import { expireSignals, replayChannelLifecycle } from './replay';
@@ -18,14 +18,7 @@ const BOVAW22 = '🟢Swing Trade\n\nAtivo: BOVAW22\nCompra: 0,94 a 0,96\nAlvo 1:
 const CYREW296 = 'Ativo: CYREW296\nCompra: 1,00 a 1,04\nAlvo 1: 1,30\nStop: 0,75';
 const signalText = (ticker: string) => `Ativo: ${ticker}\nCompra: 1,00 a 1,04\nAlvo 1: 1,20\nAlvo 2: 1,50\nStop: 0,80`;
 
-let channelSeq = 0;
-const newChannel = () => `-10077${String(++channelSeq).padStart(8, '0')}`;
-
-async function post(channelId: string, text: string, timestamp: string, extra: Record<string, unknown> = {}) {
-  const m = message({ channelId, text, timestamp, ...extra });
-  const res = await request(api.app).post('/ingest').set(GATEWAY_TOKEN_HEADER, GATEWAY_TOKEN).send(m).expect(200);
-  return { messageId: m.messageId as number, signalId: res.body.signalId as number | null };
-}
+const { newChannel, post } = gatewayPoster(api, '-10077');
 const signalRow = async (id: number) => (await api.database.db.select().from(signals).where(eq(signals.id, id)))[0];
 const messageRow = async (channelId: string, messageId: number) =>
   (await api.database.db.select().from(forwardedMessages).where(and(eq(forwardedMessages.channelId, channelId), eq(forwardedMessages.messageId, messageId))))[0];

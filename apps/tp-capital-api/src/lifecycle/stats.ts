@@ -62,22 +62,17 @@ function scope(filter: StatsFilter, now: Date): SQL {
     settled as (select * from scoped where status not in ('open', 'expired', 'cancelled'))`;
 }
 
+/** One channel's counts as the query returns them, before the targets and results are shaped. */
+type ChannelRow = Pick<ChannelStats, 'channel_id' | 'label' | 'signals' | 'open' | 'expired' | 'cancelled' | 'settled' | 'stops'> & {
+  results: number;
+  average_pct: string | null;
+  median_pct: number | null;
+  median_first: number | null;
+};
+
 /** `GET /signals/stats`: per channel, how its signals turned out. */
 export async function signalStats(db: Database, filter: StatsFilter, now = new Date()): Promise<ChannelStats[]> {
-  const channels = await queryRows<{
-    channel_id: string;
-    label: string | null;
-    signals: number;
-    open: number;
-    expired: number;
-    cancelled: number;
-    settled: number;
-    stops: number;
-    results: number;
-    average_pct: string | null;
-    median_pct: number | null;
-    median_first: number | null;
-  }>(
+  const channels = await queryRows<ChannelRow>(
     db,
     sql`with ${scope(filter, now)}
       select channel_id, max(label) as label, count(*)::int as signals,

@@ -1,6 +1,7 @@
 import { MAX_TEXT_LENGTH, SAFE_TEXT_PATTERN } from '@tp/ingest-contract';
 import { type RouteSpec, int, json, nullable, obj, str } from '@tp/service-kit';
 import { storableParse } from '../persistence/column-fit';
+import { signalLevelFields } from '../signals/signal-fields';
 import { parseSignalMessage, PARSER_VERSION, type ParseResult } from '../parser/signal-parser';
 
 const price = nullable(str);
@@ -12,13 +13,7 @@ export const parsePreviewSchema = obj({
   parse_warning: nullable(str),
   signal: nullable(
     obj({
-      asset: str,
-      signal_type: nullable(str),
-      buy_min: price,
-      buy_max: price,
-      target_1: price,
-      target_2: price,
-      target_final: price,
+      ...signalLevelFields(price),
       targets: { type: 'array', items: str },
       stop: price,
       expires_at: nullable(str),

@@ -2,6 +2,7 @@ import { type RouteSpec, type Schema, bool, dateTime, int, json, listOf, nullabl
 import { LEGACY_ERRORS } from '../http/errors';
 import { idParamsSchema, limitSchema, parseTimeBound, timeBoundSchema } from '../http/query';
 import { correctionRoute, versionSchema } from './corrections';
+import { signalLevelFields } from './signal-fields';
 import type { SignalFilter } from './signal-repository';
 import type { SignalService } from './signal-service';
 
@@ -14,13 +15,7 @@ export const signalSchema: Schema = obj({
   channel: nullable(str),
   channel_id: str,
   message_id: int,
-  asset: str,
-  signal_type: nullable(str),
-  buy_min: price,
-  buy_max: price,
-  target_1: price,
-  target_2: price,
-  target_final: price,
+  ...signalLevelFields(price),
   targets: { type: 'array', items: numSchema },
   stop: { ...price, description: 'The stop as posted (current_stop follows the moves)' },
   side: { enum: ['buy', 'sell'], description: 'sell: stop above the entry, targets below; results mirrored' },

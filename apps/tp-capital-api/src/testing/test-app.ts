@@ -1,6 +1,8 @@
 import type { DatabaseHandle } from '@tp/db-schema';
 import { createTestDatabase, testServerUrl } from '@tp/db-schema/testing';
+import { GATEWAY_TOKEN_HEADER } from '@tp/ingest-contract';
 import type { Express } from 'express';
+import request from 'supertest';
 import winston from 'winston';
 import { createApp } from '../app';
 import { loadConfig, type ApiConfig } from '../config';
@@ -55,6 +57,22 @@ export function message(overrides: Record<string, unknown> = {}) {
     text: 'Bom dia!',
     source: 'user_client',
     ...overrides,
+  };
+}
+
+/**
+ * Posts to `/ingest` as the gateway does, each test on a channel of its own: `newChannel()` numbers
+ * them under `prefix` (e.g. `-10025`), which keeps spec files that share a database apart.
+ */
+export function gatewayPoster(api: { readonly app: Express }, prefix: string) {
+  let channelSeq = 0;
+  return {
+    newChannel: () => `${prefix}${String(++channelSeq).padStart(8, '0')}`,
+    async post(channelId: string, text: string, timestamp: string, extra: Record<string, unknown> = {}) {
+      const m = message({ channelId, text, timestamp, ...extra });
+      const res = await request(api.app).post('/ingest').set(GATEWAY_TOKEN_HEADER, GATEWAY_TOKEN).send(m).expect(200);
+      return { messageId: m.messageId as number, signalId: res.body.signalId as number | null, message: m };
+    },
   };
 }
 

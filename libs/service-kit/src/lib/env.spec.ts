@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { ConfigError, defineEnv, loadEnv } from './env';
+import { ConfigError, defineEnv, loadEnv, secretValues } from './env';
 
 const schema = defineEnv({
   required: ['TOKEN'],
@@ -88,5 +88,18 @@ describe('loadEnv', () => {
     const before = JSON.stringify(schema);
     loadEnv(schema, { TOKEN });
     expect(JSON.stringify(schema)).toBe(before);
+  });
+});
+
+describe('secretValues', () => {
+  it('lists the values of the variables marked secret, under their name or an alias, and nothing else', () => {
+    const schema = defineEnv({
+      properties: {
+        API_TOKEN: { type: 'string', secret: true, aliases: ['OLD_API_TOKEN'], description: 'token' },
+        BOT_TOKEN: { type: 'string', secret: true, description: 'bot' },
+        PORT: { type: 'integer', description: 'port' },
+      },
+    });
+    expect(secretValues(schema, { OLD_API_TOKEN: 'old-secret-value', BOT_TOKEN: '', PORT: '4006', UNRELATED: 'x' })).toEqual(['old-secret-value']);
   });
 });

@@ -144,6 +144,17 @@ export function loadEnv<const S extends EnvSchema>(schema: S, env: Env = process
   }
 }
 
+/**
+ * The values `env` holds for the variables `schema` marks secret (aliases included), unvalidated:
+ * for a logger that must scrub them before the configuration is loaded, such as a crash log.
+ */
+export function secretValues(schema: EnvSchema, env: Env): string[] {
+  return Object.entries(schema.properties)
+    .filter(([, variable]) => variable.secret)
+    .flatMap(([name, variable]) => [name, ...(variable.aliases ?? [])].map((n) => env[n]))
+    .filter((value): value is string => typeof value === 'string' && value.length > 0);
+}
+
 /** Where a service listens, and how much it logs: every app reads these. */
 export const serviceEnv = (port: number, host = '0.0.0.0') =>
   ({
