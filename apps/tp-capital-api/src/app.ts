@@ -41,6 +41,8 @@ export interface AppDeps {
   metrics: ApiMetrics;
   /** The clock (tests move it to expire a previous gateway token). */
   now?: () => number;
+  /** Aborted when the process shuts down: long polls held open answer at once, so draining is not held up. */
+  stopping?: AbortSignal;
   /** Called after a new photo is stored (main enforces the size cap and refreshes the gauges). */
   onMediaStored?: () => void;
 }
@@ -64,6 +66,7 @@ export function createApp(deps: AppDeps): express.Express {
     status: gatewayStatus,
     requestTimeoutMs: config.gatewayRequestTimeoutMs,
     staleAfterMs: config.gatewayStaleAfterMs,
+    stopping: deps.stopping,
   };
   const gatewayState = gatewayStateRoutes(gatewayDeps);
   const signals = signalRoutes(new SignalService(deps.db), signalStatsRoute(deps.db));

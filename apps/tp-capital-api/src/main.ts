@@ -37,7 +37,10 @@ async function main(): Promise<void> {
   });
   const pruneMedia = () => mediaRetention.pruneNow().catch((error) => logger.warn('media prune failed; retrying at the next interval', { error: (error as Error).message }));
   pruneMedia();
-  const app = createApp({ db: database.db, ping: database.ping, config, logger, metrics, onMediaStored: pruneMedia });
+  // Held long polls of the gateway answer at once on shutdown, so the server drains within its timeout.
+  const stopping = new AbortController();
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => stopping.abort());
+  const app = createApp({ db: database.db, ping: database.ping, config, logger, metrics, onMediaStored: pruneMedia, stopping: stopping.signal });
   const server = listenOrExit(app, { service: 'tp-capital-api', host: config.host, port: config.port, logger });
 
   const retention = startLogRetention(database.db, {

@@ -130,6 +130,16 @@ describe('ChannelAllowList', () => {
     expect(restarted.lastError).toMatch(/503/);
   });
 
+  it('sees again after a restart a request that was pending before it', async () => {
+    registry.ask('sync_messages');
+    await allowList().refresh();
+    const restarted = allowList();
+    const seen: unknown[] = [];
+    restarted.on('requests', (requests) => seen.push(...requests));
+    await restarted.refresh();
+    expect(seen).toEqual([expect.objectContaining({ kind: 'sync_messages' })]);
+  });
+
   it('leaves the configured channels in force while nobody has registered one, and reads none when all are paused', async () => {
     const list = allowList();
     expect(await list.refresh()).toBeNull();

@@ -55,8 +55,8 @@ export class ChannelAllowList extends EventEmitter {
   constructor(private readonly options: ChannelAllowListOptions) {
     super();
     const saved = this.load();
+    // The first poll asks without a version: a request pending since before a restart must be seen again.
     this.list = saved?.channelIds ?? null;
-    this.version = saved?.version ?? null;
   }
 
   current(): string[] | null {

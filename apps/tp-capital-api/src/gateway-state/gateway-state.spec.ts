@@ -63,6 +63,18 @@ describe('GET /gateway/state', () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(900);
   });
 
+  it('answers a held poll at once when the process shuts down, so the server drains in time', async () => {
+    const stopping = new AbortController();
+    const stoppable = (await buildTestApp({}, database, { stopping: stopping.signal })).app;
+    const { headers } = await state(stoppable).expect(200);
+    const started = Date.now();
+    const poll = state(stoppable, headers.etag, 30).then((r) => r);
+    await new Promise((r) => setTimeout(r, 300));
+    stopping.abort();
+    expect((await poll).status).toBe(304);
+    expect(Date.now() - started).toBeLessThan(3_000);
+  });
+
   it('wakes a waiting poll as soon as the dashboard asks something, and the dashboard gets the answer', async () => {
     const { headers } = await state(app).expect(200);
     const started = Date.now();
@@ -89,7 +101,7 @@ describe('GET /gateway/state', () => {
     await state(app).expect(200);
     const reload = dashboard(app, '/reload-channels').then((r) => r);
     const seen = await pollForRequest(replica, 'reload_channels');
-    const pending = seen.requests.find((r) => r.kind === 'reload_channels')!;
+    const [pending] = seen.requests.filter((r) => r.kind === 'reload_channels');
     await answer(replica, pending.id, { ok: true, result: { channels: seen.channelIds } }).expect(200);
     const res = await reload;
     expect(res.status).toBe(200);
@@ -140,6 +152,20 @@ describe('a dashboard action the gateway does not answer', () => {
     const next = await pollForRequest(app, 'reload_channels');
     await answer(app, next.requests[0].id, { ok: true, result: { unexpected: true } }).expect(200);
     expect((await malformed).status).toBe(502);
+  });
+});
+
+describe('POST /gateway/fill-gaps', () => {
+  it("needs X-API-Key, and answers the gateway's gap fill per channel", async () => {
+    await request(app).post('/gateway/fill-gaps').expect(401);
+    await state(app).expect(200);
+    const fill = dashboard(app, '/gateway/fill-gaps').then((r) => r);
+    const seen = await pollForRequest(app, 'fill_gaps');
+    const filled = [{ channelId: '-1001', gaps: 3, stored: 2, deleted: 1, remaining: 0 }];
+    await answer(app, seen.requests[0].id, { ok: true, result: { channels: filled } }).expect(200);
+    const res = await fill;
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ channels: filled });
   });
 });
 

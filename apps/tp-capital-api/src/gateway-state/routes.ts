@@ -13,6 +13,8 @@ export interface GatewayRoutesDeps {
   requestTimeoutMs: number;
   /** The gateway counts as alive while it was heard from within this. */
   staleAfterMs: number;
+  /** Aborted at shutdown: a held poll answers at once. */
+  stopping?: AbortSignal;
 }
 
 const channelIds = { type: 'array', items: str };
@@ -212,10 +214,11 @@ export function gatewayStateRoutes(deps: GatewayRoutesDeps): RouteSpec[] {
         await deps.status.touch();
         const known = req.get('If-None-Match')?.replace(/^W\//, '').replace(/"/g, '');
         const waitMs = (query.wait as number) * 1000;
-        // Stop waiting when the gateway hangs up (shutdown, its own timeout).
+        // Stop waiting when the gateway hangs up (its shutdown, its own timeout) or this process shuts down.
         const gone = new AbortController();
         res.on('close', () => gone.abort());
-        const state = known && waitMs > 0 ? await deps.state.changedFrom(known, waitMs, gone.signal) : await deps.state.current();
+        const stop = deps.stopping ? AbortSignal.any([gone.signal, deps.stopping]) : gone.signal;
+        const state = known && waitMs > 0 ? await deps.state.changedFrom(known, waitMs, stop) : await deps.state.current();
         res.set('ETag', `"${state.version}"`).set('Cache-Control', 'no-store');
         if (known === state.version) {
           res.status(304).end();

@@ -12,14 +12,14 @@ export const GATEWAY_TOKEN = 'test-gateway-token-0123456789abcdef0123456789';
 export const API_KEY = 'test-api-key-0123456789';
 
 /** The real app over a fresh migrated scratch database on the test server. */
-export async function buildTestApp(env: Record<string, string> = {}, handle?: DatabaseHandle, options: { now?: () => number } = {}) {
+export async function buildTestApp(env: Record<string, string> = {}, handle?: DatabaseHandle, options: { now?: () => number; stopping?: AbortSignal } = {}) {
   const database = handle ?? (await createTestDatabase());
   // DB_PREPARED_STATEMENTS=false when the suite runs through PgBouncer < 1.21 in transaction mode.
   const prepared = process.env.DB_PREPARED_STATEMENTS ?? 'true';
   const config: ApiConfig = loadConfig({ DATABASE_URL: testServerUrl(), GATEWAY_SECRET_TOKEN: GATEWAY_TOKEN, API_KEY, RATE_LIMIT_MAX: '100000', DB_PREPARED_STATEMENTS: prepared, ...env });
   const metrics = createApiMetrics();
   const logger = winston.createLogger({ silent: true });
-  const app = createApp({ db: database.db, ping: database.ping, config, logger, metrics, now: options.now });
+  const app = createApp({ db: database.db, ping: database.ping, config, logger, metrics, now: options.now, stopping: options.stopping });
   return { app, database, metrics, config };
 }
 
