@@ -15,7 +15,7 @@ export function requirePullApiToken(token: string | undefined): RequestHandler {
 }
 
 /**
- * The seed's pull API over the outbox, for consumers that poll instead of being pushed to.
+ * The pull API over the outbox, for consumers that poll instead of being pushed to (opened by PULL_API_TOKEN only).
  * Messages are keyed by channel and message id: message ids repeat across channels.
  */
 export function pullApiRoutes(outbox: Outbox): RouteSpec<'pull'>[] {

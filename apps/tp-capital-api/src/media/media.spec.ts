@@ -174,8 +174,8 @@ describe('media retention', () => {
     const scratch = await buildTestApp();
     const store = new MediaStore(scratch.database.db);
     try {
-      const put = async (seed: number, ageDays: number) => {
-        const bytes = pngImage(50, 50, seed);
+      const put = async (variant: number, ageDays: number) => {
+        const bytes = pngImage(50, 50, variant);
         await store.put({ sha256: sha(bytes), contentType: 'image/png', bytes, width: 50, height: 50 });
         await scratch.database.db.execute(sql`update ${media} set created_at = now() - make_interval(days => ${ageDays}) where sha256 = ${sha(bytes)}`);
         return { sha256: sha(bytes), size: bytes.length };
