@@ -5,11 +5,13 @@ import type { Checkpoints } from './checkpoints';
 import { normalizeChannelId } from './channel-id';
 import type { ContinuityAudit } from './continuity';
 import { FloodWaitPolicy } from './flood-wait';
+import { adoptPhoto, heldPhoto, type PhotoIntake } from '../media/photo-intake';
+import type { PhotoJob } from './bot-updates';
+import { decodePhotoLocator, ingestWithPhotos, userPhotoOf } from './user-photos';
 import {
   ForwardsRestrictedError,
   NotLoggedInError,
   SessionRefusedError,
-  userMessageToIngest,
   type TelegramUserClient,
   type UserClientMessage,
 } from './user-client';
@@ -30,6 +32,8 @@ export interface UserSourceOptions {
   updateState?: Checkpoints;
   /** The continuity audit of the stored message ids, per channel. */
   continuity?: ContinuityAudit;
+  /** Photos: named on their message and queued for the media worker (largest size up to `maxBytes`); off when absent. */
+  media?: PhotoIntake;
 }
 
 /** One channel's part of a gap fill. */
@@ -333,7 +337,7 @@ export class UserSource {
   }
 
   private async store(messages: UserClientMessage[]): Promise<number> {
-    const { appended } = await this.outbox.append(messages.map((m) => userMessageToIngest(m, 'user_client')), 'user_client');
+    const { appended } = await this.outbox.append(await ingestWithPhotos(messages, 'user_client', this.options.media, this.logger), 'user_client');
     if (appended) for (const m of messages) this.metrics.messagesReceived.inc({ channel_id: m.channelId, source: 'user_client' });
     const byChannel = new Map<string, number[]>();
     for (const m of messages) byChannel.set(m.channelId, [...(byChannel.get(m.channelId) ?? []), m.messageId]);
@@ -402,10 +406,43 @@ export class UserSource {
     } catch (error) {
       if (!(error instanceof ForwardsRestrictedError)) return this.fail(error);
       try {
-        await this.withFloodWait('messages.sendMessage', () => this.client.sendText(to, message.text));
+        await this.copy(message, to);
       } catch (copyError) {
         this.fail(copyError);
       }
+    }
+  }
+
+  /**
+   * The copy sent when the channel forbids forwarding: its photo (re-uploaded from the bytes, which
+   * the media queue may already hold) with the text as caption; the text alone when there is no
+   * photo or it cannot be had.
+   */
+  private async copy(message: UserClientMessage, to: string): Promise<void> {
+    const photo = this.options.media && this.client.sendPhoto ? userPhotoOf(message, this.options.media.maxBytes) : null;
+    const bytes = photo?.job ? await this.photoBytes(message, photo.job) : null;
+    if (bytes && this.client.sendPhoto) {
+      const send = this.client.sendPhoto.bind(this.client);
+      await this.withFloodWait('messages.sendMedia', () => send(to, bytes, message.text));
+      return;
+    }
+    await this.withFloodWait('messages.sendMessage', () => this.client.sendText(to, message.text));
+  }
+
+  private async photoBytes(message: UserClientMessage, job: PhotoJob): Promise<Buffer | null> {
+    const media = this.options.media;
+    const download = this.client.downloadPhoto?.bind(this.client);
+    const locator = decodePhotoLocator(job.fileId);
+    if (!media || !download || !locator) return null;
+    const held = await heldPhoto(media, job.fileUniqueId);
+    if (held) return held;
+    try {
+      const bytes = await this.withFloodWait('upload.getFile', () => download(locator, media.maxBytes));
+      await adoptPhoto(media, job.fileUniqueId, bytes);
+      return bytes;
+    } catch (error) {
+      this.logger.warn('user client: the photo of a copied message could not be downloaded; copying the text alone', { channelId: message.channelId, messageId: message.messageId, error: (error as Error).message });
+      return null;
     }
   }
 
