@@ -184,6 +184,7 @@ describe('forwarding keeps the photo', () => {
     expect(copy.fwdFrom).toBeTruthy();
     expect(dc.photoOf(destination, copy.id).bytes.equals(dc.photoOf(signals, id).bytes)).toBe(true);
     expect(dc.callCount('messages.SendMedia')).toBe(0);
+    expect(storedMessage(id)?.forwardedTo).toEqual({ channelId: destination.markedId, method: 'forward' });
   });
 
   it('copies the photo with its caption when the channel forbids forwarding, and the worker does not download it again', async () => {
@@ -204,5 +205,6 @@ describe('forwarding keeps the photo', () => {
     await worker.runDue();
     expect(api.stored.get(sha(original.bytes))?.equals(original.bytes)).toBe(true);
     expect(dc.world.downloads.get(`${original.id}/y`)).toBe(1);
+    expect(storedMessage(id)?.forwardedTo).toEqual({ channelId: destination.markedId, method: 'copy' });
   });
 });

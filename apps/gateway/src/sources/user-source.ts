@@ -95,6 +95,8 @@ export class UserSource {
   private epoch = 0;
   /** Channels where an update could not be stored: their pts stays where it was until a restart fetches the difference again. */
   private readonly ptsHeld = new Set<string>();
+  /** Channels that refused a forward (CHAT_FORWARDS_RESTRICTED): their messages are copied. */
+  private readonly restricted = new Set<string>();
   /** Telegram no longer accepts the session: nothing is retried until `login` and a restart. */
   private loginLost = false;
   /** What channelDifferenceTooLong cost, for the operator (also logged and counted). */
@@ -304,7 +306,7 @@ export class UserSource {
       if (this.options.destinationChannelId) {
         // Mirrored one by one so a message the live path already stored (and mirrored) is not sent twice.
         for (const m of page) {
-          if (await this.store([m])) {
+          if (await this.store([m], true)) {
             stored++;
             await this.forward(m);
           }
@@ -322,7 +324,7 @@ export class UserSource {
     const channelId = normalizeChannelId(message.channelId);
     if (!this.channels.has(channelId)) return;
     const normalised = { ...message, channelId };
-    const appended = await this.store([normalised]);
+    const appended = await this.store([normalised], !edited);
     if (!edited) {
       if (this.inSync.has(channelId)) await this.marks.advance(channelId, message.messageId);
       // A message seen again (a catch-up and a gap fill can both deliver it) is not mirrored twice.
@@ -336,8 +338,12 @@ export class UserSource {
     await this.account(channelId, messageIds);
   }
 
-  private async store(messages: UserClientMessage[]): Promise<number> {
-    const { appended } = await this.outbox.append(await ingestWithPhotos(messages, 'user_client', this.options.media, this.logger), 'user_client');
+  /** Appends messages to the outbox; `mirrored` ones name the destination and how they are mirrored there. */
+  private async store(messages: UserClientMessage[], mirrored = false): Promise<number> {
+    const ingest = await ingestWithPhotos(messages, 'user_client', this.options.media, this.logger);
+    const to = this.options.destinationChannelId;
+    if (mirrored && to) ingest.forEach((m, i) => (m.forwardedTo = { channelId: normalizeChannelId(to), method: this.mirrorMethod(messages[i]) }));
+    const { appended } = await this.outbox.append(ingest, 'user_client');
     if (appended) for (const m of messages) this.metrics.messagesReceived.inc({ channel_id: m.channelId, source: 'user_client' });
     const byChannel = new Map<string, number[]>();
     for (const m of messages) byChannel.set(m.channelId, [...(byChannel.get(m.channelId) ?? []), m.messageId]);
@@ -405,6 +411,7 @@ export class UserSource {
       await this.withFloodWait('messages.forwardMessages', () => this.client.forward(message.channelId, message.messageId, to));
     } catch (error) {
       if (!(error instanceof ForwardsRestrictedError)) return this.fail(error);
+      this.restricted.add(message.channelId);
       try {
         await this.copy(message, to);
       } catch (copyError) {
@@ -444,6 +451,15 @@ export class UserSource {
       this.logger.warn('user client: the photo of a copied message could not be downloaded; copying the text alone', { channelId: message.channelId, messageId: message.messageId, error: (error as Error).message });
       return null;
     }
+  }
+
+  /**
+   * How a message will reach the destination: Telegram marks every message of a channel with
+   * protected content (noforwards), which can only be copied; a channel that refused a forward
+   * before is copied from too. Recorded on the message when it is stored, before the mirroring.
+   */
+  private mirrorMethod(message: UserClientMessage): 'forward' | 'copy' {
+    return message.noforwards || this.restricted.has(normalizeChannelId(message.channelId)) ? 'copy' : 'forward';
   }
 
   /** Runs a Telegram call, sleeping out FLOOD_WAIT as many times as Telegram asks (until stop()). */

@@ -170,6 +170,26 @@ describe('POST /media/status and /forwarded-messages', () => {
     expect(await row()).toMatchObject({ message_text: 'só texto', image_url: expect.stringContaining(sha(after)) });
   });
 
+  it('shows where and how the gateway mirrored a message, and null for one it did not mirror', async () => {
+    const ingest = (m: object) => request(built.app).post('/ingest').set(GATEWAY_TOKEN_HEADER, GATEWAY_TOKEN).send(m).expect(200);
+    const copied = message({ text: 'cópia', forwardedTo: { channelId: '-1002000000001', method: 'copy' } });
+    const forwarded = message({ text: 'encaminhada', forwardedTo: { channelId: '-1002000000001', method: 'forward' } });
+    const alone = message({ text: 'não espelhada' });
+    for (const m of [copied, forwarded, alone]) await ingest(m);
+    const rows = await getForwarded();
+    const facts = (id: number) => {
+      const r = rows.find((row) => row.message_id === id) ?? {};
+      return [r.destination_channel_id, r.forward_method];
+    };
+    expect([facts(copied.messageId), facts(forwarded.messageId), facts(alone.messageId)]).toEqual([
+      ['-1002000000001', 'copy'],
+      ['-1002000000001', 'forward'],
+      [null, null],
+    ]);
+    // A bad method is refused by the contract with 400, never stored.
+    await request(built.app).post('/ingest').set(GATEWAY_TOKEN_HEADER, GATEWAY_TOKEN).send(message({ forwardedTo: { channelId: '-1002', method: 'fax' } })).expect(400);
+  });
+
   it('uses PUBLIC_BASE_URL when set', async () => {
     const other = await buildTestApp({ PUBLIC_BASE_URL: 'https://api.example.com/tp/' }, built.database);
     const png = pngImage(7, 9, 6);
