@@ -9,7 +9,7 @@ import { applyAllowList } from './channels/apply-allow-list';
 import { ChannelAllowList } from './channels/channel-allow-list';
 import { RequestRunner } from './control/request-runner';
 import { StatusReporter } from './control/status-reporter';
-import type { CommonSettings, GatewayConfig, OutboxSettings, PublishSettings, TelegramAppSettings } from './config';
+import type { CommonSettings, GatewayConfig, MediaSettings, OutboxSettings, PublishSettings, TelegramAppSettings } from './config';
 import { LOGIN_HINT } from './config';
 import { createGatewayMetrics, type GatewayMetrics } from './metrics';
 import { Outbox } from './outbox/outbox';
@@ -20,7 +20,8 @@ import { loadSession, parseEncryptionKey } from './session/session-store';
 import { httpMediaApi } from './media/media-api';
 import { MediaQueue } from './media/media-queue';
 import { MediaWorker } from './media/media-worker';
-import { botApiFiles } from './media/telegram-files';
+import type { PhotoIntake } from './media/photo-intake';
+import { botApiFiles, filesBySource, userClientFiles, type TelegramFiles } from './media/telegram-files';
 import { BotSource } from './sources/bot-source';
 import { Checkpoints } from './sources/checkpoints';
 import { ContinuityAudit } from './sources/continuity';
@@ -85,10 +86,27 @@ export function createFloodWaitPolicy({ logger, metrics }: GatewayDeps): FloodWa
   return new FloodWaitPolicy({ logger, waited: metrics.floodWaitSeconds });
 }
 
+/** The photo queue beside the outbox (`OUTBOX_DIR/media`), shared by the service and the tools. */
+export function openMediaQueue(settings: OutboxSettings): Promise<MediaQueue> {
+  return MediaQueue.open(path.join(settings.outboxDir, 'media'));
+}
+
+/** The worker that brings queued photos to the API, each fetched by its source's client in `files`. */
+export function createMediaWorker(queue: MediaQueue, files: TelegramFiles, settings: PublishSettings, media: MediaSettings, { logger, metrics }: GatewayDeps): MediaWorker {
+  return new MediaWorker(
+    queue,
+    files,
+    httpMediaApi({ endpoints: settings.apiEndpoints, token: settings.apiToken, timeoutMs: Math.max(settings.publishTimeoutMs, 30_000) }),
+    { maxBytes: media.maxBytes, retryDelayMs: media.retryDelayMs, maxAttempts: media.maxAttempts },
+    logger,
+    metrics,
+  );
+}
+
 /** The Telegram sources the configuration enables, built but not started. */
 export interface GatewaySources {
   bot?: BotSource;
-  /** Brings the bot's photos to the API, when MEDIA_DOWNLOAD is on. */
+  /** Brings the sources' photos to the API, when MEDIA_DOWNLOAD is on. */
   media?: MediaWorker;
   /** A UserSource, or only a status when it cannot run (no session yet). */
   userClient?: UserSource | SourceStatus;
@@ -97,22 +115,18 @@ export interface GatewaySources {
 export async function createSources(config: GatewayConfig, outbox: Outbox, session: string | undefined, deps: GatewayDeps): Promise<GatewaySources> {
   const { logger, metrics } = deps;
   const sources: GatewaySources = {};
+  // One photo queue and worker for every source; each job is fetched by the client of its source.
+  const files: Parameters<typeof filesBySource>[0] = {};
+  let media: PhotoIntake | undefined;
+  if (config.media.enabled && (config.bot || (config.userClient && session))) {
+    const queue = await openMediaQueue(config);
+    const worker = createMediaWorker(queue, filesBySource(files), config, config.media, deps);
+    sources.media = worker;
+    media = { queue, maxBytes: config.media.maxBytes, onQueued: () => worker.wake() };
+  }
   if (config.bot) {
     const { telegrafUpdatesApi } = await import('./sources/telegraf-updates');
-    let media: { queue: MediaQueue; maxBytes: number; onQueued: () => void } | undefined;
-    if (config.media.enabled) {
-      const queue = await MediaQueue.open(path.join(config.outboxDir, 'media'));
-      const worker = new MediaWorker(
-        queue,
-        botApiFiles(config.bot.token, config.bot.apiRoot),
-        httpMediaApi({ endpoints: config.apiEndpoints, token: config.apiToken, timeoutMs: Math.max(config.publishTimeoutMs, 30_000) }),
-        { maxBytes: config.media.maxBytes, retryDelayMs: config.media.retryDelayMs, maxAttempts: config.media.maxAttempts },
-        logger,
-        metrics,
-      );
-      sources.media = worker;
-      media = { queue, maxBytes: config.media.maxBytes, onQueued: () => worker.wake() };
-    }
+    files.bot = botApiFiles(config.bot.token, config.bot.apiRoot);
     sources.bot = new BotSource(telegrafUpdatesApi(config.bot.token, config.bot.apiRoot), outbox, { allowedChatIds: config.bot.allowedChatIds, media }, logger, metrics);
   }
   if (config.userClient) {
@@ -121,8 +135,10 @@ export async function createSources(config: GatewayConfig, outbox: Outbox, sessi
       sources.userClient = { state: 'not_logged_in', lastError: `no session; ${LOGIN_HINT}` };
     } else {
       const { sourceChannelIds, destinationChannelId } = config.userClient;
+      const client = await createUserClient(session, config.userClient, sourceChannelIds, config.sessionDir, deps);
+      files.user_client = userClientFiles(client, createFloodWaitPolicy(deps));
       sources.userClient = new UserSource(
-        await createUserClient(session, config.userClient, sourceChannelIds, config.sessionDir, deps),
+        client,
         outbox,
         new Checkpoints(path.join(config.outboxDir, 'user-client-marks.json')),
         {
@@ -134,6 +150,7 @@ export async function createSources(config: GatewayConfig, outbox: Outbox, sessi
           },
           updateState: new Checkpoints(path.join(config.outboxDir, 'user-client-pts.json')),
           continuity: new ContinuityAudit(path.join(config.outboxDir, 'user-client-continuity.json')),
+          media,
         },
         logger,
         metrics,

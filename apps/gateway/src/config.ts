@@ -362,7 +362,7 @@ export function loadConfig(raw: Env = process.env): GatewayConfig {
     pullApiToken: pullApiToken(env.PULL_API_TOKEN, publish.apiToken),
     sessionDir: sessionDir(env),
     bot,
-    media: { enabled: env.MEDIA_DOWNLOAD, maxBytes: env.MEDIA_MAX_BYTES, retryDelayMs: env.MEDIA_RETRY_DELAY_MS, maxAttempts: env.MEDIA_MAX_ATTEMPTS },
+    media: mediaSettings(env),
     userClient,
     disabledSources,
     supersededEnv: supersededEnvWarnings(raw, SUPERSEDED_GATEWAY_ENV),
@@ -379,6 +379,13 @@ export function loadLoginConfig(raw: Env = process.env): LoginConfig {
 export function loadSessionImportConfig(raw: Env = process.env): CommonSettings & { sessionDir: string; sessionEncryptionKey?: string } {
   const env = loadEnv(gatewayEnv, raw);
   return { ...common(env), sessionDir: sessionDir(env), sessionEncryptionKey: sessionEncryptionKeyOf(env) };
+}
+
+const mediaSettings = (env: GatewayEnv): MediaSettings => ({ enabled: env.MEDIA_DOWNLOAD, maxBytes: env.MEDIA_MAX_BYTES, retryDelayMs: env.MEDIA_RETRY_DELAY_MS, maxAttempts: env.MEDIA_MAX_ATTEMPTS });
+
+/** The photo settings, for the tools that bring photos too (`backfill`, `import`). */
+export function loadMediaSettings(raw: Env = process.env): MediaSettings {
+  return mediaSettings(loadEnv(gatewayEnv, raw));
 }
 
 /** Tools that only read or change the outbox. */

@@ -1,6 +1,8 @@
 // The production ingestion path with real processes: the built gateway reads a fake Telegram data
 // center over MTProto as a user client (session from disk) and publishes to the built tp-capital-api
 // on a real PostgreSQL. Only Telegram's servers are faked.
+import { createHash } from 'node:crypto';
+import { imageSize } from 'image-size';
 import type { FakeChannel } from '@tp/testing/telegram';
 import { stopAll } from './support/processes';
 import { signalText, until } from '@tp/testing';
@@ -81,8 +83,25 @@ describe('fake Telegram DC (MTProto) → built gateway → built API → Postgre
     expect(signal.ts).toBe((signals.messages.get(signalPost)?.date ?? 0) * 1000);
     const rows = await world.storedMessages(signals);
     expect(rows.find((r) => r.message_id === commentary)).toMatchObject({ parse_kind: 'message', source: 'user_client', edit_date: null });
-    const photoId = (signals.messages.get(chart)?.media as unknown as { photo: { id: { toString(): string } } }).photo.id.toString();
-    expect(rows.find((r) => r.message_id === chart)).toMatchObject({ image_url: `telegram://${photoId}`, image_width: 1280, image_height: 720, photos: [{ fileId: photoId, width: 1280, height: 720 }] });
+    // The photo follows on its own path: downloaded once through upload.getFile, pushed to the API, served to the dashboard.
+    const photo = world.dc.photoOf(signals, chart);
+    const withImage = await until(async () => (await world.storedMessages(signals)).find((r) => r.message_id === chart), {
+      ok: (r) => r?.image_status === 'stored',
+      timeoutMs: 30_000,
+      what: 'the chart on its image_url',
+    });
+    expect(withImage).toMatchObject({
+      image_url: `${world.stack.apiUrl}/media/${createHash('sha256').update(photo.bytes).digest('hex')}`,
+      image_width: 1280,
+      image_height: 720,
+      photos: [{ fileId: photo.id, width: 1280, height: 720 }],
+    });
+    const served = await fetch(String(withImage?.image_url));
+    expect([served.status, served.headers.get('content-type')]).toEqual([200, 'image/png']);
+    const body = Buffer.from(await served.arrayBuffer());
+    expect(body.equals(photo.bytes)).toBe(true);
+    expect(imageSize(body)).toMatchObject({ width: 1280, height: 720 });
+    expect([...world.dc.world.downloads.entries()]).toEqual([[`${photo.id}/y`, 1]]);
     expect(await world.signals(options)).toEqual([]);
   });
 

@@ -1,7 +1,10 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
+import { pngImage } from '@tp/testing';
+import { MediaQueue } from '../media/media-queue';
 import { Outbox } from '../outbox/outbox';
 import { RecordingApi } from '../testing/recording-api';
 import type { CliIo } from './io';
@@ -103,6 +106,33 @@ describe('gateway command line', () => {
     const outbox = await Outbox.open(path.join(dir, 'outbox'), { maxBytes: 1024 * 1024 });
     try {
       expect(outbox.pending().map((e) => e.message.text)).toEqual(['compra PETR4']);
+    } finally {
+      await outbox.close();
+    }
+  });
+
+  it('import reads the photos beside result.json onto the photo queue and refuses one outside the export folder', async () => {
+    const exportDir = path.join(dir, 'ChatExport');
+    mkdirSync(path.join(exportDir, 'photos'), { recursive: true });
+    const chart = pngImage(64, 48, 3);
+    writeFileSync(path.join(exportDir, 'photos', 'photo_1@24-10-2025.jpg'), chart);
+    writeFileSync(path.join(dir, 'secret.png'), pngImage(8, 8, 1));
+    const file = path.join(exportDir, 'result.json');
+    const entry = (id: number, photo: string) => ({ id, type: 'message', date_unixtime: String(1_760_000_000 + id), text: `foto ${id}`, photo, width: 64, height: 48 });
+    writeFileSync(file, JSON.stringify({ id: 1649127710, messages: [entry(1, 'photos/photo_1@24-10-2025.jpg'), entry(2, '../secret.png')] }));
+    const { code, stdout } = await run(['import', '--file', file, '--no-publish']);
+    expect(code).toBe(0);
+    expect(stdout).toContain('1 photos read from the export');
+    const sha256 = createHash('sha256').update(chart).digest('hex');
+    const queue = await MediaQueue.open(path.join(dir, 'outbox', 'media'));
+    expect(await queue.jobs()).toEqual([expect.objectContaining({ fileUniqueId: `dx_${sha256}`, source: 'desktop_export', phase: 'upload', sha256 })]);
+    expect((await queue.blob(`dx_${sha256}`))?.equals(chart)).toBe(true);
+    const outbox = await Outbox.open(path.join(dir, 'outbox'), { maxBytes: 1024 * 1024 });
+    try {
+      expect(outbox.pending().map((e) => e.message.media?.[0])).toEqual([
+        { fileUniqueId: `dx_${sha256}`, kind: 'photo', status: 'pending', sha256, width: 64, height: 48 },
+        expect.objectContaining({ status: 'failed', reason: 'refused: a path outside the export folder' }),
+      ]);
     } finally {
       await outbox.close();
     }

@@ -10,7 +10,8 @@ export interface MediaJob {
   fileUniqueId: string;
   /** What getFile (bot) or the user client needs to fetch it. */
   fileId: string;
-  source: 'bot' | 'user_client';
+  /** Who fetches it; `desktop_export` photos arrive with their bytes (queued in the upload phase). */
+  source: 'bot' | 'user_client' | 'desktop_export';
   fileSize?: number;
   phase: MediaPhase;
   attempts: number;

@@ -76,6 +76,22 @@ describe('bot photos', () => {
   });
 });
 
+describe('bot edits', () => {
+  it('an edited post with a new photo names the new one and queues it; the old one is not queued again', async () => {
+    const { update, job } = postPhoto();
+    const queue = await MediaQueue.open(dir);
+    expect(await queue.enqueue({ ...job, source: 'bot' })).toBe(true);
+    const replaced = telegram.photo([{ bytes: pngImage(800, 600, 5), width: 800, height: 600 }]);
+    const edit = { update_id: 2, edited_channel_post: { ...update.channel_post, photo: replaced, edit_date: update.channel_post.date + 60 } };
+    const edited = required(photoJobOf(edit, 1_000_000));
+    expect(edited.fileUniqueId).toBe(replaced[0].file_unique_id);
+    expect(updateToMessage(edit, [], { maxBytes: 1_000_000 })?.media).toEqual([{ fileUniqueId: replaced[0].file_unique_id, kind: 'photo', status: 'pending', width: 800, height: 600 }]);
+    expect(await queue.enqueue({ ...edited, source: 'bot' })).toBe(true);
+    expect(await queue.enqueue({ ...job, source: 'bot' })).toBe(false);
+    expect((await queue.jobs()).map((j) => j.fileUniqueId).sort()).toEqual([job.fileUniqueId, edited.fileUniqueId].sort());
+  });
+});
+
 describe('MediaWorker', () => {
   it('fetches the photo once, uploads it under its sha-256 and reports it stored', async () => {
     const { large, job } = postPhoto();

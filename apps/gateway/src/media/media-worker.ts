@@ -87,7 +87,7 @@ export class MediaWorker {
     const signal = this.abort.signal;
     try {
       if (job.phase === 'fetch') {
-        const bytes = await this.files.fetch(job.fileId, this.options.maxBytes, signal);
+        const bytes = await this.files.fetch(job.fileId, this.options.maxBytes, signal, job.source);
         const sha256 = createHash('sha256').update(bytes).digest('hex');
         // Kept before anything else: from here on a restart uploads these bytes, never fetches again.
         await this.queue.saveBlob(job.fileUniqueId, bytes);

@@ -1,12 +1,31 @@
 import { redactBotToken } from '../sources/bot-source';
+import type { FloodWaitPolicy } from '../sources/flood-wait';
+import { FileUnavailableError, type TelegramUserClient } from '../sources/user-client';
+import { decodePhotoLocator } from '../sources/user-photos';
+import type { MediaJob } from './media-queue';
 
 /** A fetch that can never succeed (expired, deleted, too large): recorded as failed, not retried. */
 export class PermanentMediaError extends Error {}
 
-/** How the worker fetches a file from Telegram: the Bot API for the bot; the user client may plug in later. */
+/** How the worker fetches a file from Telegram: the Bot API for the bot, MTProto for the user client. */
 export interface TelegramFiles {
-  /** The bytes of the file, refusing (permanently) more than `maxBytes`. */
-  fetch(fileId: string, maxBytes: number, signal: AbortSignal): Promise<Buffer>;
+  /** The bytes of the file, refusing (permanently) more than `maxBytes`; `source` is the job's, for a router. */
+  fetch(fileId: string, maxBytes: number, signal: AbortSignal, source?: MediaJob['source']): Promise<Buffer>;
+}
+
+/**
+ * One TelegramFiles over several: each job is fetched by the client of the source that queued it,
+ * so the worker itself never knows where a file comes from. A source with no client (the user
+ * client not logged in, say) is retried, not failed: a restart with it may fetch the file.
+ */
+export function filesBySource(clients: Partial<Record<MediaJob['source'], TelegramFiles>>): TelegramFiles {
+  return {
+    fetch(fileId, maxBytes, signal, source) {
+      const files = source ? clients[source] : undefined;
+      if (!files) return Promise.reject(new Error(`no Telegram client to fetch a file of the ${source ?? 'unknown'} source`));
+      return files.fetch(fileId, maxBytes, signal, source);
+    },
+  };
 }
 
 interface BotApiAnswer<T> {
@@ -66,6 +85,31 @@ export function botApiFiles(token: string, apiRoot = 'https://api.telegram.org',
         const message = redactBotToken((error as Error).message);
         if (error instanceof PermanentMediaError) throw new PermanentMediaError(message);
         throw new Error(message);
+      }
+    },
+  };
+}
+
+/**
+ * User-client (MTProto) files: the photo size the job's locator names, downloaded through GramJS
+ * with the message read again (a fresh file reference). FLOOD_WAIT is slept out by the one policy;
+ * a file Telegram will never give (message deleted, photo replaced, file refused, too large) is
+ * permanent; anything else (FILE_REFERENCE_EXPIRED, a dropped connection) is retried.
+ */
+export function userClientFiles(client: Pick<TelegramUserClient, 'downloadPhoto'>, floodWait: FloodWaitPolicy): TelegramFiles {
+  return {
+    async fetch(fileId, maxBytes, signal) {
+      const locator = decodePhotoLocator(fileId);
+      if (!locator) throw new PermanentMediaError(`not a user-client photo locator: ${JSON.stringify(fileId.slice(0, 80))}`);
+      const download = client.downloadPhoto?.bind(client);
+      if (!download) throw new Error('the user client cannot download files');
+      try {
+        const bytes = await floodWait.run('upload.getFile', () => download(locator, maxBytes), signal);
+        if (bytes.length > maxBytes) throw new PermanentMediaError(`too large: ${bytes.length} bytes, over MEDIA_MAX_BYTES (${maxBytes})`);
+        return bytes;
+      } catch (error) {
+        if (error instanceof FileUnavailableError) throw new PermanentMediaError(error.message);
+        throw error;
       }
     },
   };

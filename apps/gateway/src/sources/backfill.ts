@@ -1,4 +1,7 @@
+import type { Logger } from '@tp/observability';
+import type { PhotoIntake } from '../media/photo-intake';
 import type { Outbox } from '../outbox/outbox';
+import { ingestWithPhotos } from './user-photos';
 import type { Checkpoints } from './checkpoints';
 import { normalizeChannelId } from './channel-id';
 import { FloodWaitPolicy } from './flood-wait';
@@ -18,7 +21,16 @@ export async function runBackfill(
   client: TelegramUserClient,
   outbox: Outbox,
   checkpoints: Checkpoints,
-  options: { channel: string; since: Date; pageSize?: number; onProgress?: (p: BackfillProgress) => void; signal?: AbortSignal; floodWait?: FloodWaitPolicy },
+  options: {
+    channel: string;
+    since: Date;
+    pageSize?: number;
+    onProgress?: (p: BackfillProgress) => void;
+    signal?: AbortSignal;
+    floodWait?: FloodWaitPolicy;
+    /** Photos named on their messages and queued for the media worker; without it, messages only. */
+    media?: { intake: PhotoIntake; logger: Logger };
+  },
 ): Promise<BackfillProgress> {
   const channelId = normalizeChannelId(options.channel);
   const key = `${channelId}@${options.since.toISOString()}`;
@@ -34,7 +46,9 @@ export async function runBackfill(
       throw error;
     }
     if (!page.length) break;
-    const { appended } = await outbox.append(page.map((m) => userMessageToIngest({ ...m, channelId }, 'backfill')), 'backfill');
+    const messages = page.map((m) => ({ ...m, channelId }));
+    const ingest = options.media ? await ingestWithPhotos(messages, 'backfill', options.media.intake, options.media.logger) : messages.map((m) => userMessageToIngest(m, 'backfill'));
+    const { appended } = await outbox.append(ingest, 'backfill');
     progress.stored += appended;
     progress.lastMessageId = Math.max(...page.map((m) => m.messageId));
     progress.lastDate = new Date(page[page.length - 1].date * 1000).toISOString();

@@ -3,7 +3,7 @@ import type { Logger } from '@tp/observability';
 import type { GatewayMetrics } from '../metrics';
 import { sleep } from '../util/sleep';
 import { OutboxFullError, type Outbox } from '../outbox/outbox';
-import type { MediaQueue } from '../media/media-queue';
+import { queuePhotos, type PhotoIntake } from '../media/photo-intake';
 import { photoJobOf, updateToMessage, type BotUpdate } from './bot-updates';
 
 /** The one Bot API call the source needs; telegraf's client in production, a fake in tests. */
@@ -17,7 +17,7 @@ export type SourceState = 'starting' | 'connected' | 'retrying' | 'paused_outbox
 export interface BotSourceOptions {
   allowedChatIds: string[];
   /** Photos: queued here (largest size up to `maxBytes`) and named on their message; off when absent. */
-  media?: { queue: MediaQueue; maxBytes: number; onQueued?: () => void };
+  media?: PhotoIntake;
   pollTimeoutSeconds?: number;
   retryDelayMs?: number;
 }
@@ -139,28 +139,12 @@ export class BotSource {
       .filter((x): x is { update: BotUpdate; message: IngestMessage } => x.message !== null && (this.registryChatIds === null || this.registryChatIds.has(x.message.channelId)));
     if (!kept.length) return;
     const messages = kept.map((x) => x.message);
-    if (media) await this.queuePhotos(kept.map((x) => x.update), media);
+    if (media) {
+      const jobs = kept.map((x) => photoJobOf(x.update, media.maxBytes)).filter((job) => job !== null);
+      await queuePhotos(media, jobs.map((job) => ({ ...job, source: 'bot' as const })), this.logger);
+    }
     const { appended } = await this.outbox.append(messages, 'bot');
     if (appended) for (const m of messages) this.metrics.messagesReceived.inc({ channel_id: m.channelId, source: 'bot' });
-  }
-
-  /**
-   * Queues the photos of updates before their messages are appended (Telegram redelivers an update
-   * whose append failed, and queuing is idempotent by file_unique_id). Best effort by design: a photo
-   * that cannot be queued is logged and its message goes on as if it had none.
-   */
-  private async queuePhotos(updates: BotUpdate[], media: NonNullable<BotSourceOptions['media']>): Promise<void> {
-    let queued = false;
-    for (const update of updates) {
-      const job = photoJobOf(update, media.maxBytes);
-      if (!job) continue;
-      try {
-        queued = (await media.queue.enqueue({ ...job, source: 'bot' })) || queued;
-      } catch (error) {
-        this.logger.error('photo could not be queued; its message goes on without it', { fileUniqueId: job.fileUniqueId, error: (error as Error).message });
-      }
-    }
-    if (queued) media.onQueued?.();
   }
 }
 

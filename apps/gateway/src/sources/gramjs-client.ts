@@ -7,18 +7,24 @@ import { PromisedNetSockets } from 'telegram/extensions';
 import { Logger as GramJsLogger, LogLevel } from 'telegram/extensions/Logger';
 import { UpdateConnectionState } from 'telegram/network';
 import { StringSession } from 'telegram/sessions';
+import { CustomFile } from 'telegram/client/uploads';
 import type { PeerStore } from '../session/peer-store';
 import { normalizeChannelId } from './channel-id';
 import { LOGIN_HINT } from '../config';
 import { FloodWaitPolicy } from './flood-wait';
 import {
+  FileUnavailableError,
   FloodWaitError,
   ForwardsRestrictedError,
   NotLoggedInError,
   SessionRefusedError,
+  type PhotoLocator,
   type TelegramUserClient,
   type UserClientMessage,
 } from './user-client';
+
+/** upload.getFile answers meaning the file can never be had with this location: not retried. */
+const FILE_GONE = /^(FILE_ID_INVALID|LOCATION_INVALID|MEDIA_EMPTY|FILE_REFERENCE_INVALID)$/;
 
 /** RPC errors meaning Telegram no longer accepts this session at all. */
 const REFUSED = /^(SESSION_REVOKED|SESSION_EXPIRED|AUTH_KEY_DUPLICATED|AUTH_KEY_INVALID|USER_DEACTIVATED|USER_DEACTIVATED_BAN|AUTH_KEY_PERM_EMPTY)$/;
@@ -31,11 +37,13 @@ function toUserMessage(m: Api.TypeMessage): UserClientMessage | null {
   if (m.editDate) out.editDate = m.editDate;
   if (m.replyTo && 'replyToMsgId' in m.replyTo && m.replyTo.replyToMsgId) out.replyToMessageId = m.replyTo.replyToMsgId;
   if (m.groupedId) out.mediaGroupId = m.groupedId.toString();
+  if (m.noforwards) out.noforwards = true;
   const photo = m.media instanceof Api.MessageMediaPhoto ? m.media.photo : undefined;
   if (photo instanceof Api.Photo) {
     const sizes = photo.sizes.filter((s): s is Api.PhotoSize => s instanceof Api.PhotoSize);
-    const largest = sizes.sort((a, b) => b.w * b.h - a.w * a.h)[0];
+    const largest = [...sizes].sort((a, b) => b.w * b.h - a.w * a.h)[0];
     if (largest) out.photos = [{ fileId: photo.id.toString(), width: largest.w, height: largest.h }];
+    if (sizes.length) out.photo = { photoId: photo.id.toString(), sizes: sizes.map((s) => ({ type: s.type, width: s.w, height: s.h, size: s.size })) };
   }
   return out;
 }
@@ -47,6 +55,7 @@ async function mapped<T>(call: () => Promise<T>): Promise<T> {
   } catch (error) {
     if (error instanceof errors.FloodWaitError) throw new FloodWaitError(error.seconds);
     if (error instanceof errors.RPCError && /CHAT_FORWARDS_RESTRICTED/.test(error.errorMessage)) throw new ForwardsRestrictedError(error.errorMessage);
+    if (error instanceof errors.RPCError && FILE_GONE.test(error.errorMessage)) throw new FileUnavailableError(`upload.getFile: ${error.errorMessage}`);
     if (error instanceof errors.RPCError && error.errorMessage === 'AUTH_KEY_UNREGISTERED') {
       throw new NotLoggedInError(`the Telegram session is not logged in; ${LOGIN_HINT}`);
     }
@@ -102,6 +111,23 @@ export function dcSocketFor(session: string): typeof PromisedNetSockets | undefi
       return super.connect(port, ip);
     }
   };
+}
+
+/**
+ * GramJS 2.26 downloads over a second connection it keeps in a Map, and its disconnect() walks the
+ * Map with Object.values (so never) before clearing it: that connection would outlive the client,
+ * reconnecting for ever, and its 30 s release timer would hold the process. Both are closed first.
+ */
+async function closeDownloadConnections(client: TelegramClient): Promise<void> {
+  const internals = client as unknown as {
+    _exportedSenderPromises?: Map<number, Promise<{ disconnect(): Promise<void> } | undefined>>;
+    _exportedSenderReleaseTimeouts?: Map<number, NodeJS.Timeout>;
+  };
+  for (const timer of internals._exportedSenderReleaseTimeouts?.values() ?? []) clearTimeout(timer);
+  internals._exportedSenderReleaseTimeouts?.clear();
+  const senders = [...(internals._exportedSenderPromises?.values() ?? [])];
+  internals._exportedSenderPromises?.clear();
+  await Promise.all(senders.map((p) => p.then((sender) => sender?.disconnect()).catch(() => undefined)));
 }
 
 type ChannelUpdate = Api.UpdateNewChannelMessage | Api.UpdateEditChannelMessage | Api.UpdateDeleteChannelMessages;
@@ -264,6 +290,7 @@ export class GramJsUserClient implements TelegramUserClient {
   async disconnect(): Promise<void> {
     if (this.idleTimer) clearInterval(this.idleTimer);
     this.idleTimer = null;
+    await closeDownloadConnections(this.client);
     await this.client.destroy();
   }
 
@@ -409,6 +436,36 @@ export class GramJsUserClient implements TelegramUserClient {
   sendText(toChannelId: string, text: string) {
     return this.guard(async () => {
       await this.client.sendMessage(await this.peer(toChannelId), { message: text });
+    });
+  }
+
+  downloadPhoto({ channelId, messageId, photoId, sizeType }: PhotoLocator, maxBytes: number) {
+    return this.guard(async () => {
+      // Read again: a file reference expires, and the message read now carries a fresh one.
+      const [message] = await this.client.getMessages(await this.peer(channelId), { ids: [messageId] });
+      if (!(message instanceof Api.Message)) throw new FileUnavailableError(`deleted: message ${messageId} is no longer in the channel`);
+      const photo = message.media instanceof Api.MessageMediaPhoto ? message.media.photo : undefined;
+      if (!(photo instanceof Api.Photo) || photo.id.toString() !== photoId) throw new FileUnavailableError('replaced: the message no longer carries this photo');
+      const size = photo.sizes.find((s): s is Api.PhotoSize => s instanceof Api.PhotoSize && s.type === sizeType);
+      if (!size) throw new FileUnavailableError(`the photo has no size ${JSON.stringify(sizeType)}`);
+      if (size.size > maxBytes) throw new FileUnavailableError(`too large: ${size.size} bytes, over MEDIA_MAX_BYTES (${maxBytes})`);
+      const bytes = await this.client.downloadMedia(message, {
+        thumb: size,
+        // Aborts the download as soon as Telegram sends more than it declared or the cap allows.
+        progressCallback: (downloaded) => {
+          if (Number(downloaded.toString()) > maxBytes) throw new FileUnavailableError(`too large: over MEDIA_MAX_BYTES (${maxBytes})`);
+        },
+      });
+      if (!Buffer.isBuffer(bytes) || !bytes.length) throw new Error('upload.getFile returned no bytes');
+      return bytes;
+    });
+  }
+
+  sendPhoto(toChannelId: string, bytes: Buffer, caption: string) {
+    return this.guard(async () => {
+      // GramJS sends .jpg/.png names as photos; anything else (WebP, GIF) goes as a document.
+      const name = bytes[0] === 0x89 ? 'photo.png' : bytes[0] === 0xff ? 'photo.jpg' : 'photo.bin';
+      await this.client.sendFile(await this.peer(toChannelId), { file: new CustomFile(name, bytes.length, '', bytes), caption, forceDocument: name === 'photo.bin' });
     });
   }
 

@@ -12,7 +12,28 @@ export interface UserClientMessage {
   replyToMessageId?: number;
   mediaGroupId?: string;
   photos?: Array<{ fileId: string; width: number; height: number }>;
+  /** The message's photo with every downloadable size (bytes as Telegram declares them). */
+  photo?: UserClientPhoto;
+  /** Telegram protects the message (noforwards): it cannot be forwarded, only copied. */
+  noforwards?: boolean;
 }
+
+/** A photo as MTProto describes it: its id and each size by type (`m`, `x`, `y`, …). */
+export interface UserClientPhoto {
+  photoId: string;
+  sizes: Array<{ type: string; width: number; height: number; size?: number }>;
+}
+
+/** Where one photo size lives: the message carrying it (read again for a fresh file reference) and the size. */
+export interface PhotoLocator {
+  channelId: string;
+  messageId: number;
+  photoId: string;
+  sizeType: string;
+}
+
+/** A file Telegram will never give (the message or its photo is gone, the file is refused): not retried. */
+export class FileUnavailableError extends Error {}
 
 /** Telegram asked us to wait before the next request (MTProto FLOOD_WAIT_X). */
 export class FloodWaitError extends Error {
@@ -73,6 +94,13 @@ export interface TelegramUserClient {
   setChannels?(channelIds: string[]): Promise<void>;
   forward(fromChannelId: string, messageId: number, toChannelId: string): Promise<void>;
   sendText(toChannelId: string, text: string): Promise<void>;
+  /**
+   * The bytes of one photo size (upload.getFile), refusing more than `maxBytes`; the message is read
+   * again first, so the file reference is always fresh. FileUnavailableError when it can never succeed.
+   */
+  downloadPhoto?(locator: PhotoLocator, maxBytes: number): Promise<Buffer>;
+  /** Sends a photo (uploaded from its bytes) with its caption. */
+  sendPhoto?(toChannelId: string, bytes: Buffer, caption: string): Promise<void>;
 }
 
 export function userMessageToIngest(m: UserClientMessage, source: IngestMessage['source']): IngestMessage {

@@ -5,11 +5,13 @@ import type { Checkpoints } from './checkpoints';
 import { normalizeChannelId } from './channel-id';
 import type { ContinuityAudit } from './continuity';
 import { FloodWaitPolicy } from './flood-wait';
+import { adoptPhoto, heldPhoto, type PhotoIntake } from '../media/photo-intake';
+import type { PhotoJob } from './bot-updates';
+import { decodePhotoLocator, ingestWithPhotos, userPhotoOf } from './user-photos';
 import {
   ForwardsRestrictedError,
   NotLoggedInError,
   SessionRefusedError,
-  userMessageToIngest,
   type TelegramUserClient,
   type UserClientMessage,
 } from './user-client';
@@ -30,6 +32,8 @@ export interface UserSourceOptions {
   updateState?: Checkpoints;
   /** The continuity audit of the stored message ids, per channel. */
   continuity?: ContinuityAudit;
+  /** Photos: named on their message and queued for the media worker (largest size up to `maxBytes`); off when absent. */
+  media?: PhotoIntake;
 }
 
 /** One channel's part of a gap fill. */
@@ -91,6 +95,8 @@ export class UserSource {
   private epoch = 0;
   /** Channels where an update could not be stored: their pts stays where it was until a restart fetches the difference again. */
   private readonly ptsHeld = new Set<string>();
+  /** Channels that refused a forward (CHAT_FORWARDS_RESTRICTED): their messages are copied. */
+  private readonly restricted = new Set<string>();
   /** Telegram no longer accepts the session: nothing is retried until `login` and a restart. */
   private loginLost = false;
   /** What channelDifferenceTooLong cost, for the operator (also logged and counted). */
@@ -300,7 +306,7 @@ export class UserSource {
       if (this.options.destinationChannelId) {
         // Mirrored one by one so a message the live path already stored (and mirrored) is not sent twice.
         for (const m of page) {
-          if (await this.store([m])) {
+          if (await this.store([m], true)) {
             stored++;
             await this.forward(m);
           }
@@ -318,7 +324,7 @@ export class UserSource {
     const channelId = normalizeChannelId(message.channelId);
     if (!this.channels.has(channelId)) return;
     const normalised = { ...message, channelId };
-    const appended = await this.store([normalised]);
+    const appended = await this.store([normalised], !edited);
     if (!edited) {
       if (this.inSync.has(channelId)) await this.marks.advance(channelId, message.messageId);
       // A message seen again (a catch-up and a gap fill can both deliver it) is not mirrored twice.
@@ -332,8 +338,12 @@ export class UserSource {
     await this.account(channelId, messageIds);
   }
 
-  private async store(messages: UserClientMessage[]): Promise<number> {
-    const { appended } = await this.outbox.append(messages.map((m) => userMessageToIngest(m, 'user_client')), 'user_client');
+  /** Appends messages to the outbox; `mirrored` ones name the destination and how they are mirrored there. */
+  private async store(messages: UserClientMessage[], mirrored = false): Promise<number> {
+    const ingest = await ingestWithPhotos(messages, 'user_client', this.options.media, this.logger);
+    const to = this.options.destinationChannelId;
+    if (mirrored && to) ingest.forEach((m, i) => (m.forwardedTo = { channelId: normalizeChannelId(to), method: this.mirrorMethod(messages[i]) }));
+    const { appended } = await this.outbox.append(ingest, 'user_client');
     if (appended) for (const m of messages) this.metrics.messagesReceived.inc({ channel_id: m.channelId, source: 'user_client' });
     const byChannel = new Map<string, number[]>();
     for (const m of messages) byChannel.set(m.channelId, [...(byChannel.get(m.channelId) ?? []), m.messageId]);
@@ -401,12 +411,55 @@ export class UserSource {
       await this.withFloodWait('messages.forwardMessages', () => this.client.forward(message.channelId, message.messageId, to));
     } catch (error) {
       if (!(error instanceof ForwardsRestrictedError)) return this.fail(error);
+      this.restricted.add(message.channelId);
       try {
-        await this.withFloodWait('messages.sendMessage', () => this.client.sendText(to, message.text));
+        await this.copy(message, to);
       } catch (copyError) {
         this.fail(copyError);
       }
     }
+  }
+
+  /**
+   * The copy sent when the channel forbids forwarding: its photo (re-uploaded from the bytes, which
+   * the media queue may already hold) with the text as caption; the text alone when there is no
+   * photo or it cannot be had.
+   */
+  private async copy(message: UserClientMessage, to: string): Promise<void> {
+    const photo = this.options.media && this.client.sendPhoto ? userPhotoOf(message, this.options.media.maxBytes) : null;
+    const bytes = photo?.job ? await this.photoBytes(message, photo.job) : null;
+    if (bytes && this.client.sendPhoto) {
+      const send = this.client.sendPhoto.bind(this.client);
+      await this.withFloodWait('messages.sendMedia', () => send(to, bytes, message.text));
+      return;
+    }
+    await this.withFloodWait('messages.sendMessage', () => this.client.sendText(to, message.text));
+  }
+
+  private async photoBytes(message: UserClientMessage, job: PhotoJob): Promise<Buffer | null> {
+    const media = this.options.media;
+    const download = this.client.downloadPhoto?.bind(this.client);
+    const locator = decodePhotoLocator(job.fileId);
+    if (!media || !download || !locator) return null;
+    const held = await heldPhoto(media, job.fileUniqueId);
+    if (held) return held;
+    try {
+      const bytes = await this.withFloodWait('upload.getFile', () => download(locator, media.maxBytes));
+      await adoptPhoto(media, job.fileUniqueId, bytes);
+      return bytes;
+    } catch (error) {
+      this.logger.warn('user client: the photo of a copied message could not be downloaded; copying the text alone', { channelId: message.channelId, messageId: message.messageId, error: (error as Error).message });
+      return null;
+    }
+  }
+
+  /**
+   * How a message will reach the destination: Telegram marks every message of a channel with
+   * protected content (noforwards), which can only be copied; a channel that refused a forward
+   * before is copied from too. Recorded on the message when it is stored, before the mirroring.
+   */
+  private mirrorMethod(message: UserClientMessage): 'forward' | 'copy' {
+    return message.noforwards || this.restricted.has(normalizeChannelId(message.channelId)) ? 'copy' : 'forward';
   }
 
   /** Runs a Telegram call, sleeping out FLOOD_WAIT as many times as Telegram asks (until stop()). */

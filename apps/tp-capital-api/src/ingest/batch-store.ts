@@ -32,6 +32,7 @@ function rowOf({ m, ts, parsed }: PreparedMessage) {
     photos: m.photos ?? null,
     media: m.media ?? null,
     forwarded_from: m.forwardedFrom ?? null,
+    forwarded_to: m.forwardedTo ?? null,
     parse_kind: parse.parseKind,
     parse_warning: parse.parseWarning,
     parse_note: parse.parseNote,
@@ -75,14 +76,14 @@ export class BatchStore {
       sql`with incoming as (
             select * from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as x(
               channel_id text, message_id bigint, message_ts timestamptz, text text, channel_title text, source text,
-              edit_date timestamptz, reply_to_message_id bigint, media_group_id text, photos jsonb, media jsonb, forwarded_from jsonb,
+              edit_date timestamptz, reply_to_message_id bigint, media_group_id text, photos jsonb, media jsonb, forwarded_from jsonb, forwarded_to jsonb,
               parse_kind text, parse_warning text, parse_note text, parser_version int, signals jsonb)
           ),
           ins as (
             insert into ${forwardedMessages} (channel_id, message_id, message_ts, text, channel_title, source, edit_date,
-              reply_to_message_id, media_group_id, photos, media, forwarded_from, parse_kind, parse_warning, parse_note, parser_version)
+              reply_to_message_id, media_group_id, photos, media, forwarded_from, forwarded_to, parse_kind, parse_warning, parse_note, parser_version)
             select channel_id, message_id, message_ts, text, channel_title, source, edit_date,
-              reply_to_message_id, media_group_id, photos, media, forwarded_from, parse_kind, parse_warning, parse_note, parser_version
+              reply_to_message_id, media_group_id, photos, media, forwarded_from, forwarded_to, parse_kind, parse_warning, parse_note, parser_version
             from incoming
             on conflict do nothing
             returning channel_id, message_id, message_ts

@@ -1,6 +1,7 @@
 import { forwardedMessages, messageVersions, queryRows, type Database } from '@tp/db-schema';
 import { sql } from 'drizzle-orm';
 import { applyLifecycleUpdate, syncSignal, type LogEntry } from '../lifecycle/signal-lifecycle';
+import { applyEditedMedia } from '../media/edited-media';
 import { markParseWarning, parseColumns } from '../persistence/parse-columns';
 import { refusalWarning, withSavepoint } from '../persistence/savepoint';
 import { PARSER_VERSION, updatesOf } from '../parser/signal-parser';
@@ -46,6 +47,7 @@ export async function applyEdit(tx: Database, p: PreparedMessage, logs: LogEntry
         returning prev.text as text, prev.edit_date as edit_date`,
   );
   if (!previous) return { status: 'ok', skipped: true, signalId: null };
+  await applyEditedMedia(tx, { channelId: m.channelId, messageId: m.messageId, ts }, m);
 
   await tx.insert(messageVersions).values({
     channelId: m.channelId,

@@ -146,6 +146,50 @@ describe('POST /media/status and /forwarded-messages', () => {
     await request(built.app).get(url.pathname).expect('Content-Type', 'image/png').expect(200);
   });
 
+  it('an edit that replaces the photo shows the new one; an older edit or one without media leaves it', async () => {
+    const before = pngImage(200, 100, 21);
+    const after = pngImage(300, 150, 22);
+    for (const [id, png] of [['AQADbefore', before], ['AQADafter', after]] as const) {
+      await upload(png).expect(201);
+      await status({ fileUniqueId: id, status: 'stored', sha256: sha(png) }).expect(200);
+    }
+    const ingest = (m: object) => request(built.app).post('/ingest').set(GATEWAY_TOKEN_HEADER, GATEWAY_TOKEN).send(m).expect(200);
+    const plain = message({ text: 'VALE3' });
+    const original = { ...plain, media: [{ fileUniqueId: 'AQADbefore', kind: 'photo', status: 'pending' }] };
+    await ingest(original);
+    const row = async () => (await getForwarded()).find((r) => r.message_id === original.messageId) ?? {};
+    expect(await row()).toMatchObject({ image_url: expect.stringContaining(sha(before)), image_width: 200 });
+
+    await ingest({ ...original, text: 'VALE3 novo gráfico', editDate: '2025-10-24T13:10:00.000Z', media: [{ fileUniqueId: 'AQADafter', kind: 'photo', status: 'pending' }] });
+    expect(await row()).toMatchObject({ message_text: 'VALE3 novo gráfico', image_url: expect.stringContaining(sha(after)), image_width: 300, image_height: 150 });
+
+    // An edit older than the stored one changes nothing; an edit without media keeps the photo.
+    await ingest({ ...original, text: 'antiga', editDate: '2025-10-24T13:07:00.000Z', media: [{ fileUniqueId: 'AQADbefore', kind: 'photo', status: 'pending' }] });
+    expect(await row()).toMatchObject({ image_url: expect.stringContaining(sha(after)) });
+    await ingest({ ...plain, text: 'só texto', editDate: '2025-10-24T13:20:00.000Z' });
+    expect(await row()).toMatchObject({ message_text: 'só texto', image_url: expect.stringContaining(sha(after)) });
+  });
+
+  it('shows where and how the gateway mirrored a message, and null for one it did not mirror', async () => {
+    const ingest = (m: object) => request(built.app).post('/ingest').set(GATEWAY_TOKEN_HEADER, GATEWAY_TOKEN).send(m).expect(200);
+    const copied = message({ text: 'cópia', forwardedTo: { channelId: '-1002000000001', method: 'copy' } });
+    const forwarded = message({ text: 'encaminhada', forwardedTo: { channelId: '-1002000000001', method: 'forward' } });
+    const alone = message({ text: 'não espelhada' });
+    for (const m of [copied, forwarded, alone]) await ingest(m);
+    const rows = await getForwarded();
+    const facts = (id: number) => {
+      const r = rows.find((row) => row.message_id === id) ?? {};
+      return [r.destination_channel_id, r.forward_method];
+    };
+    expect([facts(copied.messageId), facts(forwarded.messageId), facts(alone.messageId)]).toEqual([
+      ['-1002000000001', 'copy'],
+      ['-1002000000001', 'forward'],
+      [null, null],
+    ]);
+    // A bad method is refused by the contract with 400, never stored.
+    await request(built.app).post('/ingest').set(GATEWAY_TOKEN_HEADER, GATEWAY_TOKEN).send(message({ forwardedTo: { channelId: '-1002', method: 'fax' } })).expect(400);
+  });
+
   it('uses PUBLIC_BASE_URL when set', async () => {
     const other = await buildTestApp({ PUBLIC_BASE_URL: 'https://api.example.com/tp/' }, built.database);
     const png = pngImage(7, 9, 6);

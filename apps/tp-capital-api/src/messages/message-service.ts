@@ -22,6 +22,9 @@ function largestPhoto(photos: unknown): { url: string; width: number | null; hei
   return best;
 }
 
+/** The gateway's mirroring of a message (`forwarded_to`), when it reported one. */
+const forwardedTo = (value: unknown) => (value && typeof value === 'object' ? (value as { channelId?: string; method?: string }) : null);
+
 type MediaRef = { fileUniqueId?: unknown; status?: unknown; reason?: unknown; width?: unknown; height?: unknown };
 
 /** A message's file as the dashboard sees it: a URL only for bytes the API holds. */
@@ -85,8 +88,8 @@ export class MessageService {
         image_height: photo?.height ?? null,
         // When the API received it from the gateway; the gateway does not report its own forward.
         forwarded_at: iso(r.ingestedAt),
-        destination_channel_id: original(r.legacyValues, 'destination_channel_id', null),
-        forward_method: original(r.legacyValues, 'forward_method', null),
+        destination_channel_id: forwardedTo(r.forwardedTo)?.channelId ?? original(r.legacyValues, 'destination_channel_id', null),
+        forward_method: forwardedTo(r.forwardedTo)?.method ?? original(r.legacyValues, 'forward_method', null),
         source: r.source,
         edit_date: iso(r.editDate),
         reply_to_message_id: r.replyToMessageId,

@@ -9,12 +9,13 @@ const forwardedSchema = obj({
   source_channel_id: str,
   source_channel_name: nullable(str),
   message_id: int,
-  // Null, destination and method only on messages imported from the original forwarder, as it stored them.
+  // Null only on messages imported from the original forwarder, as it stored them.
   message_text: nullable(str),
   image_url: nullable(str),
   image_width: nullable(int),
   image_height: nullable(int),
   forwarded_at: dateTime,
+  // Where the gateway mirrored the message and how (forward | copy), or as the original forwarder stored it; null when not mirrored.
   destination_channel_id: nullable(str),
   forward_method: nullable(str),
   source: str,

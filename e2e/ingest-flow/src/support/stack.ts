@@ -36,7 +36,8 @@ export class Stack {
     private readonly gatewayEnv: Record<string, string> = {},
     /** `bot: false` starts the gateway without the Bot API source (e.g. with a user client in `gatewayEnv`). */
     /** `gateway: false` starts everything but the gateway (which then runs elsewhere, e.g. on a test host). */
-    private readonly options: { ownDatabase?: boolean; bot?: boolean; gateway?: boolean } = {},
+    /** `apiEnv` adds to (or overrides) the API's environment, e.g. CORS_ORIGIN for a page served by the test. */
+    private readonly options: { ownDatabase?: boolean; bot?: boolean; gateway?: boolean; apiEnv?: Record<string, string> } = {},
   ) {}
 
   async start(): Promise<this> {
@@ -84,6 +85,7 @@ export class Stack {
         API_KEY: this.apiKey,
         RATE_LIMIT_MAX: '100000',
         ...this.databaseEnv,
+        ...this.options.apiEnv,
       },
     });
   }

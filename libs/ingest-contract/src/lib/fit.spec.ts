@@ -58,6 +58,16 @@ describe('fitToContract', () => {
   });
 });
 
+describe('fitToContract and forwardedTo', () => {
+  const base: IngestMessage = { channelId: '-1001', messageId: 1, timestamp: '2025-10-24T13:05:00.000Z', text: 'x', source: 'user_client' };
+  it('keeps a valid destination and drops one that cannot be sent, saying so', () => {
+    expect(fitToContract({ ...base, forwardedTo: { channelId: '-1002', method: 'forward' } })).toEqual({ message: { ...base, forwardedTo: { channelId: '-1002', method: 'forward' } }, changes: [] });
+    const { message, changes } = fitToContract({ ...base, forwardedTo: { channelId: 'canal', method: 'copy' } });
+    expect(message.forwardedTo).toBeUndefined();
+    expect(changes).toEqual([{ field: 'forwardedTo', change: 'dropped: not a channel id and forward method' }]);
+  });
+});
+
 describe('stripUnsafeChars and toContractTimestamp', () => {
   it('removes only unpaired surrogates', () => {
     expect(stripUnsafeChars('\ud83d\ude00\ud83d\ud83d\ude00\ude00')).toBe('\ud83d\ude00\ud83d\ude00');

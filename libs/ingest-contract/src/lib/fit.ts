@@ -1,5 +1,5 @@
 import { stripUnsafeText, truncateText } from '@tp/service-kit';
-import { MAX_FILE_UNIQUE_ID_LENGTH, MAX_MEDIA, MAX_MEDIA_GROUP_ID_LENGTH, MAX_NAME_LENGTH, MAX_PHOTOS, MEDIA_STATUSES, type IngestMessage, type MediaReference } from './schema';
+import { FORWARD_METHODS, MAX_FILE_UNIQUE_ID_LENGTH, MAX_MEDIA, MAX_MEDIA_GROUP_ID_LENGTH, MAX_NAME_LENGTH, MAX_PHOTOS, MEDIA_STATUSES, type IngestMessage, type MediaReference } from './schema';
 import { toContractTimestamp } from './timestamp';
 
 /** One change `fitToContract` made, e.g. `{ field: 'channelTitle', change: 'trimmed to 256 characters' }`. */
@@ -75,6 +75,15 @@ export function fitToContract(input: IngestMessage): FitResult {
     const forwarded = fitForward(message.forwardedFrom, name, date, note);
     if (forwarded) message.forwardedFrom = forwarded;
     else delete message.forwardedFrom;
+  }
+  if (message.forwardedTo !== undefined) {
+    const to = message.forwardedTo as { channelId?: unknown; method?: unknown } | null;
+    const valid = typeof to === 'object' && to !== null && typeof to.channelId === 'string' && CHANNEL_ID.test(to.channelId) && (FORWARD_METHODS as readonly unknown[]).includes(to.method);
+    if (valid) message.forwardedTo = { channelId: to.channelId as string, method: to.method as (typeof FORWARD_METHODS)[number] };
+    else {
+      delete message.forwardedTo;
+      note('forwardedTo', 'dropped: not a channel id and forward method');
+    }
   }
   return { message, changes };
 }

@@ -27,6 +27,8 @@ export const MAX_FILE_UNIQUE_ID_LENGTH = 128;
 /** What became of a message's file: uploaded to `PUT /media/<sha256>`, still to come, or given up with a reason. */
 export const MEDIA_STATUSES = ['stored', 'pending', 'failed'] as const;
 export const SHA256_PATTERN = '^[0-9a-f]{64}$';
+/** How a message reaches the destination channel: Telegram's forward, or a copy when the source forbids forwarding. */
+export const FORWARD_METHODS = ['forward', 'copy'] as const;
 
 
 const isoDateTime = { type: 'string', format: 'date-time', pattern: TIMESTAMP_PATTERN, maxLength: 64 } as const;
@@ -97,6 +99,16 @@ export const ingestMessageSchema = {
         messageId: positiveInt32,
         name: { ...safeText, maxLength: MAX_NAME_LENGTH },
         date: isoDateTime,
+      },
+    },
+    forwardedTo: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['channelId', 'method'],
+      description: 'Where the gateway mirrors the message (TELEGRAM_DESTINATION_CHANNEL_ID) and how: forwarded, or copied (photo and caption) from a channel that forbids forwarding. Optional.',
+      properties: {
+        channelId: { type: 'string', pattern: '^-?[0-9]{1,20}$' },
+        method: { type: 'string', enum: FORWARD_METHODS },
       },
     },
   },

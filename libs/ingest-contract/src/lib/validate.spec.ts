@@ -24,6 +24,13 @@ describe('validateIngestMessage', () => {
     expect(validateIngestMessage(full).ok).toBe(true);
   });
 
+  it('accepts where the gateway mirrored the message, and refuses an unknown method', () => {
+    expect(validateIngestMessage({ ...valid, forwardedTo: { channelId: '-1002000000001', method: 'copy' } }).ok).toBe(true);
+    const bad = validateIngestMessage({ ...valid, forwardedTo: { channelId: '-1002000000001', method: 'email' } } as unknown as IngestMessage);
+    expect(bad.ok).toBe(false);
+    if (!bad.ok) expect(bad.errors.map((e) => e.path)).toEqual(['forwardedTo.method']);
+  });
+
   it('accepts an empty text (photo-only posts)', () => {
     expect(validateIngestMessage({ ...valid, text: '' }).ok).toBe(true);
   });

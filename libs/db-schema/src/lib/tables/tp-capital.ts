@@ -58,6 +58,8 @@ export const forwardedMessages = tpCapital.table(
     /** The gateway's media references, in album order (`IngestMessage.media`); resolved through `media_sources`. */
     media: jsonb('media'),
     forwardedFrom: jsonb('forwarded_from'),
+    /** Where the gateway mirrored the message and how (`IngestMessage.forwardedTo`: channelId, method forward | copy). */
+    forwardedTo: jsonb('forwarded_to'),
     /** What the parser made of it: signal | update | message | warning. */
     parseKind: text('parse_kind'),
     parseWarning: text('parse_warning'),

@@ -166,6 +166,41 @@ function sent(ctx: RpcContext, to: FakeChannel, randomId: BigInteger, event: Ret
   return [new Api.UpdateMessageID({ id: message.id, randomId }), event.update];
 }
 
+/**
+ * upload.getFile as Telegram serves a photo: by its file location (id, access hash, size type) and
+ * file reference, `limit` bytes from `offset` (both multiples of 4 KiB, a part at most 512 KiB);
+ * a short part ends the file. A renewed reference answers FILE_REFERENCE_EXPIRED.
+ */
+function getFile(ctx: RpcContext, req: Api.upload.GetFile): Buffer {
+  const location = req.location;
+  if (!(location instanceof Api.InputPhotoFileLocation)) throw new RpcFailure(400, 'LOCATION_INVALID');
+  const stored = ctx.world.photos.get(location.id.toString());
+  if (!stored || stored.gone || !stored.accessHash.equals(location.accessHash)) throw new RpcFailure(400, 'FILE_ID_INVALID');
+  if (!Buffer.from(location.fileReference).equals(stored.fileReference)) throw new RpcFailure(400, 'FILE_REFERENCE_EXPIRED');
+  const bytes = stored.files.get(location.thumbSize);
+  if (!bytes) throw new RpcFailure(400, 'LOCATION_INVALID');
+  const offset = Number(req.offset.toString());
+  if (offset % 4096 !== 0 || req.limit % 4096 !== 0 || req.limit <= 0 || req.limit > 512 * 1024) throw new RpcFailure(400, 'LIMIT_INVALID');
+  const key = `${location.id.toString()}/${location.thumbSize}`;
+  if (offset === 0) ctx.world.downloads.set(key, (ctx.world.downloads.get(key) ?? 0) + 1);
+  const type = bytes[0] === 0x89 ? new Api.storage.FilePng() : bytes[0] === 0xff ? new Api.storage.FileJpeg() : new Api.storage.FileUnknown();
+  return Buffer.from(new Api.upload.File({ type, mtime: now(), bytes: bytes.subarray(offset, offset + req.limit) }).getBytes());
+}
+
+/** The photo a messages.sendMedia names: one uploaded in parts (its bytes joined), or one Telegram already has. */
+function photoOfInput(ctx: RpcContext, media: Api.TypeInputMedia): Api.Photo | undefined {
+  if (media instanceof Api.InputMediaUploadedPhoto && media.file instanceof Api.InputFile) {
+    const parts = ctx.world.uploads.get(media.file.id.toString());
+    if (!parts || parts.length !== media.file.parts) throw new RpcFailure(400, 'FILE_PARTS_INVALID');
+    const bytes = Buffer.concat(parts);
+    ctx.world.uploads.delete(media.file.id.toString());
+    // A PNG's IHDR names its size; anything else is shown as 1×1 by this fake.
+    const png = bytes.subarray(1, 4).toString('latin1') === 'PNG';
+    return ctx.world.uploadedPhoto(bytes, png ? bytes.readUInt32BE(16) : 1, png ? bytes.readUInt32BE(20) : 1);
+  }
+  throw new RpcFailure(400, 'MEDIA_INVALID');
+}
+
 // --- 2FA: SRP as in https://core.telegram.org/api/srp, the server's half -------------------------
 const sha256 = (...parts: Buffer[]) => createHash('sha256').update(Buffer.concat(parts)).digest();
 const pad256 = (b: Buffer) => Buffer.concat([Buffer.alloc(Math.max(0, 256 - b.length)), b]);
@@ -306,9 +341,22 @@ export async function handleRpc(ctx: RpcContext, obj: unknown, onEvent: (c: Fake
       const original = from.messages.get(id);
       if (!original) throw new RpcFailure(400, 'MESSAGE_ID_INVALID');
       const fwdFrom = new Api.MessageFwdHeader({ fromId: new Api.PeerChannel({ channelId: from.id }), channelPost: id, date: original.date });
-      return sent(ctx, to, (obj.randomId as BigInteger[])[i], world.post(to, original.message, { fwdFrom }), onEvent);
+      const photo = original.media instanceof Api.MessageMediaPhoto && original.media.photo instanceof Api.Photo ? original.media.photo : undefined;
+      return sent(ctx, to, (obj.randomId as BigInteger[])[i], world.post(to, original.message, { fwdFrom, photo }), onEvent);
     });
     return updatesWith(ctx, to, updates);
+  }
+  if (obj instanceof Api.upload.GetFile) return getFile(ctx, obj);
+  if (obj instanceof Api.upload.SaveFilePart) {
+    const parts = world.uploads.get(obj.fileId.toString()) ?? [];
+    parts[obj.filePart] = Buffer.from(obj.bytes);
+    world.uploads.set(obj.fileId.toString(), parts);
+    return boolTrue();
+  }
+  if (obj instanceof Api.messages.SendMedia) {
+    const to = channelFor(ctx, obj.peer);
+    const photo = photoOfInput(ctx, obj.media);
+    return updatesWith(ctx, to, sent(ctx, to, obj.randomId ?? bigInt.zero, world.post(to, obj.message, { photo }), onEvent));
   }
   if (obj instanceof Api.messages.SendMessage) {
     const to = channelFor(ctx, obj.peer);

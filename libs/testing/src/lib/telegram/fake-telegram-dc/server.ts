@@ -147,8 +147,23 @@ export class FakeTelegramDc {
     return (event.update as Api.UpdateNewChannelMessage).message.id;
   }
 
-  edit(channel: FakeChannel, id: number, text: string): void {
-    this.publish(channel, this.world.edit(channel, id, text));
+  /** Edits a post's text; `photo` replaces its photo with a new one. */
+  edit(channel: FakeChannel, id: number, text: string, options: { photo?: PhotoSpec } = {}): void {
+    this.publish(channel, this.world.edit(channel, id, text, options));
+  }
+
+  /** Telegram renews the file reference of a post's photo: downloads quoting the old one get FILE_REFERENCE_EXPIRED. */
+  renewFileReference(channel: FakeChannel, messageId: number): void {
+    this.world.renewFileReference(channel, messageId);
+  }
+
+  /** The photo (largest size) of a post, with its bytes, as the fake serves it. */
+  photoOf(channel: FakeChannel, messageId: number): { id: string; bytes: Buffer; width: number; height: number } {
+    const media = channel.messages.get(messageId)?.media;
+    const photo = media instanceof Api.MessageMediaPhoto ? media.photo : undefined;
+    if (!(photo instanceof Api.Photo)) throw new Error(`fake DC: message ${messageId} in ${channel.markedId} has no photo`);
+    const largest = photo.sizes.filter((s): s is Api.PhotoSize => s instanceof Api.PhotoSize).pop() as Api.PhotoSize;
+    return { id: photo.id.toString(), bytes: this.world.photos.get(photo.id.toString())?.files.get(largest.type) as Buffer, width: largest.w, height: largest.h };
   }
 
   delete(channel: FakeChannel, ids: number[]): void {

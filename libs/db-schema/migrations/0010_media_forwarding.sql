@@ -1,0 +1,1 @@
+ALTER TABLE "tp_capital"."forwarded_messages" ADD COLUMN "forwarded_to" jsonb;
