@@ -1,14 +1,13 @@
 // Real gateway processes (run from source) with the user client on, against the fake Telegram DC:
 // the session comes from SESSION_DIR on disk, the API is a recording stand-in.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { statSync } from 'node:fs';
 import path from 'node:path';
 import { PEERS_FILE } from './session/peer-store';
 import { saveSession } from './session/session-store';
 import { FakeTelegramDc } from '@tp/testing/telegram';
 import { RecordingApi } from './testing/recording-api';
-import { freePort, until } from '@tp/testing';
+import { freePort, until, useTempDir } from '@tp/testing';
 
 jest.setTimeout(120_000);
 
@@ -16,13 +15,12 @@ const ROOT = path.resolve(__dirname, '../../..');
 const MAIN = path.join(ROOT, 'apps/gateway/src/main.ts');
 const TOKEN = 'mtproto-process-token-0123456789abcdef';
 
-let dir: string;
+const temp = useTempDir('gw-mtproto-');
 let dc: FakeTelegramDc;
 let api: RecordingApi;
 const children: ChildProcess[] = [];
 
 beforeEach(async () => {
-  dir = mkdtempSync(path.join(tmpdir(), 'gw-mtproto-'));
   dc = await new FakeTelegramDc().start();
   api = new RecordingApi(TOKEN);
 });
@@ -30,7 +28,6 @@ afterEach(async () => {
   for (const child of children.splice(0)) if (child.exitCode === null) child.kill('SIGKILL');
   await api.stop();
   await dc.stop();
-  rmSync(dir, { recursive: true, force: true });
 });
 
 async function startGateway(env: Record<string, string>) {
@@ -74,14 +71,14 @@ describe('gateway process with the MTProto user client', () => {
     const options = dc.addChannel('TP Capital Opções');
     dc.post(signals, 'antiga');
     dc.post(options, 'antiga');
-    const sessionDir = path.join(dir, 'session');
+    const sessionDir = path.join(temp.dir, 'session');
     await saveSession(sessionDir, await dc.createSession());
     const env = {
       TELEGRAM_API_ID: '12345',
       TELEGRAM_API_HASH: 'api-hash-for-the-fake-dc',
       TELEGRAM_SOURCE_CHANNEL_IDS: `${signals.markedId},${options.markedId}`,
       SESSION_DIR: sessionDir,
-      OUTBOX_DIR: path.join(dir, 'outbox'),
+      OUTBOX_DIR: path.join(temp.dir, 'outbox'),
       API_ENDPOINTS: await api.start(),
       RETRY_DELAY_MS: '50',
     };
@@ -111,14 +108,14 @@ describe('gateway process with the MTProto user client', () => {
 
   it('reports on /health a session nobody is logged in on', async () => {
     const signals = dc.addChannel('TP Capital');
-    const sessionDir = path.join(dir, 'session');
+    const sessionDir = path.join(temp.dir, 'session');
     await saveSession(sessionDir, await dc.createSession({ authorized: false }));
     const gateway = await startGateway({
       TELEGRAM_API_ID: '12345',
       TELEGRAM_API_HASH: 'api-hash-for-the-fake-dc',
       TELEGRAM_SOURCE_CHANNEL_IDS: signals.markedId,
       SESSION_DIR: sessionDir,
-      OUTBOX_DIR: path.join(dir, 'outbox'),
+      OUTBOX_DIR: path.join(temp.dir, 'outbox'),
       API_ENDPOINTS: await api.start(),
     });
     const health = await gateway.healthUntil((h) => h.status === 503 && /not_logged_in/.test(h.error ?? ''), 'not_logged_in on /health');

@@ -1,8 +1,7 @@
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { GatewayRequest } from '@tp/ingest-contract';
 import { FakeBotApi } from '@tp/testing/telegram';
@@ -15,7 +14,7 @@ import { Checkpoints } from '../sources/checkpoints';
 import { telegrafUpdatesApi } from '../sources/telegraf-updates';
 import { UserSource } from '../sources/user-source';
 import { FakeUserClient } from '../testing/fake-user-client';
-import { sleep, until } from '@tp/testing';
+import { sleep, until, useTempDir } from '@tp/testing';
 import { applyAllowList } from './apply-allow-list';
 import { ChannelAllowList } from './channel-allow-list';
 
@@ -79,22 +78,20 @@ class FakeRegistry {
   }
 }
 
-let dir: string;
+const temp = useTempDir('allow-list-');
 let registry: FakeRegistry;
 const lists: ChannelAllowList[] = [];
 
 beforeEach(async () => {
-  dir = mkdtempSync(path.join(tmpdir(), 'allow-list-'));
   registry = await new FakeRegistry().start();
 });
 afterEach(async () => {
   await Promise.all(lists.splice(0).map((list) => list.stop()));
   await registry.stop();
-  rmSync(dir, { recursive: true, force: true });
 });
 
 const allowList = (intervalMs = 50) => {
-  const list = new ChannelAllowList({ apiEndpoints: ['http://127.0.0.1:1', registry.url], token: TOKEN, file: path.join(dir, 'state', 'channels.json'), intervalMs, timeoutMs: 500, logger });
+  const list = new ChannelAllowList({ apiEndpoints: ['http://127.0.0.1:1', registry.url], token: TOKEN, file: path.join(temp.dir, 'state', 'channels.json'), intervalMs, timeoutMs: 500, logger });
   lists.push(list);
   return list;
 };
@@ -115,7 +112,7 @@ describe('ChannelAllowList', () => {
     // Unchanged polls are answered 304 to the ETag the gateway sent, and always carry the token.
     await until(() => registry.requests.some((r) => r.status === 304), { timeoutMs: 5_000 });
     expect(registry.requests.every((r) => r.token === TOKEN)).toBe(true);
-    expect(statSync(path.join(dir, 'state', 'channels.json')).mode & 0o777).toBe(0o600);
+    expect(statSync(path.join(temp.dir, 'state', 'channels.json')).mode & 0o777).toBe(0o600);
   });
 
   it('starts with the last list it saw when the API is unreachable', async () => {
@@ -154,9 +151,9 @@ describe('the allow-list applied to the user client, and the requests found in t
   let user: UserSource;
 
   beforeEach(async () => {
-    outbox = await Outbox.open(path.join(dir, 'outbox'), { maxBytes: 10 * 1024 * 1024 });
+    outbox = await Outbox.open(path.join(temp.dir, 'outbox'), { maxBytes: 10 * 1024 * 1024 });
     client = new FakeUserClient();
-    user = new UserSource(client, outbox, new Checkpoints(path.join(dir, 'marks.json')), { sourceChannelIds: ['-1001111111111'] }, logger, createGatewayMetrics());
+    user = new UserSource(client, outbox, new Checkpoints(path.join(temp.dir, 'marks.json')), { sourceChannelIds: ['-1001111111111'] }, logger, createGatewayMetrics());
   });
   afterEach(async () => {
     await user.stop();
@@ -248,7 +245,7 @@ describe('how the registry and TELEGRAM_ALLOWED_CHAT_IDS combine for the bot', (
       await api.start();
       return api;
     })();
-    outbox = await Outbox.open(path.join(dir, 'bot-outbox'), { maxBytes: 10 * 1024 * 1024 });
+    outbox = await Outbox.open(path.join(temp.dir, 'bot-outbox'), { maxBytes: 10 * 1024 * 1024 });
     bot = new BotSource(telegrafUpdatesApi(telegram.token, telegram.url), outbox, { allowedChatIds: [String(ALLOWED)], pollTimeoutSeconds: 1, retryDelayMs: 20 }, logger, createGatewayMetrics());
   });
   afterEach(async () => {

@@ -1,8 +1,7 @@
 import { createHash } from 'node:crypto';
-import { appendFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { appendFileSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { pngImage } from '@tp/testing';
+import { pngImage, useTempDir } from '@tp/testing';
 import { FakeBotApi } from '@tp/testing/telegram';
 import winston from 'winston';
 import { createGatewayMetrics, type GatewayMetrics } from '../metrics';
@@ -19,14 +18,13 @@ const CHANNEL = -1001649127710;
 const logger = winston.createLogger({ silent: true });
 const sha = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
 
-let dir: string;
+const temp = useTempDir('media-');
 let telegram: FakeBotApi;
 let api: FakeMediaApi;
 let apiUrl: string;
 const workers: MediaWorker[] = [];
 
 beforeEach(async () => {
-  dir = mkdtempSync(path.join(tmpdir(), 'media-'));
   telegram = new FakeBotApi();
   await telegram.start();
   api = new FakeMediaApi(TOKEN);
@@ -36,12 +34,11 @@ afterEach(async () => {
   await Promise.all(workers.splice(0).map((w) => w.stop()));
   await telegram.stop();
   await api.stop();
-  rmSync(dir, { recursive: true, force: true });
 });
 
 let metrics: GatewayMetrics;
 const worker = async (maxBytes = 1_000_000) => {
-  const queue = await MediaQueue.open(dir);
+  const queue = await MediaQueue.open(temp.dir);
   metrics = createGatewayMetrics();
   const w = new MediaWorker(queue, botApiFiles(telegram.token, telegram.url), httpMediaApi({ endpoints: [apiUrl], token: TOKEN, timeoutMs: 5_000 }), { maxBytes, retryDelayMs: 10, maxAttempts: 3 }, logger, metrics);
   workers.push(w);
@@ -79,7 +76,7 @@ describe('bot photos', () => {
 describe('bot edits', () => {
   it('an edited post with a new photo names the new one and queues it; the old one is not queued again', async () => {
     const { update, job } = postPhoto();
-    const queue = await MediaQueue.open(dir);
+    const queue = await MediaQueue.open(temp.dir);
     expect(await queue.enqueue({ ...job, source: 'bot' })).toBe(true);
     const replaced = telegram.photo([{ bytes: pngImage(800, 600, 5), width: 800, height: 600 }]);
     const edit = { update_id: 2, edited_channel_post: { ...update.channel_post, photo: replaced, edit_date: update.channel_post.date + 60 } };
@@ -108,11 +105,11 @@ describe('MediaWorker', () => {
     expect(await queue.enqueue({ ...job, source: 'bot' })).toBe(false);
     expect(await w.runDue()).toBe(0);
     // Nor after a restart, even when the last outcome line was torn by a crash mid-append.
-    appendFileSync(path.join(dir, 'done.log'), '{"fileUniqueId":"AQADtor');
-    const reopened = await MediaQueue.open(dir);
+    appendFileSync(path.join(temp.dir, 'done.log'), '{"fileUniqueId":"AQADtor');
+    const reopened = await MediaQueue.open(temp.dir);
     expect(reopened.outcome(job.fileUniqueId)).toEqual({ status: 'stored', sha256: sha(large) });
     expect(await reopened.enqueue({ ...job, source: 'bot' })).toBe(false);
-    expect(readFileSync(path.join(dir, 'done.log'), 'utf8').endsWith('\n')).toBe(true);
+    expect(readFileSync(path.join(temp.dir, 'done.log'), 'utf8').endsWith('\n')).toBe(true);
     expect(telegram.getFileCalls).toHaveLength(1);
   });
 

@@ -2,11 +2,10 @@
 // data center (real PNG bytes through upload.getFile), the media queue and worker, and a stand-in
 // for the API's media routes.
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { FakeTelegramDc, type FakeChannel } from '@tp/testing/telegram';
-import { pngImage, until } from '@tp/testing';
+import { pngImage, until, useTempDir } from '@tp/testing';
 import winston from 'winston';
 import { createGatewayMetrics } from '../metrics';
 import { Outbox } from '../outbox/outbox';
@@ -30,7 +29,7 @@ const logger = winston.createLogger({ silent: true });
 const sha = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
 
 let dc: FakeTelegramDc;
-let dir: string;
+const temp = useTempDir('user-photos-');
 let outbox: Outbox;
 let signals: FakeChannel;
 let api: FakeMediaApi;
@@ -40,9 +39,8 @@ const stops: Array<() => Promise<void>> = [];
 beforeEach(async () => {
   dc = await new FakeTelegramDc().start();
   signals = dc.addChannel('TP Capital');
-  dir = mkdtempSync(path.join(tmpdir(), 'user-photos-'));
-  mkdirSync(path.join(dir, 'session'), { mode: 0o700 });
-  outbox = await Outbox.open(path.join(dir, 'outbox'), { maxBytes: 10 * 1024 * 1024 });
+  mkdirSync(path.join(temp.dir, 'session'), { mode: 0o700 });
+  outbox = await Outbox.open(path.join(temp.dir, 'outbox'), { maxBytes: 10 * 1024 * 1024 });
   api = new FakeMediaApi(TOKEN);
   apiUrl = await api.start();
 });
@@ -53,7 +51,6 @@ afterEach(async () => {
   await api.stop();
   await dc.stop();
   expect(dc.protocolErrors).toEqual([]);
-  rmSync(dir, { recursive: true, force: true });
 });
 
 /** The gateway's user client with the media path wired as `serve` wires it. */
@@ -62,15 +59,15 @@ async function gateway(options: { maxBytes?: number; destination?: FakeChannel; 
   const floodWait = new FloodWaitPolicy({ logger, waited: metrics.floodWaitSeconds, sleep: (ms) => new Promise((r) => setTimeout(r, Math.min(ms, 50))) });
   const channels = (options.channels ?? [signals]).map((c) => c.markedId);
   const client = new GramJsUserClient(await dc.createSession(), 12345, 'api-hash', options.destination ? [...channels, options.destination.markedId] : channels, {
-    peerStore: new PeerStore(path.join(dir, 'session')),
+    peerStore: new PeerStore(path.join(temp.dir, 'session')),
     logger,
     floodWait,
   });
   const maxBytes = options.maxBytes ?? 5_000_000;
-  const queue = await MediaQueue.open(path.join(dir, 'outbox', 'media'));
+  const queue = await MediaQueue.open(path.join(temp.dir, 'outbox', 'media'));
   const worker = new MediaWorker(queue, filesBySource({ user_client: userClientFiles(client, floodWait) }), httpMediaApi({ endpoints: [apiUrl], token: TOKEN, timeoutMs: 10_000 }), { maxBytes, retryDelayMs: 10, maxAttempts: 3 }, logger, metrics);
   const media: PhotoIntake = { queue, maxBytes };
-  const user = new UserSource(client, outbox, new Checkpoints(path.join(dir, 'outbox', 'marks.json')), { sourceChannelIds: channels, destinationChannelId: options.destination?.markedId, media }, logger, metrics);
+  const user = new UserSource(client, outbox, new Checkpoints(path.join(temp.dir, 'outbox', 'marks.json')), { sourceChannelIds: channels, destinationChannelId: options.destination?.markedId, media }, logger, metrics);
   stops.push(() => user.stop());
   return { client, user, worker, queue, media, metrics, floodWait };
 }
@@ -164,7 +161,7 @@ describe('user-client photos', () => {
     const since = new Date(Date.now() - 60_000);
     dc.post(signals, 'texto');
     const id = dc.post(signals, 'com gráfico', { photo: { width: 600, height: 400 } });
-    const progress = await runBackfill(client, outbox, new Checkpoints(path.join(dir, 'outbox', 'backfill.json')), { channel: signals.markedId, since, floodWait, media: { intake: media, logger } });
+    const progress = await runBackfill(client, outbox, new Checkpoints(path.join(temp.dir, 'outbox', 'backfill.json')), { channel: signals.markedId, since, floodWait, media: { intake: media, logger } });
     expect(progress.stored).toBe(2);
     const photo = dc.photoOf(signals, id);
     expect(storedMessage(id)?.media).toEqual([{ fileUniqueId: `mtp_${photo.id}_y`, kind: 'photo', status: 'pending', width: 600, height: 400 }]);

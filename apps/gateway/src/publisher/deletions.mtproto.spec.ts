@@ -2,8 +2,6 @@
 // the gateway's adapter and UserSource report it, the outbox stores it, the publisher sends it to a
 // contract-validating stand-in of the API after the post itself, once, even across a SIGKILL.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import winston from 'winston';
 import { LogCapture as Capture } from '../testing/log-capture';
@@ -14,7 +12,7 @@ import { saveSession } from '../session/session-store';
 import { UserSource } from '../sources/user-source';
 import { FakeIngestApi } from '../testing/fake-ingest-api';
 import { FakeTelegramDc, type FakeChannel } from '@tp/testing/telegram';
-import { freePort, until } from '@tp/testing';
+import { freePort, until, useTempDir } from '@tp/testing';
 
 jest.setTimeout(120_000);
 
@@ -22,7 +20,7 @@ const ROOT = path.resolve(__dirname, '../../../..');
 const MAIN = path.join(ROOT, 'apps/gateway/src/main.ts');
 const TOKEN = 'mtproto-deletion-token-0123456789abcdef';
 
-let dir: string;
+const temp = useTempDir('gw-deletions-');
 let dc: FakeTelegramDc;
 let api: FakeIngestApi;
 let channel: FakeChannel;
@@ -31,11 +29,10 @@ const children: ChildProcess[] = [];
 const services: GatewayService[] = [];
 
 beforeEach(async () => {
-  dir = mkdtempSync(path.join(tmpdir(), 'gw-deletions-'));
   dc = await new FakeTelegramDc().start();
   channel = dc.addChannel('TP Capital');
   api = new FakeIngestApi({ token: TOKEN });
-  const sessionDir = path.join(dir, 'session');
+  const sessionDir = path.join(temp.dir, 'session');
   await saveSession(sessionDir, await dc.createSession());
   env = {
     API_SECRET_TOKEN: TOKEN,
@@ -44,7 +41,7 @@ beforeEach(async () => {
     TELEGRAM_API_HASH: 'api-hash-for-the-fake-dc',
     TELEGRAM_SOURCE_CHANNEL_IDS: channel.markedId,
     SESSION_DIR: sessionDir,
-    OUTBOX_DIR: path.join(dir, 'outbox'),
+    OUTBOX_DIR: path.join(temp.dir, 'outbox'),
     RETRY_DELAY_MS: '50',
   };
 });
@@ -54,7 +51,6 @@ afterEach(async () => {
   await api.stop();
   await dc.stop();
   expect(dc.protocolErrors).toEqual([]);
-  rmSync(dir, { recursive: true, force: true });
 });
 
 const key = (id: number) => `${channel.markedId}:${id}`;

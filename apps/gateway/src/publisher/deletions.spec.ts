@@ -1,5 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { IngestMessage } from '@tp/ingest-contract';
 import winston from 'winston';
@@ -7,14 +6,14 @@ import { LogCapture as Capture } from '../testing/log-capture';
 import { createGatewayMetrics } from '../metrics';
 import { DEAD_LETTER_FILE, Outbox } from '../outbox/outbox';
 import { FakeIngestApi } from '../testing/fake-ingest-api';
-import { until } from '@tp/testing';
+import { until, useTempDir } from '@tp/testing';
 import { Publisher, type PublisherOptions } from './publisher';
 
 // Deletions and request ids over real HTTP, against the fake ingest API (contract-validating).
 const TOKEN = 'gateway-token-0123456789abcdef0123456789';
 const CHANNEL = '-1001649127710';
 
-let dir: string;
+const temp = useTempDir('deletions-');
 let outbox: Outbox;
 let api: FakeIngestApi;
 let url: string;
@@ -35,8 +34,7 @@ function publisher(options: Partial<PublisherOptions> = {}) {
 const paths = () => api.requests.map((r) => r.path);
 
 beforeEach(async () => {
-  dir = mkdtempSync(path.join(tmpdir(), 'deletions-'));
-  outbox = await Outbox.open(dir, { maxBytes: 10 * 1024 * 1024 });
+  outbox = await Outbox.open(temp.dir, { maxBytes: 10 * 1024 * 1024 });
   api = new FakeIngestApi({ token: TOKEN });
   url = await api.start();
   capture = new Capture();
@@ -45,7 +43,6 @@ beforeEach(async () => {
 afterEach(async () => {
   await api.stop();
   await outbox.close();
-  rmSync(dir, { recursive: true, force: true });
 });
 
 describe('publishing deletions', () => {
@@ -62,7 +59,7 @@ describe('publishing deletions', () => {
     expect(api.requests[2].requestId).toBe(`gw:del:${CHANNEL}:1`);
     expect(api.deleted).toEqual(new Map([[`${CHANNEL}:99`, 1], [`${CHANNEL}:1`, 1]]));
     await outbox.close();
-    outbox = await Outbox.open(dir, { maxBytes: 10 * 1024 * 1024 });
+    outbox = await Outbox.open(temp.dir, { maxBytes: 10 * 1024 * 1024 });
     expect(outbox.pendingDeletions()).toEqual([]);
     expect(await publisher().drainOnce()).toMatchObject({ delivered: 0, remaining: 0 });
     expect(api.requests).toHaveLength(3);
@@ -120,13 +117,13 @@ describe('publishing deletions', () => {
     expect(api.deleted).toEqual(new Map([[`${CHANNEL}:8`, 1]]));
     expect(outbox.deadDeletions().map((e) => e.deletion.messageIds)).toEqual([[7]]);
     expect(outbox.deadLetters()).toEqual([]);
-    const lines = readFileSync(path.join(dir, DEAD_LETTER_FILE), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const lines = readFileSync(path.join(temp.dir, DEAD_LETTER_FILE), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     expect(lines).toEqual([expect.objectContaining({ kind: 'rejected', deletion: expect.objectContaining({ channelId: CHANNEL, messageIds: [7] }) })]);
     expect(capture.lines.some((l) => l.level === 'error' && /rejected a deletion/.test(l.message))).toBe(true);
 
     // Parked across a restart, and a replay delivers it.
     await outbox.close();
-    outbox = await Outbox.open(dir, { maxBytes: 10 * 1024 * 1024 });
+    outbox = await Outbox.open(temp.dir, { maxBytes: 10 * 1024 * 1024 });
     expect(outbox.deadDeletions()).toHaveLength(1);
     expect(await outbox.revive()).toBe(1);
     await publisher().drainOnce();

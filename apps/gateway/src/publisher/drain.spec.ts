@@ -1,5 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { MAX_INGEST_BODY_BYTES, type IngestMessage } from '@tp/ingest-contract';
 import winston from 'winston';
@@ -7,7 +6,7 @@ import { LogCapture as Capture } from '../testing/log-capture';
 import { createGatewayMetrics, type GatewayMetrics } from '../metrics';
 import { DEAD_LETTER_FILE, Outbox } from '../outbox/outbox';
 import { FakeIngestApi } from '../testing/fake-ingest-api';
-import { until } from '@tp/testing';
+import { until, useTempDir } from '@tp/testing';
 import { Publisher, type PublisherOptions } from './publisher';
 
 // A loopback stand-in for the API with its real contract validation and body limit (see FakeIngestApi).
@@ -16,7 +15,7 @@ const TOKEN = 'gateway-token-0123456789abcdef0123456789';
 jest.setTimeout(30_000);
 const CHANNEL = '-1001649127710';
 
-let dir: string;
+const temp = useTempDir('drain-');
 let outbox: Outbox;
 let metrics: GatewayMetrics;
 let capture: Capture;
@@ -43,8 +42,7 @@ function publisher(url: string, options: Partial<PublisherOptions> = {}) {
 }
 
 beforeEach(async () => {
-  dir = mkdtempSync(path.join(tmpdir(), 'drain-'));
-  outbox = await Outbox.open(dir, { maxBytes: 50 * 1024 * 1024 });
+  outbox = await Outbox.open(temp.dir, { maxBytes: 50 * 1024 * 1024 });
   metrics = createGatewayMetrics();
   capture = new Capture();
   publishers = [];
@@ -53,7 +51,6 @@ afterEach(async () => {
   for (const p of publishers) await p.stop();
   await api?.stop();
   await outbox.close();
-  rmSync(dir, { recursive: true, force: true });
 });
 
 const ordinaryIds = Array.from({ length: 30 }, (_, i) => 1000 + i);
@@ -84,7 +81,7 @@ describe('draining past poison messages', () => {
       expect(outbox.stats().deadByKind).toEqual({ rejected: 0, server_error: 1 });
       expect(await counter('gateway_poison_messages_parked_total')).toBe(1);
       expect(capture.lines.some((l) => l.level === 'error' && /parked a message the API keeps failing on/.test(l.message) && l.messageId === 1)).toBe(true);
-      const parked = JSON.parse(readFileSync(path.join(dir, DEAD_LETTER_FILE), 'utf8').trim());
+      const parked = JSON.parse(readFileSync(path.join(temp.dir, DEAD_LETTER_FILE), 'utf8').trim());
       expect(parked).toMatchObject({ kind: 'server_error', seq: 1, message: { messageId: 1 } });
     }
   });

@@ -1,5 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { IngestMessage } from '@tp/ingest-contract';
 import nock from 'nock';
@@ -8,14 +7,14 @@ import { LogCapture as Capture } from '../testing/log-capture';
 import { createGatewayMetrics, type GatewayMetrics } from '../metrics';
 import { DEAD_LETTER_FILE, Outbox } from '../outbox/outbox';
 import { Publisher, type PublisherOptions } from './publisher';
-import { until } from '@tp/testing';
+import { until, useTempDir } from '@tp/testing';
 
 // The API is faked with nock: these tests are about the gateway's side of the wire.
 const API = 'http://api.test:4005';
 const BACKUP = 'http://backup.test:4005';
 const TOKEN = 'gateway-token-0123456789abcdef0123456789';
 
-let dir: string;
+const temp = useTempDir('publisher-');
 let outbox: Outbox;
 let metrics: GatewayMetrics;
 let capture: Capture;
@@ -33,8 +32,7 @@ function publisher(options: Partial<PublisherOptions> = {}) {
 }
 
 beforeEach(async () => {
-  dir = mkdtempSync(path.join(tmpdir(), 'publisher-'));
-  outbox = await Outbox.open(dir, { maxBytes: 10 * 1024 * 1024 });
+  outbox = await Outbox.open(temp.dir, { maxBytes: 10 * 1024 * 1024 });
   metrics = createGatewayMetrics();
   capture = new Capture();
   sleeps = [];
@@ -44,7 +42,6 @@ afterEach(async () => {
   nock.cleanAll();
   nock.enableNetConnect();
   await outbox.close();
-  rmSync(dir, { recursive: true, force: true });
 });
 
 describe('Publisher', () => {
@@ -118,7 +115,7 @@ describe('Publisher', () => {
     await outbox.append([msg(2)]);
     await until(() => outbox.stats().pending === 0);
     await p.stop();
-    const parked = JSON.parse(readFileSync(path.join(dir, DEAD_LETTER_FILE), 'utf8').trim());
+    const parked = JSON.parse(readFileSync(path.join(temp.dir, DEAD_LETTER_FILE), 'utf8').trim());
     expect(parked.reason).toBe('message does not match the ingest contract; text is required');
     expect(await metrics.registry.getSingleMetricAsString('telegram_dead_letter_total')).toMatch(/ 1$/m);
   });

@@ -1,6 +1,6 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { useTempDir } from '@tp/testing';
 import type { IngestMessage } from '@tp/ingest-contract';
 import winston from 'winston';
 import { createGatewayMetrics } from '../metrics';
@@ -12,13 +12,13 @@ import { replayDeadLetters } from './replay-dead-letters';
 
 const TOKEN = 'gateway-token-0123456789abcdef0123456789';
 const CHANNEL = '-1001649127710';
-let dir: string;
+const temp = useTempDir('replay-');
 let api: FakeIngestApi;
 let url: string;
 let crashing: boolean;
 
 const msg = (messageId: number, text = `mensagem ${messageId}`): IngestMessage => ({ channelId: CHANNEL, messageId, timestamp: '2025-10-24T13:05:00.000Z', text, source: 'bot' });
-const open = () => Outbox.open(dir, { maxBytes: 10 * 1024 * 1024 });
+const open = () => Outbox.open(temp.dir, { maxBytes: 10 * 1024 * 1024 });
 const publisherFor = (outbox: Outbox) =>
   new Publisher(outbox, { endpoints: [url], token: TOKEN, timeoutMs: 2_000, backoffDoublings: 1, retryDelayMs: 1, poisonMaxAttempts: 2 }, winston.createLogger({ silent: true }), createGatewayMetrics());
 
@@ -35,14 +35,12 @@ async function parkPoison(): Promise<void> {
 }
 
 beforeEach(async () => {
-  dir = mkdtempSync(path.join(tmpdir(), 'replay-'));
   crashing = true;
   api = new FakeIngestApi({ token: TOKEN, crashesOn: (m) => crashing && m.text.includes('+123456,78%') });
   url = await api.start();
 });
 afterEach(async () => {
   await api.stop();
-  rmSync(dir, { recursive: true, force: true });
 });
 
 describe('replaying dead letters', () => {
@@ -62,8 +60,8 @@ describe('replaying dead letters', () => {
     expect(await replayDeadLetters(reopened, publisherFor(reopened))).toMatchObject({ revived: 0, delivered: 0 });
     expect(api.requests.length).toBe(requestsBefore);
     await reopened.close();
-    expect(readFileSync(path.join(dir, DEAD_LETTER_FILE), 'utf8')).toBe('');
-    expect(readFileSync(path.join(dir, ROTATED_DEAD_LETTER_FILE), 'utf8')).toContain('+123456,78%');
+    expect(readFileSync(path.join(temp.dir, DEAD_LETTER_FILE), 'utf8')).toBe('');
+    expect(readFileSync(path.join(temp.dir, ROTATED_DEAD_LETTER_FILE), 'utf8')).toContain('+123456,78%');
   });
 
   it('keeps a revived message queued across a reopen when the API is down during the replay', async () => {
@@ -73,7 +71,7 @@ describe('replaying dead letters', () => {
     const outbox = await open();
     expect(await replayDeadLetters(outbox, publisherFor(outbox))).toMatchObject({ revived: 1, delivered: 0, remaining: 1, rotated: false });
     await outbox.close();
-    expect(existsSync(path.join(dir, ROTATED_DEAD_LETTER_FILE))).toBe(false);
+    expect(existsSync(path.join(temp.dir, ROTATED_DEAD_LETTER_FILE))).toBe(false);
 
     api.status = null;
     const reopened = await open();

@@ -1,5 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import path from 'node:path';
 import winston from 'winston';
 import { createGatewayMetrics } from '../metrics';
@@ -8,22 +7,21 @@ import { FakeBotApi } from '@tp/testing/telegram';
 import { BotSource, redactBotToken } from './bot-source';
 import { telegrafUpdatesApi } from './telegraf-updates';
 import { updateToMessage, type BotUpdate } from './bot-updates';
-import { pngImage, until } from '@tp/testing';
+import { pngImage, until, useTempDir } from '@tp/testing';
 import { MediaQueue } from '../media/media-queue';
 
 // Telegram's Bot API is replaced by a local fake server (FakeBotApi); telegraf's client talks to it.
 const CHANNEL = -1001649127710;
-let dir: string;
+const temp = useTempDir('bot-');
 let telegram: FakeBotApi;
 let outbox: Outbox;
 const logger = winston.createLogger({ silent: true });
 
 
 beforeEach(async () => {
-  dir = mkdtempSync(path.join(tmpdir(), 'bot-'));
   telegram = new FakeBotApi();
   await telegram.start();
-  outbox = await Outbox.open(dir, { maxBytes: 10 * 1024 * 1024 });
+  outbox = await Outbox.open(temp.dir, { maxBytes: 10 * 1024 * 1024 });
 });
 let started: BotSource[] = [];
 afterEach(async () => {
@@ -31,7 +29,6 @@ afterEach(async () => {
   started = [];
   await telegram.stop();
   await outbox.close();
-  rmSync(dir, { recursive: true, force: true });
 });
 
 const source = (store = outbox) => track(new BotSource(telegrafUpdatesApi(telegram.token, telegram.url), store, { allowedChatIds: [], pollTimeoutSeconds: 1, retryDelayMs: 20 }, logger, createGatewayMetrics()));
@@ -75,7 +72,7 @@ describe('BotSource', () => {
   });
 
   it('stops acknowledging while the outbox is full and resumes once it drains', async () => {
-    const tiny = await Outbox.open(path.join(dir, 'tiny'), { maxBytes: 1_000 });
+    const tiny = await Outbox.open(path.join(temp.dir, 'tiny'), { maxBytes: 1_000 });
     for (let i = 0; i < 20; i++) telegram.channelPost(CHANNEL, `mensagem ${i} `.repeat(5));
     const bot = source(tiny);
     bot.start();
@@ -153,7 +150,7 @@ describe('updateToMessage', () => {
 
 describe('BotSource photos', () => {
   it('stores a photo post with its media pending and queues the photo, the message never waiting for the bytes', async () => {
-    const queue = await MediaQueue.open(path.join(dir, 'media'));
+    const queue = await MediaQueue.open(path.join(temp.dir, 'media'));
     const photo = telegram.photo([{ bytes: pngImage(64, 40, 1), width: 64, height: 40 }]);
     telegram.photoPost(CHANNEL, photo, 'PETR4 compra 30,50');
     telegram.photoPost(CHANNEL, telegram.photo([{ bytes: pngImage(32, 20, 2), width: 32, height: 20 }]));
@@ -173,8 +170,8 @@ describe('BotSource photos', () => {
   });
 
   it('still stores the message when its photo cannot be queued', async () => {
-    const queue = await MediaQueue.open(path.join(dir, 'media'));
-    rmSync(path.join(dir, 'media'), { recursive: true, force: true });
+    const queue = await MediaQueue.open(path.join(temp.dir, 'media'));
+    rmSync(path.join(temp.dir, 'media'), { recursive: true, force: true });
     telegram.photoPost(CHANNEL, telegram.photo([{ bytes: pngImage(16, 16, 3), width: 16, height: 16 }]), 'gráfico');
     const bot = track(new BotSource(telegrafUpdatesApi(telegram.token, telegram.url), outbox, { allowedChatIds: [], pollTimeoutSeconds: 1, retryDelayMs: 20, media: { queue, maxBytes: 1_000_000 } }, logger, createGatewayMetrics()));
     bot.start();

@@ -1,5 +1,3 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import winston from 'winston';
 import { createGatewayMetrics } from '../metrics';
@@ -9,25 +7,23 @@ import { normalizeChannelId } from './channel-id';
 import { Checkpoints } from './checkpoints';
 import { ContinuityAudit } from './continuity';
 import { UserSource } from './user-source';
-import { until } from '@tp/testing';
+import { until, useTempDir } from '@tp/testing';
 
-let dir: string;
+const temp = useTempDir('user-');
 let outbox: Outbox;
 let client: FakeUserClient;
 const logger = winston.createLogger({ silent: true });
 
 beforeEach(async () => {
-  dir = mkdtempSync(path.join(tmpdir(), 'user-'));
-  outbox = await Outbox.open(path.join(dir, 'outbox'), { maxBytes: 10 * 1024 * 1024 });
+  outbox = await Outbox.open(path.join(temp.dir, 'outbox'), { maxBytes: 10 * 1024 * 1024 });
   client = new FakeUserClient();
 });
 afterEach(async () => {
   await outbox.close();
-  rmSync(dir, { recursive: true, force: true });
 });
 
 const source = (options: Partial<ConstructorParameters<typeof UserSource>[3]> = {}) =>
-  new UserSource(client, outbox, new Checkpoints(path.join(dir, 'marks.json')), { sourceChannelIds: ['1649127710'], ...options }, logger, createGatewayMetrics());
+  new UserSource(client, outbox, new Checkpoints(path.join(temp.dir, 'marks.json')), { sourceChannelIds: ['1649127710'], ...options }, logger, createGatewayMetrics());
 
 
 describe('normalizeChannelId', () => {
@@ -48,17 +44,17 @@ describe('normalizeChannelId', () => {
 
 describe('UserSource update state', () => {
   it('persists a pts only once the updates before it are stored, and holds it back after one could not be', async () => {
-    const small = await Outbox.open(path.join(dir, 'small-outbox'), { maxBytes: 4096 });
-    const updateState = new Checkpoints(path.join(dir, 'pts.json'));
+    const small = await Outbox.open(path.join(temp.dir, 'small-outbox'), { maxBytes: 4096 });
+    const updateState = new Checkpoints(path.join(temp.dir, 'pts.json'));
     await updateState.advance('-1001649127710', 10);
-    const user = new UserSource(client, small, new Checkpoints(path.join(dir, 'marks.json')), { sourceChannelIds: ['1649127710'], updateState }, logger, createGatewayMetrics());
+    const user = new UserSource(client, small, new Checkpoints(path.join(temp.dir, 'marks.json')), { sourceChannelIds: ['1649127710'], updateState }, logger, createGatewayMetrics());
     client.post('1649127710', 1, 'antiga');
     await user.start();
     expect(client.resumedFrom).toEqual({ '-1001649127710': 10 });
 
     client.post('1649127710', 2, 'cabe', true);
     client.announceState('-1001649127710', 11);
-    await until(() => new Checkpoints(path.join(dir, 'pts.json')).get('-1001649127710') === 11);
+    await until(() => new Checkpoints(path.join(temp.dir, 'pts.json')).get('-1001649127710') === 11);
     // Too big for the outbox: not stored, so the difference from the persisted pts must bring it again.
     client.post('1649127710', 3, 'x'.repeat(8000), true);
     client.announceState('-1001649127710', 12);
@@ -67,16 +63,16 @@ describe('UserSource update state', () => {
     await until(() => small.pending().length === 2);
     await user.stop();
     expect(small.pending().map((e) => e.message.messageId)).toEqual([2, 4]);
-    expect(new Checkpoints(path.join(dir, 'pts.json')).get('-1001649127710')).toBe(11);
+    expect(new Checkpoints(path.join(temp.dir, 'pts.json')).get('-1001649127710')).toBe(11);
     await small.close();
   });
 });
 
 describe('UserSource continuity audit', () => {
   it('fills the same hole when the dashboard asks to check messages (catch-up, then the audit)', async () => {
-    const audit = new ContinuityAudit(path.join(dir, 'continuity.json'));
+    const audit = new ContinuityAudit(path.join(temp.dir, 'continuity.json'));
     client.post('1649127710', 1, 'antiga');
-    const marks = new Checkpoints(path.join(dir, 'marks.json'));
+    const marks = new Checkpoints(path.join(temp.dir, 'marks.json'));
     const user = new UserSource(client, outbox, marks, { sourceChannelIds: ['1649127710'], continuity: audit }, logger, createGatewayMetrics());
     await user.start();
     client.post('1649127710', 2, 'dois', true);
@@ -92,9 +88,9 @@ describe('UserSource continuity audit', () => {
 
   it('stores a message the live path skipped once a fill finds it at Telegram', async () => {
     const metrics = createGatewayMetrics();
-    const audit = new ContinuityAudit(path.join(dir, 'continuity.json'));
+    const audit = new ContinuityAudit(path.join(temp.dir, 'continuity.json'));
     client.post('1649127710', 1, 'antiga');
-    const user = new UserSource(client, outbox, new Checkpoints(path.join(dir, 'marks.json')), { sourceChannelIds: ['1649127710'], continuity: audit }, logger, metrics);
+    const user = new UserSource(client, outbox, new Checkpoints(path.join(temp.dir, 'marks.json')), { sourceChannelIds: ['1649127710'], continuity: audit }, logger, metrics);
     await user.start();
     client.post('1649127710', 2, 'dois', true);
     client.post('1649127710', 3, 'três (nunca entregue ao vivo)');
