@@ -1,23 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { GATEWAY_TOKEN_HEADER } from '@tp/ingest-contract';
-import { stopAll } from './support/processes';
 import { signalText, sleep, until } from '@tp/testing';
-import { CHANNEL, Stack } from './support/stack';
+import { CHANNEL, Stack, useStack } from './support/stack';
 
 const CHAOS_MESSAGES = Number(process.env.CHAOS_MESSAGES ?? 300);
 let stack: Stack;
 
-beforeAll(async () => {
-  stack = await new Stack().start();
-}, 120_000);
-afterAll(async () => {
-  await stack?.stop();
-  await stopAll();
-});
-afterEach(() => {
-  // Whatever happened, no process wrote a configured secret to its log.
-  expect(stack.secretLeaks()).toEqual([]);
-});
+useStack((started) => (stack = started));
 
 type Row = Record<string, any>;
 const signalFor = (messageId: number) => async () => (await stack.signals()).find((s: Row) => s.message_id === messageId);

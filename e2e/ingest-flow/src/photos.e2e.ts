@@ -1,23 +1,13 @@
 import { createHash } from 'node:crypto';
 import { imageSize } from 'image-size';
 import { jpegImage16, pngImage, until } from '@tp/testing';
-import { stopAll } from './support/processes';
-import { CHANNEL, Stack } from './support/stack';
+import { CHANNEL, Stack, useStack } from './support/stack';
 
 // Photos from the fake Bot API (real PNG/JPEG bytes via getFile and the file URL) through the gateway's
 // media queue to the API, and out as the dashboard's image_url.
 let stack: Stack;
 
-beforeAll(async () => {
-  stack = await new Stack({ MEDIA_RETRY_DELAY_MS: '100' }).start();
-}, 120_000);
-afterAll(async () => {
-  await stack?.stop();
-  await stopAll();
-});
-afterEach(() => {
-  expect(stack.secretLeaks()).toEqual([]);
-});
+useStack((started) => (stack = started), { MEDIA_RETRY_DELAY_MS: '100' });
 
 type Row = Record<string, unknown>;
 const sha = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');

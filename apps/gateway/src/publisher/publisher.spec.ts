@@ -31,6 +31,15 @@ function publisher(options: Partial<PublisherOptions> = {}) {
   );
 }
 
+/** Appends `messages`, runs a publisher until the outbox holds nothing pending, and stops it. */
+async function publishUntilDrained(messages: IngestMessage[], options: Partial<PublisherOptions> = {}): Promise<void> {
+  await outbox.append(messages);
+  const p = publisher(options);
+  p.start();
+  await until(() => outbox.stats().pending === 0);
+  await p.stop();
+}
+
 beforeEach(async () => {
   outbox = await Outbox.open(temp.dir, { maxBytes: 10 * 1024 * 1024 });
   metrics = createGatewayMetrics();
@@ -49,11 +58,7 @@ describe('Publisher', () => {
     const scope = nock(API, { reqheaders: { 'x-gateway-token': TOKEN } })
       .post('/ingest', (body) => body.messageId === 1)
       .reply(200, { status: 'ok', skipped: false, signalId: null });
-    await outbox.append([msg(1)]);
-    const p = publisher();
-    p.start();
-    await until(() => outbox.stats().pending === 0);
-    await p.stop();
+    await publishUntilDrained([msg(1)]);
     scope.done();
     expect(await metrics.registry.getSingleMetricAsString('telegram_messages_published_total')).toMatch(/ 1$/m);
   });
@@ -61,11 +66,7 @@ describe('Publisher', () => {
   it('retries with exponential backoff and jitter until the API answers, never dropping the message', async () => {
     nock(API).post('/ingest').times(5).reply(503, { error: { code: 'database_unavailable' } });
     nock(API).post('/ingest').reply(200, { status: 'ok', skipped: false });
-    await outbox.append([msg(1)]);
-    const p = publisher();
-    p.start();
-    await until(() => outbox.stats().pending === 0);
-    await p.stop();
+    await publishUntilDrained([msg(1)]);
     // base 100 ms doubling for MAX_RETRY_ATTEMPTS, then the slower drain cadence (jitter fixed at 1.0×).
     expect(sleeps).toEqual([100, 200, 400, 800, 800]);
     const retries = await metrics.registry.getSingleMetricAsString('telegram_retry_attempts_total');
@@ -84,22 +85,14 @@ describe('Publisher', () => {
   it('treats a request slower than the timeout as a failure and retries', async () => {
     nock(API).post('/ingest').delay(1_000).reply(200, { status: 'ok' });
     nock(API).post('/ingest').reply(200, { status: 'ok', skipped: false });
-    await outbox.append([msg(1)]);
-    const p = publisher({ timeoutMs: 100 });
-    p.start();
-    await until(() => outbox.stats().pending === 0);
-    await p.stop();
+    await publishUntilDrained([msg(1)], { timeoutMs: 100 });
     expect(await metrics.registry.getSingleMetricAsString('telegram_publish_failures_total')).toMatch(/reason="timeout"/);
   });
 
   it('logs a 401 loudly once, keeps the messages and keeps retrying', async () => {
     nock(API).post('/ingest').times(3).reply(401, { error: { code: 'unauthorized' } });
     nock(API).post('/ingest').reply(200, { status: 'ok', skipped: false });
-    await outbox.append([msg(1)]);
-    const p = publisher();
-    p.start();
-    await until(() => outbox.stats().pending === 0);
-    await p.stop();
+    await publishUntilDrained([msg(1)]);
     const errors = capture.lines.filter((l) => l.level === 'error' && /401/.test(l.message));
     expect(errors).toHaveLength(1);
     expect(JSON.stringify(capture.lines)).not.toContain(TOKEN);

@@ -6,7 +6,7 @@ import { startEmbeddedServer, type EmbeddedServer } from '@tp/db-schema/embedded
 import { createScratchDatabase, testServerUrl } from '@tp/db-schema/testing';
 import { FakeBotApi } from '@tp/testing/telegram';
 import { freePort, sleep } from '@tp/testing';
-import { startService, type ServiceProcess } from './processes';
+import { startService, stopAll, type ServiceProcess } from './processes';
 
 export const CHANNEL = -1001649127710;
 
@@ -17,6 +17,32 @@ export const CHANNEL = -1001649127710;
  * the Jest global setup points at an embedded server unless it is set) — or, with `ownDatabase`, on
  * an embedded server of the stack's own, which a test may stop and start.
  */
+export interface StackOptions {
+  ownDatabase?: boolean;
+  bot?: boolean;
+  gateway?: boolean;
+  apiEnv?: Record<string, string>;
+}
+
+/**
+ * For one e2e file: a stack started before its tests and handed to `use`, stopped after them, and
+ * after each test the check that no process wrote a configured secret to its log.
+ */
+export function useStack(use: (stack: Stack) => void, gatewayEnv: Record<string, string> = {}, options: StackOptions = {}): void {
+  let stack: Stack | undefined;
+  beforeAll(async () => {
+    stack = await new Stack(gatewayEnv, options).start();
+    use(stack);
+  }, 120_000);
+  afterAll(async () => {
+    await stack?.stop();
+    await stopAll();
+  });
+  afterEach(() => {
+    expect(stack?.secretLeaks()).toEqual([]);
+  });
+}
+
 export class Stack {
   readonly secret = randomBytes(32).toString('hex');
   /** The API's X-API-Key for the dashboard's write routes. */
@@ -37,7 +63,7 @@ export class Stack {
     /** `bot: false` starts the gateway without the Bot API source (e.g. with a user client in `gatewayEnv`). */
     /** `gateway: false` starts everything but the gateway (which then runs elsewhere, e.g. on a test host). */
     /** `apiEnv` adds to (or overrides) the API's environment, e.g. CORS_ORIGIN for a page served by the test. */
-    private readonly options: { ownDatabase?: boolean; bot?: boolean; gateway?: boolean; apiEnv?: Record<string, string> } = {},
+    private readonly options: StackOptions = {},
   ) {}
 
   async start(): Promise<this> {
