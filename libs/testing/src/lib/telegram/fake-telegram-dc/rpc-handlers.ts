@@ -79,6 +79,21 @@ function updatesWith(ctx: RpcContext, channel: FakeChannel, updates: Api.TypeUpd
   return Buffer.from(new Api.Updates({ updates, users: [], chats: [ctx.world.chatOf(channel)], date: now(), seq: 0 }).getBytes());
 }
 
+/** The dialog of a channel as getDialogs and a too-long difference carry it: read, no unread counts. */
+function dialogOf(channel: FakeChannel, topMessage: number): Api.Dialog {
+  return new Api.Dialog({
+    peer: new Api.PeerChannel({ channelId: channel.id }),
+    topMessage,
+    readInboxMaxId: 0,
+    readOutboxMaxId: 0,
+    unreadCount: 0,
+    unreadMentionsCount: 0,
+    unreadReactionsCount: 0,
+    notifySettings: new Api.PeerNotifySettings({}),
+    pts: channel.pts,
+  });
+}
+
 function channelDifference(ctx: RpcContext, req: Api.updates.GetChannelDifference): Buffer {
   const channel = channelFor(ctx, req.channel);
   if (req.pts >= channel.pts) return Buffer.from(new Api.updates.ChannelDifferenceEmpty({ final: true, pts: channel.pts, timeout: 30 }).getBytes());
@@ -86,17 +101,7 @@ function channelDifference(ctx: RpcContext, req: Api.updates.GetChannelDifferenc
     // Telegram no longer has the updates since that pts: the client gets the dialog's current state
     // and its latest messages, and must read history for the rest.
     const latest = ctx.world.history(channel).slice(0, req.limit || 100);
-    const dialog = new Api.Dialog({
-      peer: new Api.PeerChannel({ channelId: channel.id }),
-      topMessage: latest[0]?.id ?? 0,
-      readInboxMaxId: 0,
-      readOutboxMaxId: 0,
-      unreadCount: 0,
-      unreadMentionsCount: 0,
-      unreadReactionsCount: 0,
-      notifySettings: new Api.PeerNotifySettings({}),
-      pts: channel.pts,
-    });
+    const dialog = dialogOf(channel, latest[0]?.id ?? 0);
     return Buffer.from(new Api.updates.ChannelDifferenceTooLong({ final: true, timeout: 30, dialog, messages: latest, chats: [ctx.world.chatOf(channel)], users: [] }).getBytes());
   }
   const events = channel.events.filter((e) => e.pts > req.pts).slice(0, req.limit || 100);
@@ -122,20 +127,7 @@ function dialogs(ctx: RpcContext, req: Api.messages.GetDialogs): Buffer {
   return Buffer.from(
     new Page({
       count: all.length,
-      dialogs: channels.map(
-        (c) =>
-          new Api.Dialog({
-            peer: new Api.PeerChannel({ channelId: c.id }),
-            topMessage: ctx.world.history(c)[0]?.id ?? 0,
-            readInboxMaxId: 0,
-            readOutboxMaxId: 0,
-            unreadCount: 0,
-            unreadMentionsCount: 0,
-            unreadReactionsCount: 0,
-            notifySettings: new Api.PeerNotifySettings({}),
-            pts: c.pts,
-          }),
-      ),
+      dialogs: channels.map((c) => dialogOf(c, ctx.world.history(c)[0]?.id ?? 0)),
       messages: tops,
       chats: channels.map((c) => ctx.world.chatOf(c)),
       users: [],
