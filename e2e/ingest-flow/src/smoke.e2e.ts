@@ -19,7 +19,6 @@ beforeAll(async () => {
   const database = { DATABASE_URL: scratch.url };
   const apiPort = await freePort();
   api = await startService({
-    name: 'tp-capital-api',
     app: 'tp-capital-api',
     port: apiPort,
     logDir: dataDir,
@@ -27,7 +26,6 @@ beforeAll(async () => {
   });
   const gatewayPort = await freePort();
   gateway = await startService({
-    name: 'gateway',
     app: 'gateway',
     port: gatewayPort,
     logDir: dataDir,

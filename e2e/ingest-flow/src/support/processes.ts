@@ -18,7 +18,8 @@ const running = new Set<ServiceProcess>();
 
 /** Starts a built app as a real process and waits until its `/health` answers (any status). */
 export async function startService(options: {
-  name: string;
+  /** Names its log file and its lines in failures; the app's name unless told. */
+  name?: string;
   app: string;
   port: number;
   env: Record<string, string>;
@@ -28,7 +29,8 @@ export async function startService(options: {
   entry?: string;
 }): Promise<ServiceProcess> {
   mkdirSync(options.logDir, { recursive: true });
-  const logFile = path.join(options.logDir, `${options.name}.log`);
+  const name = options.name ?? options.app;
+  const logFile = path.join(options.logDir, `${name}.log`);
   const log = createWriteStream(logFile, { flags: 'a' });
   const child = spawn(process.execPath, [options.entry ?? distMain(options.app)], {
     env: { PATH: process.env.PATH ?? '', ...options.env },
@@ -40,7 +42,7 @@ export async function startService(options: {
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
 
   const service: ServiceProcess = {
-    name: options.name,
+    name,
     baseUrl,
     child,
     logFile,
@@ -57,14 +59,14 @@ export async function startService(options: {
   };
   running.add(service);
 
-  const exitedEarly = () => child.exitCode !== null && `${options.name} exited with ${child.exitCode} before it was ready (see ${logFile})`;
+  const exitedEarly = () => child.exitCode !== null && `${name} exited with ${child.exitCode} before it was ready (see ${logFile})`;
   try {
     await waitForHealth(baseUrl, { anyStatus: true, timeoutMs: options.readyTimeoutMs ?? 60_000, intervalMs: 200, giveUp: exitedEarly });
     return service;
   } catch (error) {
     const exited = exitedEarly();
     await service.stop('SIGKILL');
-    throw new Error(exited || `${options.name} did not answer on ${baseUrl}/health in time (see ${logFile}): ${(error as Error).message}`);
+    throw new Error(exited || `${name} did not answer on ${baseUrl}/health in time (see ${logFile}): ${(error as Error).message}`);
   }
 }
 

@@ -100,7 +100,6 @@ export class Stack {
 
   async startApi(): Promise<void> {
     this.api = await startService({
-      name: 'tp-capital-api',
       app: 'tp-capital-api',
       port: this.apiPort,
       logDir: this.dir,
@@ -118,7 +117,6 @@ export class Stack {
 
   async startGateway(): Promise<void> {
     this.gateway = await startService({
-      name: 'gateway',
       app: 'gateway',
       port: this.gatewayPort,
       logDir: this.dir,
