@@ -1,4 +1,3 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -7,10 +6,9 @@ import { FakeIngestApi } from './testing/fake-ingest-api';
 import { RecordingApi } from './testing/recording-api';
 import { mountSmallFileSystem, setAppendOnly } from './testing/small-file-system';
 import { freePort, sleep, until } from '@tp/testing';
+import { spawnGatewayFromSource, type GatewayProcess } from './testing/gateway-process';
 
 // Real gateway processes (run from source), a fake Telegram Bot API and a recording API, all on loopback.
-const ROOT = path.resolve(__dirname, '../../..');
-const MAIN = path.join(ROOT, 'apps/gateway/src/main.ts');
 const TOKEN = 'crash-test-token-0123456789abcdef012345';
 const TOTAL = Number(process.env.CRASH_TEST_MESSAGES ?? 5_000);
 const KILLS = Number(process.env.CRASH_TEST_KILLS ?? 5);
@@ -21,18 +19,7 @@ beforeEach(() => {
 });
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-function startGateway(env: Record<string, string>): { child: ChildProcess; exited: Promise<number | null>; output: () => string } {
-  let output = '';
-  const child = spawn(process.execPath, ['-r', '@swc-node/register', MAIN], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', NODE_OPTIONS: '', LOG_LEVEL: 'info', API_SECRET_TOKEN: TOKEN, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  child.stdout?.on('data', (c) => (output += c));
-  child.stderr?.on('data', (c) => (output += c));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return { child, exited, output: () => output };
-}
+const startGateway = (env: Record<string, string>): GatewayProcess => spawnGatewayFromSource({ API_SECRET_TOKEN: TOKEN, ...env });
 
 
 describe('gateway crash safety (real processes, SIGKILL)', () => {

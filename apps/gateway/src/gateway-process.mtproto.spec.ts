@@ -1,6 +1,6 @@
 // Real gateway processes (run from source) with the user client on, against the fake Telegram DC:
 // the session comes from SESSION_DIR on disk, the API is a recording stand-in.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { statSync } from 'node:fs';
 import path from 'node:path';
 import { PEERS_FILE } from './session/peer-store';
@@ -8,11 +8,10 @@ import { saveSession } from './session/session-store';
 import { FakeTelegramDc } from '@tp/testing/telegram';
 import { RecordingApi } from './testing/recording-api';
 import { freePort, until, useTempDir } from '@tp/testing';
+import { spawnGatewayFromSource } from './testing/gateway-process';
 
 jest.setTimeout(120_000);
 
-const ROOT = path.resolve(__dirname, '../../..');
-const MAIN = path.join(ROOT, 'apps/gateway/src/main.ts');
 const TOKEN = 'mtproto-process-token-0123456789abcdef';
 
 const temp = useTempDir('gw-mtproto-');
@@ -32,16 +31,8 @@ afterEach(async () => {
 
 async function startGateway(env: Record<string, string>) {
   const port = await freePort();
-  let output = '';
-  const child = spawn(process.execPath, ['-r', '@swc-node/register', MAIN], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', NODE_OPTIONS: '', LOG_LEVEL: 'info', API_SECRET_TOKEN: TOKEN, GATEWAY_PORT: String(port), ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const { child, exited, output } = spawnGatewayFromSource({ API_SECRET_TOKEN: TOKEN, GATEWAY_PORT: String(port), ...env });
   children.push(child);
-  child.stdout?.on('data', (c) => (output += c));
-  child.stderr?.on('data', (c) => (output += c));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   let last: { status: number; userClient?: { state: string; lastError: string | null }; error?: string } = { status: 0 };
   const health = async () => {
     try {
@@ -56,13 +47,13 @@ async function startGateway(env: Record<string, string>) {
   /** Polls /health until `ok` holds for it; a failure shows the gateway's output. */
   const healthUntil = (ok: (h: typeof last) => boolean, what: string) =>
     until(health, { ok, timeoutMs: 60_000, intervalMs: 200, what }).catch((error: Error) => {
-      throw new Error(`${error.message}; output:\n${output}`);
+      throw new Error(`${error.message}; output:\n${output()}`);
     });
   const stop = async () => {
     child.kill('SIGTERM');
     return exited;
   };
-  return { healthUntil, stop, output: () => output };
+  return { healthUntil, stop, output };
 }
 
 describe('gateway process with the MTProto user client', () => {

@@ -1,7 +1,7 @@
 // Deletions end to end over MTProto: the fake Telegram DC deletes a post, the real GramJS client and
 // the gateway's adapter and UserSource report it, the outbox stores it, the publisher sends it to a
 // contract-validating stand-in of the API after the post itself, once, even across a SIGKILL.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import winston from 'winston';
 import { LogCapture as Capture } from '../testing/log-capture';
@@ -13,11 +13,10 @@ import { UserSource } from '../sources/user-source';
 import { FakeIngestApi } from '../testing/fake-ingest-api';
 import { FakeTelegramDc, type FakeChannel } from '@tp/testing/telegram';
 import { freePort, until, useTempDir } from '@tp/testing';
+import { spawnGatewayFromSource } from '../testing/gateway-process';
 
 jest.setTimeout(120_000);
 
-const ROOT = path.resolve(__dirname, '../../../..');
-const MAIN = path.join(ROOT, 'apps/gateway/src/main.ts');
 const TOKEN = 'mtproto-deletion-token-0123456789abcdef';
 
 const temp = useTempDir('gw-deletions-');
@@ -111,16 +110,8 @@ describe('deletions over MTProto', () => {
 /** A real gateway process (run from source) with the same settings. */
 async function startGateway() {
   const port = await freePort();
-  let output = '';
-  const child = spawn(process.execPath, ['-r', '@swc-node/register', MAIN], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', NODE_OPTIONS: '', LOG_LEVEL: 'info', GATEWAY_PORT: String(port), ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const { child, exited, output } = spawnGatewayFromSource({ GATEWAY_PORT: String(port), ...env });
   children.push(child);
-  child.stdout?.on('data', (c) => (output += c));
-  child.stderr?.on('data', (c) => (output += c));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   type Health = { userClient?: string; depth?: number };
   const health = async (): Promise<Health> => {
     try {
@@ -132,7 +123,7 @@ async function startGateway() {
   };
   const healthUntil = (ok: (h: Health) => boolean, what: string) =>
     until(health, { ok, timeoutMs: 60_000, intervalMs: 200, what, giveUp: () => child.exitCode !== null && `the gateway exited with ${child.exitCode}` }).catch((error: Error) => {
-      throw new Error(`${error.message}; output:\n${output}`);
+      throw new Error(`${error.message}; output:\n${output()}`);
     });
-  return { child, exited, healthUntil, output: () => output };
+  return { child, exited, healthUntil, output };
 }
