@@ -103,6 +103,21 @@ function gatewayUserClient(
 /** Everything the outbox holds for the channel, published or not, in arrival order. */
 const stored = (channel: FakeChannel) => outbox.unprocessed(channel.markedId, Infinity);
 const storedIds = (channel: FakeChannel) => stored(channel).filter((e) => !e.message.editDate).map((e) => e.message.messageId);
+/** Deletions Telegram reports go to the outbox, as in the gateway. */
+const deletions = { onChannelMessagesDeleted: async (channelId: string, ids: number[]) => void (await outbox.appendDeletion(channelId, ids, 'user_client')) };
+const persistedPts = () => new Checkpoints(path.join(dir, 'outbox', 'user-client-pts.json')).all();
+
+/** A session whose first run stored one live post ('um') and persisted its pts, then stopped. */
+async function sessionAfterOnePost(): Promise<string> {
+  const session = await dc.createSession();
+  const first = gatewayUserClient(session, deletions).user;
+  await first.start();
+  dc.post(signals, 'um');
+  await until(() => storedIds(signals).length === 1, { timeoutMs: 10_000, what: 'the post' });
+  await until(() => persistedPts()[signals.markedId] === signals.pts, { timeoutMs: 10_000, what: 'the pts persisted' });
+  await first.stop();
+  return session;
+}
 
 describe('user client over MTProto', () => {
   it('stores live posts once, edits as new versions, and photos with their id and sizes', async () => {
@@ -359,10 +374,8 @@ describe('the catch-up owns the high-water mark', () => {
 });
 
 describe('persisted update state (pts) and updates.getChannelDifference', () => {
-  const deletions = { onChannelMessagesDeleted: async (channelId: string, ids: number[]) => void (await outbox.appendDeletion(channelId, ids, 'user_client')) };
   const versions = (channel: FakeChannel) => stored(channel).map((e) => `${e.message.messageId}${e.message.editDate ? ' (edit)' : ''}: ${e.message.text}`).sort();
   const deletedIds = (channel: FakeChannel) => outbox.pendingDeletions().filter((d) => d.deletion.channelId === channel.markedId).flatMap((d) => d.deletion.messageIds).sort((a, b) => a - b);
-  const persistedPts = () => new Checkpoints(path.join(dir, 'outbox', 'user-client-pts.json')).all();
 
   it('brings new messages, edits and deletions made while the gateway was down, as if seen live', async () => {
     const session = await dc.createSession();
@@ -437,13 +450,7 @@ describe('persisted update state (pts) and updates.getChannelDifference', () => 
 
   it('on channelDifferenceTooLong reads new messages from history from the mark and reports the edits and deletions it lost', async () => {
     const metrics = createGatewayMetrics();
-    const session = await dc.createSession();
-    const first = gatewayUserClient(session, deletions).user;
-    await first.start();
-    dc.post(signals, 'um');
-    await until(() => storedIds(signals).length === 1, { timeoutMs: 10_000, what: 'the post' });
-    await until(() => persistedPts()[signals.markedId] === signals.pts, { timeoutMs: 10_000, what: 'the pts persisted' });
-    await first.stop();
+    const session = await sessionAfterOnePost();
     const fromPts = signals.pts;
     dc.post(signals, 'dois');
     dc.edit(signals, 1, 'um (editada, perdida)');
@@ -465,14 +472,8 @@ describe('persisted update state (pts) and updates.getChannelDifference', () => 
 
 describe('the continuity audit', () => {
   it('finds the hole a deletion hidden by channelDifferenceTooLong leaves, and a fill records it as deleted', async () => {
-    const deletions = { onChannelMessagesDeleted: async (channelId: string, ids: number[]) => void (await outbox.appendDeletion(channelId, ids, 'user_client')) };
-    const metrics = createGatewayMetrics();
-    const session = await dc.createSession();
-    const first = gatewayUserClient(session, deletions).user;
-    await first.start();
-    dc.post(signals, 'um');
-    await until(() => storedIds(signals).length === 1, { timeoutMs: 10_000, what: 'the post' });
-    await first.stop();
+      const metrics = createGatewayMetrics();
+    const session = await sessionAfterOnePost();
     // While down, for longer than Telegram keeps updates: 3 is posted and deleted, history never shows it.
     dc.post(signals, 'dois');
     const gone = dc.post(signals, 'três, apagada');
@@ -566,8 +567,7 @@ describe('a lost login', () => {
   });
 
   it('a new login resumes from the outbox, the marks and the update state, missing nothing', async () => {
-    const deletions = { onChannelMessagesDeleted: async (channelId: string, ids: number[]) => void (await outbox.appendDeletion(channelId, ids, 'user_client')) };
-    const session = await dc.createSession();
+      const session = await dc.createSession();
     const { user } = gatewayUserClient(session, deletions);
     await user.start();
     const first = dc.post(signals, 'antes');
